@@ -1,0 +1,69 @@
+"""Retrain: neuromuscular retraining after facial palsy."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: config, extensions, blueprints, errors, CLI.
+
+    ``test_config`` replaces instance/config.py and the environment (tests pass their own).
+    Migrations never run here: `flask db upgrade` is a deploy step.
+    """
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "RETRAIN_INSTANCE_PATH"
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve())
+        if instance_path
+        else str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config.load(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import database, security
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    database.configure_engine(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin.routes import bp as admin_bp
+    from .auth.routes import bp as auth_bp
+    from .clinician.routes import bp as clinician_bp
+    from .errors import handlers
+    from .main.routes import bp as main_bp
+    from .patient.routes import bp as patient_bp
+    from .staff.routes import bp as staff_bp
+    from .therapist.routes import bp as therapist_bp
+
+    handlers.init_app(app)
+    for blueprint in (main_bp, auth_bp, patient_bp, staff_bp, therapist_bp, clinician_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_cli(app: Flask) -> None:
+    from . import cli
+
+    cli.init_app(app)

@@ -1,0 +1,103 @@
+"""The one place that answers "may this user see or change this patient?".
+
+Every route that touches a patient asks here. A refusal for a record the user may not
+know exists is 404; a refusal of a whole section to a role is 403 (DESIGN.md).
+"""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db
+from .models import ADMIN, CLINICIAN, PATIENT, THERAPIST, CareTeamMember, Patient
+
+# What a user may do to one patient's record.
+VIEW = "view"  # read the record: programme, sessions, progress
+LOG_PRACTICE = "log_practice"  # log a practice session
+PRESCRIBE = "prescribe"  # write the patient's programme
+INVITE = "invite"  # make a new invitation link for the patient
+
+_STAFF_ACTIONS = {
+    THERAPIST: {VIEW, PRESCRIBE, INVITE},
+    CLINICIAN: {VIEW, INVITE},
+}
+_OWN_ACTIONS = {VIEW, LOG_PRACTICE}
+
+# Who may create patients and use the staff pages.
+CREATE_PATIENT_ROLES = (THERAPIST, CLINICIAN)
+LIBRARY_EDIT_ROLES = (THERAPIST, CLINICIAN)
+
+
+def is_on_care_team(staff_id: int, patient_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(CareTeamMember.id).where(
+                CareTeamMember.staff_id == staff_id, CareTeamMember.patient_id == patient_id
+            )
+        )
+        is not None
+    )
+
+
+def may(user, action: str, patient_id: int) -> bool:
+    """True when ``user`` may do ``action`` to patient ``patient_id``'s record."""
+    if user is None or not user.is_authenticated or not user.active:
+        return False
+    if user.role == PATIENT:
+        return user.id == patient_id and action in _OWN_ACTIONS
+    if action not in _STAFF_ACTIONS.get(user.role, set()):
+        return False  # admins never read clinical data
+    return is_on_care_team(user.id, patient_id)
+
+
+def patient_or_404(patient_id: int, action: str = VIEW) -> Patient:
+    """The patient record if the current user may ``action`` it; 404 otherwise.
+
+    404 also when the user could see the patient but not do this to them, so a refusal
+    never confirms that a record exists.
+    """
+    if not may(current_user, action, patient_id):
+        abort(404)
+    patient = db.session.get(Patient, patient_id)
+    if patient is None:
+        abort(404)
+    return patient
+
+
+def role_required(*roles: str):
+    """Refuse the view (403) to logged-in users of other roles."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            require_role(*roles)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def require_role(*roles: str) -> None:
+    """For a blueprint's before_request: the whole section belongs to these roles."""
+    if not current_user.is_authenticated:
+        abort(401)
+    if current_user.role not in roles:
+        abort(403)
+
+
+def caseload_ids(staff) -> list[int]:
+    """The ids of the patients on this staff member's care teams."""
+    if staff.role not in _STAFF_ACTIONS:
+        return []
+    return list(
+        db.session.scalars(
+            select(CareTeamMember.patient_id).where(CareTeamMember.staff_id == staff.id)
+        )
+    )
+
+
+def is_admin(user) -> bool:
+    return user.is_authenticated and user.role == ADMIN

@@ -1,0 +1,44 @@
+"""flask commands: demo data, exercise library sync, users."""
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import User
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo)
+    app.cli.add_command(exercises_group)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
+def demo(if_empty: bool) -> None:
+    """Load the demo clinic (refused in production)."""
+    from .services import demo as demo_service
+
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("The demo clinic is never loaded in production.")
+    if if_empty and db.session.scalar(select(func.count(User.id))):
+        click.echo("Database has accounts already: demo clinic not loaded.")
+        return
+    accounts = demo_service.load()
+    click.echo("Demo clinic loaded. Log in at http://127.0.0.1:5000 with:")
+    for email, role in accounts:
+        click.echo(f"  {role:<10} {email:<28} password: {demo_service.PASSWORD}")
+
+
+@click.group("exercises")
+def exercises_group() -> None:
+    """The exercise library."""
+
+
+@exercises_group.command("sync")
+def exercises_sync() -> None:
+    """Add or update the built-in exercises from retrain/data/exercises.json."""
+    from .services import exercises
+
+    added, updated = exercises.sync_builtins()
+    click.echo(f"Built-in exercises: {added} added, {updated} updated.")

@@ -1,0 +1,49 @@
+from flask import Blueprint, jsonify, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from ..extensions import db
+from ..models import ADMIN, CLINICIAN, PATIENT, THERAPIST
+
+bp = Blueprint("main", __name__)
+
+HOME = {
+    PATIENT: "patient.today",
+    THERAPIST: "therapist.caseload",
+    CLINICIAN: "clinician.caseload",
+    ADMIN: "admin.accounts",
+}
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for(HOME[current_user.role]))
+
+
+@bp.get("/healthz")
+def healthz():
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means unhealthy
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+NAV = {
+    PATIENT: [("patient.today", "Today"), ("patient.history", "History")],
+    THERAPIST: [
+        ("therapist.caseload", "Patients"),
+        ("staff.exercises", "Exercises"),
+        ("therapist.templates", "Templates"),
+    ],
+    CLINICIAN: [("clinician.caseload", "Patients"), ("staff.exercises", "Exercises")],
+    ADMIN: [("admin.accounts", "Accounts"), ("admin.care_teams", "Care teams")],
+}
+
+
+@bp.app_context_processor
+def navigation():
+    role = current_user.role if current_user.is_authenticated else None
+    return {"nav_links": NAV.get(role, [])}

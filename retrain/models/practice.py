@@ -1,0 +1,62 @@
+"""Practice sessions: one sitting of the patient's programme."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+SOURCES = ("player", "form", "api")
+
+
+class PracticeSession(db.Model):
+    __tablename__ = "practice_sessions"
+    __table_args__ = (
+        CheckConstraint("effort BETWEEN 1 AND 5", name="effort_range"),
+        CheckConstraint("synkinesis_rating BETWEEN 0 AND 10", name="rating_range"),
+        CheckConstraint(f"source IN {SOURCES!r}", name="source_known"),
+        # A phone that retries with the same key never logs a session twice.
+        UniqueConstraint("patient_id", "idempotency_key", name="uq_session_idempotency"),
+        Index("ix_practice_sessions_patient_performed", "patient_id", "performed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="SET NULL")
+    )
+    performed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    effort: Mapped[int] = mapped_column(Integer)  # how hard it felt, 1 (easy) - 5 (very hard)
+    synkinesis_rating: Mapped[int] = mapped_column(Integer)  # 0 (none) - 10 (worst)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(8), default="form")
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+
+    items: Mapped[list["PracticeItem"]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="PracticeItem.id"
+    )
+
+
+class PracticeItem(db.Model):
+    __tablename__ = "practice_items"
+    __table_args__ = (
+        CheckConstraint("reps_done BETWEEN 0 AND 1000", name="reps_range"),
+        CheckConstraint("sets_done BETWEEN 0 AND 20", name="sets_range"),
+        CheckConstraint("difficulty BETWEEN 1 AND 5", name="difficulty_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True
+    )
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id"))
+    reps_done: Mapped[int] = mapped_column(Integer)
+    sets_done: Mapped[int] = mapped_column(Integer, default=1)
+    difficulty: Mapped[int | None] = mapped_column(Integer)  # 1-5, optional per exercise
+    skipped: Mapped[bool] = mapped_column(default=False)
+
+    session: Mapped[PracticeSession] = relationship(back_populates="items")
+    exercise = relationship("Exercise")

@@ -1,0 +1,16 @@
+from flask import Blueprint, render_template
+
+from ..access import require_role
+from ..models import CLINICIAN, THERAPIST
+
+bp = Blueprint("staff", __name__)
+
+
+@bp.before_request
+def _only_staff_roles():
+    require_role(THERAPIST, CLINICIAN)
+
+
+@bp.get("/exercises/")
+def exercises():
+    return render_template("placeholder.html")
