@@ -55,11 +55,19 @@ def register_blueprints(app: Flask) -> None:
     from .errors import handlers
     from .main.routes import bp as main_bp
     from .patient.routes import bp as patient_bp
-    from .staff.routes import bp as staff_bp
+    from .library.routes import bp as library_bp
     from .therapist.routes import bp as therapist_bp
 
     handlers.init_app(app)
-    for blueprint in (main_bp, auth_bp, patient_bp, staff_bp, therapist_bp, clinician_bp, admin_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        patient_bp,
+        library_bp,
+        therapist_bp,
+        clinician_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -35,10 +35,10 @@ NAV = {
     PATIENT: [("patient.today", "Today"), ("patient.history", "History")],
     THERAPIST: [
         ("therapist.caseload", "Patients"),
-        ("staff.exercises", "Exercises"),
+        ("library.exercises", "Exercises"),
         ("therapist.templates", "Templates"),
     ],
-    CLINICIAN: [("clinician.caseload", "Patients"), ("staff.exercises", "Exercises")],
+    CLINICIAN: [("clinician.caseload", "Patients"), ("library.exercises", "Exercises")],
     ADMIN: [("admin.accounts", "Accounts"), ("admin.care_teams", "Care teams")],
 }
 

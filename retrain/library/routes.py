@@ -3,11 +3,11 @@ from flask import Blueprint, render_template
 from ..access import require_role
 from ..models import CLINICIAN, THERAPIST
 
-bp = Blueprint("staff", __name__)
+bp = Blueprint("library", __name__)
 
 
 @bp.before_request
-def _only_staff_roles():
+def _only_staff():
     require_role(THERAPIST, CLINICIAN)
 
 
