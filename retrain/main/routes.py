@@ -11,7 +11,7 @@ HOME = {
     PATIENT: "patient.today",
     THERAPIST: "therapist.caseload",
     CLINICIAN: "clinician.caseload",
-    ADMIN: "admin.accounts",
+    ADMIN: "admin.accounts_list",
 }
 
 
@@ -39,7 +39,7 @@ NAV = {
         ("therapist.templates", "Templates"),
     ],
     CLINICIAN: [("clinician.caseload", "Patients"), ("library.exercises", "Exercises")],
-    ADMIN: [("admin.accounts", "Accounts"), ("admin.care_teams", "Care teams")],
+    ADMIN: [("admin.accounts_list", "Accounts"), ("admin.care_teams_page", "Care teams")],
 }
 
 

@@ -179,3 +179,14 @@ def set_active(user: User, active: bool) -> None:
     if not active:
         logins.end_all(user.id)
     db.session.commit()
+
+
+def list_accounts(role: str | None = None) -> list[User]:
+    query = select(User).order_by(User.role, User.name)
+    if role in ROLES:
+        query = query.where(User.role == role)
+    return list(db.session.scalars(query))
+
+
+def get_account(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
