@@ -25,6 +25,7 @@ install-test: $(VENV)/.installed-test
 
 run: install
 	$(FLASK) db upgrade
+	$(FLASK) exercises sync
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
