@@ -18,12 +18,18 @@ VIEW = "view"  # read the record: programme, sessions, progress
 LOG_PRACTICE = "log_practice"  # log a practice session
 PRESCRIBE = "prescribe"  # write the patient's programme
 INVITE = "invite"  # make a new invitation link for the patient
+ANSWER_SAQ = "answer_saq"  # fill in a questionnaire (the patient, about themself)
+SET_SAQ_SCHEDULE = "set_saq_schedule"  # interval between questionnaires, requests for a day
+RECORD_INJECTION = "record_injection"  # add or edit Botox injection visits
+DECIDE = "decide"  # record a reinjection decision
+WRITE_NOTE = "write_note"  # add a care-team note
+EXPORT = "export"  # download the record (CSV, JSON)
 
 _STAFF_ACTIONS = {
-    THERAPIST: {VIEW, PRESCRIBE, INVITE},
-    CLINICIAN: {VIEW, INVITE},
+    THERAPIST: {VIEW, PRESCRIBE, INVITE, SET_SAQ_SCHEDULE, WRITE_NOTE, EXPORT},
+    CLINICIAN: {VIEW, INVITE, SET_SAQ_SCHEDULE, RECORD_INJECTION, DECIDE, WRITE_NOTE, EXPORT},
 }
-_OWN_ACTIONS = {VIEW, LOG_PRACTICE}
+_OWN_ACTIONS = {VIEW, LOG_PRACTICE, ANSWER_SAQ, EXPORT}
 
 # Who may create patients and use the staff pages.
 CREATE_PATIENT_ROLES = (THERAPIST, CLINICIAN)

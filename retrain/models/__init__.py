@@ -1,8 +1,19 @@
 """SQLAlchemy models, one module per part of the domain."""
 
 from .exercises import EXPRESSIONS, REGIONS, Exercise
+from .injections import (
+    DECISIONS,
+    INJECTION_SIDES,
+    MUSCLES,
+    PRODUCTS,
+    InjectionSite,
+    InjectionVisit,
+    InjectionVisitRevision,
+    ReinjectionDecision,
+)
 from .practice import PracticeItem, PracticeSession
 from .programmes import Programme, ProgrammeItem
+from .progress import PatientNote, QuestionnaireRequest, QuestionnaireResponse
 from .users import (
     ADMIN,
     CLINICIAN,
@@ -19,6 +30,17 @@ from .users import (
 )
 
 __all__ = [
+    "DECISIONS",
+    "INJECTION_SIDES",
+    "MUSCLES",
+    "PRODUCTS",
+    "InjectionSite",
+    "InjectionVisit",
+    "InjectionVisitRevision",
+    "ReinjectionDecision",
+    "PatientNote",
+    "QuestionnaireRequest",
+    "QuestionnaireResponse",
     "ADMIN",
     "CLINICIAN",
     "EXPRESSIONS",

@@ -74,6 +74,7 @@ class Patient(db.Model):
 
     id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     affected_side: Mapped[str] = mapped_column(String(8))
+    saq_interval_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(back_populates="patient", foreign_keys=[id])

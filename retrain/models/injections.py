@@ -1,0 +1,128 @@
+"""Botulinum toxin injection visits, their sites, their edit history, and reinjection decisions."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+PRODUCTS = (
+    "onabotulinumtoxinA",
+    "incobotulinumtoxinA",
+    "abobotulinumtoxinA",
+    "other",
+)
+MUSCLES = (
+    "frontalis",
+    "corrugator",
+    "procerus",
+    "orbicularis oculi",
+    "nasalis",
+    "levator labii superioris",
+    "zygomaticus major",
+    "zygomaticus minor",
+    "risorius",
+    "buccinator",
+    "orbicularis oris",
+    "depressor anguli oris",
+    "depressor labii inferioris",
+    "mentalis",
+    "platysma",
+)
+INJECTION_SIDES = ("left", "right")
+DECISIONS = ("reinject_now", "adjust_doses", "wait_until")
+
+
+class InjectionVisit(db.Model):
+    __tablename__ = "injection_visits"
+    __table_args__ = (
+        # Cycles run from one visit to the next: two visits on one day would make a 0-day cycle.
+        UniqueConstraint("patient_id", "injected_on", name="uq_injection_visit_day"),
+        CheckConstraint(f"product IN {PRODUCTS!r}", name="product_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    injected_on: Mapped[date] = mapped_column(Date)
+    product: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    sites: Mapped[list["InjectionSite"]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="InjectionSite.id"
+    )
+    revisions: Mapped[list["InjectionVisitRevision"]] = relationship(
+        cascade="all, delete-orphan", order_by="InjectionVisitRevision.changed_at"
+    )
+
+
+class InjectionSite(db.Model):
+    __tablename__ = "injection_sites"
+    __table_args__ = (
+        CheckConstraint("units > 0", name="units_positive"),
+        CheckConstraint(f"muscle IN {MUSCLES!r}", name="muscle_known"),
+        CheckConstraint(f"side IN {INJECTION_SIDES!r}", name="side_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("injection_visits.id", ondelete="CASCADE"), index=True
+    )
+    muscle: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(8))
+    units: Mapped[float] = mapped_column(Float)
+
+    visit: Mapped[InjectionVisit] = relationship(back_populates="sites")
+
+
+class InjectionVisitRevision(db.Model):
+    """The state of a visit before an edit: who changed it, when, and what it was."""
+
+    __tablename__ = "injection_visit_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("injection_visits.id", ondelete="CASCADE"), index=True
+    )
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    before: Mapped[dict] = mapped_column(JSON)  # {injected_on, product, note, sites: [...]}
+
+    changed_by = relationship("User")
+
+
+class ReinjectionDecision(db.Model):
+    """What the clinician decided at a reinjection review."""
+
+    __tablename__ = "reinjection_decisions"
+    __table_args__ = (
+        CheckConstraint(f"decision IN {DECISIONS!r}", name="decision_known"),
+        CheckConstraint(
+            "decision != 'wait_until' OR wait_until IS NOT NULL", name="wait_needs_date"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    decided_on: Mapped[date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(16))
+    wait_until: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
