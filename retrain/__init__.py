@@ -54,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
     from .clinician.routes import bp as clinician_bp
     from .errors import handlers
     from .main.routes import bp as main_bp
+    from .outcomes.routes import bp as outcomes_bp
     from .patient.routes import bp as patient_bp
     from .library.routes import bp as library_bp
     from .therapist.routes import bp as therapist_bp
