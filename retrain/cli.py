@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -15,6 +16,7 @@ def init_app(app: Flask) -> None:
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
+@with_appcontext
 def demo(if_empty: bool) -> None:
     """Load the demo clinic (refused in production)."""
     from .services import demo as demo_service
@@ -36,6 +38,7 @@ def exercises_group() -> None:
 
 
 @exercises_group.command("sync")
+@with_appcontext
 def exercises_sync() -> None:
     """Add or update the built-in exercises from retrain/data/exercises.json."""
     from .services import exercises

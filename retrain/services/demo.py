@@ -1,27 +1,204 @@
-"""The demo clinic: accounts and about 8 weeks of realistic history."""
+"""The demo clinic: three staff, three patients and about 8 weeks of realistic history.
+
+Patients' Botox history goes back further (three cycles for the first patient), as it
+would for someone who started Retrain part-way through treatment. Random but repeatable.
+"""
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ADMIN, CLINICIAN, PATIENT, THERAPIST
-from . import accounts
+from ..models import (
+    ADMIN,
+    CLINICIAN,
+    THERAPIST,
+    CareTeamMember,
+    Exercise,
+    InjectionSite,
+    InjectionVisit,
+    Patient,
+    PracticeItem,
+    PracticeSession,
+    Programme,
+    ProgrammeItem,
+    QuestionnaireResponse,
+)
+from . import accounts, exercises
 
-PASSWORD = "retrain-demo"
+PASSWORD = "retrain-demo"  # noqa: S105 - demo data only; `demo` is refused in production
 
 STAFF = [
-    ("admin@demo.retrain", "Alex Admin", ADMIN),
-    ("therapist@demo.retrain", "Tess Therapist", THERAPIST),
-    ("clinician@demo.retrain", "Dr Chris Clinician", CLINICIAN),
+    ("admin@demo.retrain", "Alex Morgan", ADMIN),
+    ("therapist@demo.retrain", "Tess Okafor", THERAPIST),
+    ("clinician@demo.retrain", "Dr Chris Lindqvist", CLINICIAN),
 ]
+# email, name, affected side, how diligent (share of prescribed sittings done), days since last
 PATIENTS = [
-    ("patient@demo.retrain", "Pat Patient", "left"),
-    ("patient2@demo.retrain", "Sam Second", "right"),
-    ("patient3@demo.retrain", "Robin Third", "left"),
+    ("patient@demo.retrain", "Pat Rivera", "left", 0.85, 0),
+    ("patient2@demo.retrain", "Sam Chen", "right", 0.6, 1),
+    ("patient3@demo.retrain", "Robin Hughes", "left", 0.45, 5),
 ]
+FIRST_PROGRAMME = [
+    ("gentle-eye-closure", 5, 3, 5),
+    ("closed-lip-smile", 5, 3, 5),
+    ("pucker-eyes-open", 5, 3, 5),
+    ("cheek-stretch", 3, 20, 5),
+]
+SECOND_PROGRAMME = [
+    ("gentle-eye-closure", 8, 4, 5),
+    ("open-smile-eyes-open", 6, 3, 5),
+    ("pucker-eyes-open", 8, 3, 5),
+    ("platysma-stretch", 3, 20, 5),
+    ("chin-relaxation", 5, 5, 5),
+]
+HISTORY_DAYS = 56
+# Days before today of each injection visit, per patient index: (days ago, sites)
+INJECTIONS = {
+    0: [190, 98, 12],
+    1: [120, 30],
+    2: [45],
+}
+SITES = [("orbicularis oculi", 4.0), ("mentalis", 2.5), ("platysma", 10.0)]
 
 
 def load() -> list[tuple[str, str]]:
+    rng = random.Random(20261125)  # noqa: S311 - repeatable demo data, not security
+    exercises.sync_builtins()
+    by_slug = {e.slug: e for e in db.session.scalars(select(Exercise).where(Exercise.builtin))}
+    staff = {}
     for email, name, role in STAFF:
-        accounts.create_user_with_password(email=email, name=name, role=role, password=PASSWORD)
-    for email, name, _side in PATIENTS:
-        accounts.create_user_with_password(email=email, name=name, role=PATIENT, password=PASSWORD)
+        staff[role] = accounts.create_user_with_password(
+            email=email, name=name, role=role, password=PASSWORD
+        )
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    today = datetime.now(tz).date()
+    for index, (email, name, side, diligence, idle_days) in enumerate(PATIENTS):
+        user = accounts.create_user_with_password(
+            email=email, name=name, role="patient", password=PASSWORD
+        )
+        db.session.add(Patient(id=user.id, affected_side=side, created_by_id=staff[THERAPIST].id))
+        for role in (THERAPIST, CLINICIAN):
+            db.session.add(CareTeamMember(patient_id=user.id, staff_id=staff[role].id))
+        db.session.flush()
+        programmes = _programmes(user.id, staff[THERAPIST].id, today, by_slug)
+        _sessions(rng, user.id, programmes, today, tz, diligence, idle_days)
+        _botox_and_saq(rng, user.id, staff[CLINICIAN].id, today, INJECTIONS[index])
     db.session.commit()
-    return [(email, role) for email, _, role in STAFF] + [(e, PATIENT) for e, _, _ in PATIENTS]
+    return [(email, role) for email, _, role in STAFF] + [(p[0], "patient") for p in PATIENTS]
+
+
+def _programmes(patient_id, author_id, today, by_slug):
+    versions = []
+    for version, (items, starts_ago) in enumerate(
+        [(FIRST_PROGRAMME, HISTORY_DAYS), (SECOND_PROGRAMME, 28)], start=1
+    ):
+        programme = Programme(
+            patient_id=patient_id,
+            version=version,
+            starts_on=today - timedelta(days=starts_ago),
+            created_by_id=author_id,
+            note="Slow and small. Stop each movement before your eye starts to close.",
+        )
+        for position, (slug, reps, hold, rest) in enumerate(items):
+            programme.items.append(
+                ProgrammeItem(
+                    position=position,
+                    exercise_id=by_slug[slug].id,
+                    reps=reps,
+                    sets=1,
+                    hold_seconds=hold,
+                    rest_seconds=rest,
+                    times_per_day=2,
+                    days_per_week=7,
+                )
+            )
+        versions.append(programme)
+    versions[0].ended_on = versions[1].starts_on - timedelta(days=1)
+    db.session.add_all(versions)
+    db.session.flush()
+    return versions
+
+
+def _sessions(rng, patient_id, programmes, today, tz, diligence, idle_days):
+    notes = [
+        None,
+        None,
+        None,
+        "Eye felt tighter today.",
+        "Easier than last week.",
+        "Tired after work, did a short one.",
+        "Neck felt looser after the stretch.",
+    ]
+    for days_ago in range(HISTORY_DAYS, idle_days - 1, -1):
+        day = today - timedelta(days=days_ago)
+        programme = programmes[0] if day < programmes[1].starts_on else programmes[1]
+        for sitting, hour in enumerate((8, 19)):
+            if rng.random() > diligence or (days_ago == 0 and sitting == 1):
+                continue
+            local = datetime.combine(day, time(hour, rng.randrange(0, 50)), tz)
+            trend = 6 - 2.5 * (HISTORY_DAYS - days_ago) / HISTORY_DAYS
+            session = PracticeSession(
+                patient_id=patient_id,
+                programme_id=programme.id,
+                performed_at=local.astimezone(UTC),
+                logged_at=local.astimezone(UTC) + timedelta(minutes=12),
+                effort=rng.choice([2, 2, 3, 3, 4]),
+                synkinesis_rating=max(0, min(10, round(trend + rng.gauss(0, 1.2)))),
+                note=rng.choice(notes),
+                source=rng.choice(["player", "player", "form"]),
+            )
+            for item in programme.items:
+                session.items.append(
+                    PracticeItem(
+                        exercise_id=item.exercise_id,
+                        reps_done=item.reps if rng.random() > 0.1 else item.reps - 2,
+                        sets_done=1,
+                    )
+                )
+            db.session.add(session)
+
+
+def _botox_and_saq(rng, patient_id, clinician_id, today, injections_ago):
+    """Visits with typical starting doses, and an SAQ every 14 days that dips after each."""
+    visit_days = [today - timedelta(days=ago) for ago in injections_ago]
+    for visit_day in visit_days:
+        visit = InjectionVisit(
+            patient_id=patient_id,
+            injected_on=visit_day,
+            product="onabotulinumtoxinA",
+            created_by_id=clinician_id,
+        )
+        for muscle, units in SITES:
+            visit.sites.append(InjectionSite(muscle=muscle, side="left", units=units))
+        db.session.add(visit)
+    first = visit_days[0] - timedelta(days=10)
+    day = first
+    while day <= today:
+        since = [(day - v).days for v in visit_days if v <= day]
+        effect = _toxin_effect(since[-1]) if since else 0.0
+        answers = [max(1, min(5, round(3.6 - 2.2 * effect + rng.gauss(0, 0.5)))) for _ in range(9)]
+        db.session.add(
+            QuestionnaireResponse(
+                patient_id=patient_id,
+                instrument="saq",
+                answered_on=day,
+                answers=answers,
+                score=sum(answers) / 45 * 100,  # Mehta et al. 2007
+            )
+        )
+        day += timedelta(days=14)
+
+
+def _toxin_effect(days: int) -> float:
+    """0..1: onset after 3 days, full by 2 weeks, fading from day 60 to 120."""
+    if days < 3:
+        return 0.0
+    if days < 14:
+        return (days - 3) / 11
+    if days <= 60:
+        return 1.0
+    return max(0.0, 1 - (days - 60) / 60)
