@@ -5,7 +5,7 @@ would for someone who started Retrain part-way through treatment. Random but rep
 """
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
