@@ -14,6 +14,7 @@ from .injections import (
 from .practice import PracticeItem, PracticeSession
 from .programmes import Programme, ProgrammeItem
 from .progress import PatientNote, QuestionnaireRequest, QuestionnaireResponse
+from .snapshots import DEFAULT_EXPRESSIONS, Snapshot
 from .users import (
     ADMIN,
     CLINICIAN,
@@ -30,6 +31,8 @@ from .users import (
 )
 
 __all__ = [
+    "DEFAULT_EXPRESSIONS",
+    "Snapshot",
     "DECISIONS",
     "INJECTION_SIDES",
     "MUSCLES",

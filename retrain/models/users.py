@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -75,6 +76,10 @@ class Patient(db.Model):
     id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     affected_side: Mapped[str] = mapped_column(String(8))
     saq_interval_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    # Photos are off until the patient opts in (issue 4); withdrawing sets this back to None.
+    photo_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The expressions the therapist chose for snapshots; None means the default set.
+    snapshot_expressions: Mapped[list | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(back_populates="patient", foreign_keys=[id])
