@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from .main.routes import bp as main_bp
     from .outcomes.routes import bp as outcomes_bp
     from .patient.routes import bp as patient_bp
+    from .snapshots.routes import bp as snapshots_bp
     from .library.routes import bp as library_bp
     from .therapist.routes import bp as therapist_bp
 
