@@ -1,12 +1,21 @@
-"""The exercise library."""
+"""The exercise library: built-in exercises (read-only) and staff members' own.
+
+Built-ins come from retrain/data/exercises.json (principles and sources are listed
+there). Staff add their own exercises, edit and retire the ones they wrote. Retiring
+never deletes: programmes and practice history refer to exercises by id.
+"""
 
 import json
 from importlib import resources
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, raiseload
 
+from ..access import LIBRARY_EDIT_ROLES
 from ..extensions import db
-from ..models import Exercise
+from ..models import EXPRESSIONS, REGIONS, Exercise
+from ..models.base import utcnow
+from . import ServiceError
 
 BUILTIN_FIELDS = (
     "name",
@@ -19,6 +28,41 @@ BUILTIN_FIELDS = (
     "default_rest_seconds",
     "snapshot_expression",
 )
+EDITABLE_FIELDS = BUILTIN_FIELDS
+
+# The same ranges as the CHECK constraints on models.Exercise (a unit test compares them).
+RANGES = {
+    "default_reps": (1, 100),
+    "default_hold_seconds": (0, 120),
+    "default_rest_seconds": (0, 120),
+}
+# Text limits: name matches the column; the others keep pages readable.
+MAX_LENGTH = {"name": 120, "purpose": 1000, "hold_back": 500, "instructions": 4000}
+MAX_STEPS = 20
+MAX_STEP_LENGTH = 300
+
+# Pictures in static/img/regions/, one per region.
+REGION_SLUGS = {region: region.replace(" ", "-") for region in REGIONS}
+REGION_PICTURES = {region: f"img/regions/{slug}.svg" for region, slug in REGION_SLUGS.items()}
+
+_MESSAGES = {
+    "default_reps": "Enter a number of repetitions from {low} to {high}.",
+    "default_hold_seconds": "Enter a hold time from {low} to {high} seconds.",
+    "default_rest_seconds": "Enter a rest time from {low} to {high} seconds.",
+}
+_REQUIRED = {
+    "name": "Enter a name for the exercise.",
+    "purpose": "Say in a sentence or two why this exercise helps.",
+    "instructions": "Enter at least one step.",
+    "hold_back": "Say what the patient should keep still while doing it.",
+}
+
+
+class NotAllowed(ServiceError):
+    """The user may not change this exercise (a built-in, or someone else's): 403."""
+
+
+# Built-ins ---------------------------------------------------------------------------
 
 
 def builtin_definitions() -> list[dict]:
@@ -44,3 +88,208 @@ def sync_builtins() -> tuple[int, int]:
             updated += 1
     db.session.commit()
     return added, updated
+
+
+# Reading -----------------------------------------------------------------------------
+
+
+def _region_order():
+    """Regions in the order of REGIONS (top of the face to the neck), not alphabetical."""
+    return case({region: index for index, region in enumerate(REGIONS)}, value=Exercise.region)
+
+
+def _library_query():
+    # The author is loaded with the exercise; anything else would be a lazy load in a
+    # template, which raises instead of querying.
+    return select(Exercise).options(joinedload(Exercise.author), raiseload("*"))
+
+
+def list_exercises(region: str | None = None, include_retired: bool = False) -> list[Exercise]:
+    """The library, ordered by region then name; retired ones only when asked for."""
+    query = _library_query().order_by(_region_order(), func.lower(Exercise.name), Exercise.id)
+    if region:
+        if region not in REGIONS:
+            raise ServiceError("Choose one of the listed face regions.", field="region")
+        query = query.where(Exercise.region == region)
+    if not include_retired:
+        query = query.where(Exercise.retired_at.is_(None))
+    return list(db.session.scalars(query).unique())
+
+
+def group_by_region(exercises: list[Exercise]) -> list[tuple[str, list[Exercise]]]:
+    """[(region, exercises)] in REGIONS order, leaving out regions with none."""
+    groups = {region: [] for region in REGIONS}
+    for exercise in exercises:
+        groups[exercise.region].append(exercise)
+    return [(region, items) for region, items in groups.items() if items]
+
+
+def get_exercise(exercise_id: int) -> Exercise | None:
+    """One exercise with its author loaded, or None."""
+    return db.session.scalars(_library_query().where(Exercise.id == exercise_id)).first()
+
+
+def choices_for_programme() -> list[Exercise]:
+    """Active (not retired) exercises ordered by region then name, for the programme builder.
+
+    Each has id, name, region and the default dose to prefill. For a SelectField:
+    ``[(e.id, e.name) for e in choices_for_programme()]``.
+    """
+    return list_exercises()
+
+
+def exercise_for_programme(exercise_id: int) -> Exercise:
+    """The exercise to add to a new programme; refused when unknown or retired."""
+    exercise = db.session.get(Exercise, exercise_id)
+    if exercise is None:
+        raise ServiceError("Choose an exercise from the library.", field="exercise")
+    if exercise.retired:
+        raise ServiceError(
+            f"“{exercise.name}” is retired and can't be added to new programmes.",
+            field="exercise",
+        )
+    return exercise
+
+
+def region_picture(region: str) -> str | None:
+    """The static path of the region's drawing, for url_for('static', filename=...)."""
+    return REGION_PICTURES.get(region)
+
+
+# Changing ----------------------------------------------------------------------------
+
+
+def may_edit(user, exercise: Exercise) -> bool:
+    """Staff may edit, retire and restore only the exercises they wrote; built-ins never."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.active
+        and user.role in LIBRARY_EDIT_ROLES
+        and not exercise.builtin
+        and exercise.author_id is not None
+        and exercise.author_id == user.id
+    )
+
+
+def _require_editor(user, exercise: Exercise) -> None:
+    if not may_edit(user, exercise):
+        if exercise.builtin:
+            raise NotAllowed("Built-in exercises can't be changed. You can add your own.")
+        raise NotAllowed("Only the person who added this exercise can change it.")
+
+
+def _text(values: dict, key: str) -> str:
+    value = values.get(key)
+    value = "" if value is None else str(value).strip()
+    if not value:
+        raise ServiceError(_REQUIRED[key], field=key)
+    if len(value) > MAX_LENGTH[key]:
+        raise ServiceError(f"Keep this under {MAX_LENGTH[key]} characters.", field=key)
+    return value
+
+
+def _steps(value) -> str:
+    lines = value if isinstance(value, list | tuple) else str(value or "").splitlines()
+    steps = [" ".join(str(line).split()) for line in lines]
+    steps = [step for step in steps if step]
+    if not steps:
+        raise ServiceError(_REQUIRED["instructions"], field="instructions")
+    if len(steps) > MAX_STEPS:
+        raise ServiceError(f"Keep it to {MAX_STEPS} steps or fewer.", field="instructions")
+    if any(len(step) > MAX_STEP_LENGTH for step in steps):
+        raise ServiceError(
+            f"Keep each step under {MAX_STEP_LENGTH} characters; split long ones in two.",
+            field="instructions",
+        )
+    text = "\n".join(steps)
+    if len(text) > MAX_LENGTH["instructions"]:
+        raise ServiceError(
+            f"Keep the steps under {MAX_LENGTH['instructions']} characters in all.",
+            field="instructions",
+        )
+    return text
+
+
+def _whole_number(values: dict, key: str) -> int:
+    low, high = RANGES[key]
+    message = _MESSAGES[key].format(low=low, high=high)
+    value = values.get(key)
+    if isinstance(value, bool) or value is None or value == "":
+        raise ServiceError(message, field=key)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ServiceError(message, field=key) from None
+    if isinstance(value, float) and value != number:
+        raise ServiceError(message, field=key)
+    if not low <= number <= high:
+        raise ServiceError(message, field=key)
+    return number
+
+
+def clean_values(values: dict) -> dict:
+    """Check and tidy every editable field; ServiceError names the first bad field."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    region = values.get("region")
+    if region not in REGIONS:
+        raise ServiceError("Choose the face region this exercise works on.", field="region")
+    expression = values.get("snapshot_expression") or None
+    if expression is not None and expression not in EXPRESSIONS:
+        raise ServiceError(
+            "Choose one of the listed expressions, or none.", field="snapshot_expression"
+        )
+    return {
+        "name": _text(values, "name"),
+        "region": region,
+        "purpose": _text(values, "purpose"),
+        "instructions": _steps(values.get("instructions")),
+        "hold_back": _text(values, "hold_back"),
+        "default_reps": _whole_number(values, "default_reps"),
+        "default_hold_seconds": _whole_number(values, "default_hold_seconds"),
+        "default_rest_seconds": _whole_number(values, "default_rest_seconds"),
+        "snapshot_expression": expression,
+    }
+
+
+def create_exercise(author, **values) -> Exercise:
+    """A staff member adds their own exercise."""
+    if author is None or author.role not in LIBRARY_EDIT_ROLES or not author.active:
+        raise NotAllowed("Only therapists and clinicians add exercises.")
+    exercise = Exercise(builtin=False, slug=None, author_id=author.id, **clean_values(values))
+    db.session.add(exercise)
+    db.session.commit()
+    return exercise
+
+
+def update_exercise(exercise: Exercise, editor, **values) -> Exercise:
+    """Change the fields given (the others keep their value); only by the author."""
+    _require_editor(editor, exercise)
+    current = {key: getattr(exercise, key) for key in EDITABLE_FIELDS}
+    cleaned = clean_values({**current, **values})
+    for key, value in cleaned.items():
+        setattr(exercise, key, value)
+    db.session.commit()
+    return exercise
+
+
+def retire_exercise(exercise: Exercise, editor) -> Exercise:
+    """Hide from the library and from new programmes; history keeps showing it."""
+    _require_editor(editor, exercise)
+    if exercise.retired:
+        raise ServiceError("This exercise is already retired.")
+    exercise.retired_at = utcnow()
+    db.session.commit()
+    return exercise
+
+
+def restore_exercise(exercise: Exercise, editor) -> Exercise:
+    """Bring a retired exercise back into the library."""
+    _require_editor(editor, exercise)
+    if not exercise.retired:
+        raise ServiceError("This exercise is not retired.")
+    exercise.retired_at = None
+    db.session.commit()
+    return exercise
