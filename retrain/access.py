@@ -6,12 +6,13 @@ know exists is 404; a refusal of a whole section to a role is 403 (DESIGN.md).
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db
 from .models import ADMIN, CLINICIAN, PATIENT, THERAPIST, CareTeamMember, Patient
+from .services import audit
 
 # What a user may do to one patient's record.
 VIEW = "view"  # read the record: programme, sessions, progress
@@ -64,9 +65,14 @@ def patient_or_404(patient_id: int, action: str = VIEW) -> Patient:
     404 also when the user could see the patient but not do this to them, so a refusal
     never confirms that a record exists.
     """
-    if not may(current_user, action, patient_id):
-        abort(404)
-    patient = db.session.get(Patient, patient_id)
+    allowed = may(current_user, action, patient_id)
+    patient = db.session.get(Patient, patient_id) if allowed else None
+    audit.record(
+        action,
+        patient_id=patient_id,
+        target=request.endpoint,
+        outcome="ok" if patient is not None else "refused",
+    )
     if patient is None:
         abort(404)
     return patient
@@ -91,6 +97,7 @@ def require_role(*roles: str) -> None:
     if not current_user.is_authenticated:
         abort(401)
     if current_user.role not in roles:
+        audit.record("enter_section", target=request.endpoint, outcome="refused")
         abort(403)
 
 

@@ -12,6 +12,7 @@ from .models import User
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(exercises_group)
+    app.cli.add_command(audit_group)
 
 
 @click.command("demo")
@@ -45,3 +46,22 @@ def exercises_sync() -> None:
 
     added, updated = exercises.sync_builtins()
     click.echo(f"Built-in exercises: {added} added, {updated} updated.")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Recompute the hash chain; report the first broken row."""
+    from .services import audit
+
+    checked, broken = audit.verify()
+    if broken is not None:
+        raise click.ClickException(
+            f"Audit trail broken at row {broken} ({checked} rows before it are intact)."
+        )
+    click.echo(f"Audit trail intact: {checked} rows verified.")

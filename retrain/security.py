@@ -4,6 +4,7 @@ from flask import Flask, current_app, request
 from flask_login import current_user
 
 from .extensions import login_manager
+from .services import audit
 
 # The only endpoints an anonymous visitor may reach (ASVS 8.2.1: deny by default).
 PUBLIC_ENDPOINTS = frozenset(
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
         if current_app.config["ENV"] == "production":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint != "static":
+            headers["X-Request-ID"] = audit.request_id()
             # Pages show personal data: never store them in a shared or browser cache.
             headers["Cache-Control"] = "no-store"
             headers.add("Vary", "Cookie")

@@ -11,7 +11,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter
-from ..services import ServiceError, accounts, logins
+from ..services import ServiceError, accounts, audit, logins
 from .forms import ChangePasswordForm, LoginForm, SetPasswordForm
 from .redirects import safe_next
 
@@ -45,13 +45,16 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             begin_session(user)
+            audit.record("login", actor=user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+        audit.record("login", outcome="refused")  # the e-mail tried is not kept
         flash(FAILED_LOGIN, "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
+    audit.record("logout")
     logins.end(current_user.session_key)
     logout_user()
     session.clear()
@@ -74,6 +77,7 @@ def invitation(token):
         else:
             logout_user()
             begin_session(user)
+            audit.record("accept_invitation", actor=user)
             flash(f"Welcome to Retrain, {user.name}. Your password is set.", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/invitation.html", form=form, invitee=invite.user)
@@ -90,6 +94,7 @@ def change_password():
         except ServiceError as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
+            audit.record("change_password")
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)

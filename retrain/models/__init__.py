@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per part of the domain."""
 
+from .audit import AuditEvent
 from .exercises import EXPRESSIONS, REGIONS, Exercise
 from .injections import (
     DECISIONS,
@@ -31,6 +32,7 @@ from .users import (
 )
 
 __all__ = [
+    "AuditEvent",
     "DEFAULT_EXPRESSIONS",
     "Snapshot",
     "DECISIONS",
