@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PORT   ?= 5000
+# The second pass of `make test` runs the whole suite on PostgreSQL when this answers.
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app retrain
 
@@ -30,7 +32,14 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-test
+	@echo "== Test pass 1 of 2: SQLite"
 	$(BIN)/python -m pytest
+	@if $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)"; then \
+	  echo "== Test pass 2 of 2: PostgreSQL at $(TEST_POSTGRES_URL)"; \
+	  RETRAIN_TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/python -m pytest; \
+	else \
+	  echo "== Test pass 2 of 2 SKIPPED: no PostgreSQL answers at $(TEST_POSTGRES_URL)"; \
+	fi
 
 lint: install-test
 	$(BIN)/ruff check retrain tests benchmarks

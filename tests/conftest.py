@@ -4,6 +4,7 @@ The schema is built once per test run by the real migrations (so tests run again
 what production gets), then copied into each test's own SQLite file.
 """
 
+import os
 import re
 import shutil
 
@@ -18,12 +19,18 @@ TEST_PASSWORD = "correct horse battery staple"
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024, "ARGON2_PARALLELISM": 1}
 
 
+# Set to a PostgreSQL URL to run the whole suite there (make test does, when a server answers).
+POSTGRES_URL = os.environ.get("RETRAIN_TEST_DATABASE_URL")
+on_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="needs RETRAIN_TEST_DATABASE_URL")
+sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite-specific")
+
+
 def make_config(instance, **overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": f"sqlite:///{instance / 'retrain.sqlite3'}",
+        "DATABASE_URL": POSTGRES_URL or f"sqlite:///{instance / 'retrain.sqlite3'}",
         "LOGIN_RATE_LIMIT": "1000 per minute",
         **FAST_HASHING,
     }
@@ -33,18 +40,38 @@ def make_config(instance, **overrides):
 
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory):
-    """A database file at the head migration with the built-in exercises loaded."""
+    """The database at the head migration with the built-in exercises loaded.
+
+    SQLite: a file that each test copies. PostgreSQL: the test database itself, emptied
+    of everything first, which each test then truncates back to this state.
+    """
     from flask_migrate import upgrade
+    from sqlalchemy import text
 
     from retrain.services import exercises
 
     instance = tmp_path_factory.mktemp("template")
     app = create_app(make_config(instance))
     with app.app_context():
+        if POSTGRES_URL:
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
         exercises.sync_builtins()
         db.engine.dispose()
     return instance / "retrain.sqlite3"
+
+
+def _reset_postgres():
+    """Back to the migrated state: every table emptied, built-in exercises reloaded."""
+    from sqlalchemy import text
+
+    from retrain.services import exercises
+
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+    exercises.sync_builtins()
 
 
 class IsolatedClient(FlaskClient):
@@ -63,10 +90,13 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(tmp_path, migrated_template):
-    shutil.copy(migrated_template, tmp_path / "retrain.sqlite3")
+    if not POSTGRES_URL:
+        shutil.copy(migrated_template, tmp_path / "retrain.sqlite3")
     app = create_app(make_config(tmp_path))
     app.test_client_class = IsolatedClient
     with app.app_context():
+        if POSTGRES_URL:
+            _reset_postgres()
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -2,7 +2,7 @@ import pytest
 
 from retrain import create_app
 
-from ..conftest import make_config
+from ..conftest import make_config, sqlite_only
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path):
@@ -45,6 +45,7 @@ def test_default_password_hashing_meets_the_bar():
     assert Defaults.ARGON2_TIME_COST >= 3 and Defaults.ARGON2_MEMORY_COST_KIB >= 65536
 
 
+@sqlite_only
 def test_sqlite_pragmas(app):
     from sqlalchemy import text
 

@@ -35,12 +35,10 @@ def test_demo_clinic_loads_once_with_history(runner, client):
     assert "not loaded" in again.output and count(User) == 6
 
 
-def test_demo_refused_in_production(tmp_path, migrated_template):
-    import shutil
-
-    shutil.copy(migrated_template, tmp_path / "retrain.sqlite3")
-    app = create_app(make_config(tmp_path, ENV="production", SECRET_KEY="k" * 64))
-    result = app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code != 0 and "never loaded in production" in result.output
-    with app.app_context():
+def test_demo_refused_in_production(app, tmp_path):
+    """Uses the `app` fixture only for its fresh database (copied or truncated)."""
+    production = create_app(make_config(tmp_path, ENV="production", SECRET_KEY="k" * 64))
+    with production.app_context():
+        result = production.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code != 0 and "never loaded in production" in result.output
         assert count(User) == 0
