@@ -13,6 +13,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(exercises_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("demo")
@@ -65,3 +67,38 @@ def audit_verify() -> None:
             f"Audit trail broken at row {broken} ({checked} rows before it are intact)."
         )
     click.echo(f"Audit trail intact: {checked} rows verified.")
+
+
+@click.command("backup")
+@click.option(
+    "--keep", type=int, default=None, help="How many backups to keep (default BACKUP_KEEP)."
+)
+@with_appcontext
+def backup_command(keep: int | None) -> None:
+    """Back up the SQLite database and snapshot files into instance/backups/."""
+    from .services import ServiceError, backups
+
+    try:
+        folder = backups.backup(keep)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Backup written to {folder}")
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(exists=True))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(folder: str, yes: bool) -> None:
+    """Replace the database and snapshot files with a backup (stop the app first)."""
+    from pathlib import Path
+
+    from .services import ServiceError, backups
+
+    if not yes:
+        click.confirm("This replaces all current data with the backup. Continue?", abort=True)
+    try:
+        backups.restore(Path(folder))
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Restored from {folder}")
