@@ -50,14 +50,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
+    from .api import routes as api_routes
     from .auth.routes import bp as auth_bp
     from .clinician.routes import bp as clinician_bp
     from .errors import handlers
+    from .extensions import csrf
+    from .library.routes import bp as library_bp
     from .main.routes import bp as main_bp
     from .outcomes.routes import bp as outcomes_bp
     from .patient.routes import bp as patient_bp
     from .snapshots.routes import bp as snapshots_bp
-    from .library.routes import bp as library_bp
     from .therapist.routes import bp as therapist_bp
 
     handlers.init_app(app)
@@ -68,9 +70,13 @@ def register_blueprints(app: Flask) -> None:
         library_bp,
         therapist_bp,
         clinician_bp,
+        outcomes_bp,
+        snapshots_bp,
         admin_bp,
     ):
         app.register_blueprint(blueprint)
+    csrf.exempt(api_routes.bp)  # bearer tokens only, never cookies: see security.py
+    app.register_blueprint(api_routes.bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -29,6 +29,8 @@ class Defaults:
     SESSION_ABSOLUTE_HOURS_STAFF = 12
     SESSION_ABSOLUTE_HOURS_PATIENT = 30 * 24
     INVITATION_VALID_DAYS = 7
+    API_TOKEN_HOURS_STAFF = 12
+    API_TOKEN_HOURS_PATIENT = 30 * 24
     BACKUP_KEEP = 14  # `flask backup` keeps this many
 
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"

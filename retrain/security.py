@@ -1,6 +1,7 @@
 """Cross-cutting request rules: deny by default, security headers, login loading."""
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, flash, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from .extensions import login_manager
@@ -13,8 +14,33 @@ PUBLIC_ENDPOINTS = frozenset(
         "main.healthz",
         "auth.login",
         "auth.invitation",
+        "api.create_token",
+        "api.openapi_json",
+        "api.docs",
     }
 )
+
+
+def is_api(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+class CookielessApiSessions(SecureCookieSessionInterface):
+    """The API authenticates by bearer token only: it never reads or sets the cookie.
+
+    So a browser's cookie can never authorise an API call, and the API needs no CSRF token.
+    """
+
+    def open_session(self, app, request):
+        if is_api(request.path):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if is_api(request.path):
+            return None
+        return super().save_session(app, session, response)
+
 
 CSP = "; ".join(
     [
@@ -37,11 +63,28 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
 
+    app.session_interface = CookielessApiSessions()
+
     @login_manager.user_loader
     def load_user(session_key: str):
         from .services import logins
 
         return logins.user_for_key(session_key)
+
+    @login_manager.request_loader
+    def load_api_user(req):
+        from .api.core import current_token
+        from .services import tokens
+
+        token = current_token() if is_api(req.path) else None
+        return tokens.user_for(token) if token else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if is_api(request.path):
+            abort(401)
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
     @app.before_request
     def deny_by_default():

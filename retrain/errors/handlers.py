@@ -7,7 +7,7 @@ support request can be matched to the log without any clinical text in either.
 import logging
 import uuid
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
@@ -21,6 +21,8 @@ MESSAGES = {
     404: ("Page not found", "We could not find that page. It may have moved."),
     405: ("That action is not allowed here", "Please go back and use the page's buttons."),
     413: ("That file is too large", "Please choose a smaller file and try again."),
+    415: ("That kind of file or content is not accepted", "Please check what you sent."),
+    422: ("Something in that request was not valid", "Please check the values and try again."),
     429: ("Too many attempts", "Please wait a minute and then try again."),
     500: ("Something went wrong on our side", "We are sorry. Please try again in a moment."),
 }
@@ -30,13 +32,12 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _respond(code: int, error_id: str | None = None, description: str | None = None):
+def _respond(code: int, error_id: str | None = None):
     title, hint = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
     if _wants_json():
-        body = {"error": {"code": code, "message": description or title, "fields": {}}}
-        if error_id:
-            body["error"]["id"] = error_id
-        return jsonify(body), code
+        from ..api.core import error
+
+        return error(code, title, error_id=error_id)
     return render_template(
         "errors/error.html", code=code, title=title, hint=hint, error_id=error_id
     ), code

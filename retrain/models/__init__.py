@@ -16,6 +16,7 @@ from .practice import PracticeItem, PracticeSession
 from .programmes import Programme, ProgrammeItem
 from .progress import PatientNote, QuestionnaireRequest, QuestionnaireResponse
 from .snapshots import DEFAULT_EXPRESSIONS, Snapshot
+from .tokens import ApiToken
 from .users import (
     ADMIN,
     CLINICIAN,
@@ -32,6 +33,7 @@ from .users import (
 )
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "DEFAULT_EXPRESSIONS",
     "Snapshot",

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import PATIENT, LoginSession, User
 from ..models.base import utcnow
+from . import tokens
 
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen at most once a minute
 
@@ -81,7 +82,9 @@ def end(key: str | None) -> None:
 
 
 def end_all(user_id: int, *, keep_key: str | None = None) -> None:
-    """End every login of the user, except (optionally) the one making the request."""
+    """End every login of the user (and revoke their API tokens), except (optionally) the
+    browser session making the request. Part of the caller's transaction."""
+    tokens.revoke_all(user_id)
     query = update(LoginSession).where(
         LoginSession.user_id == user_id, LoginSession.ended_at.is_(None)
     )
