@@ -1,7 +1,13 @@
-from flask import Blueprint, render_template
+"""The patient's own pages: Today, the guided player, the plain session form, history."""
 
-from ..access import require_role
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..access import LOG_PRACTICE, VIEW, patient_or_404, require_role
 from ..models import PATIENT
+from ..services import ServiceError, practice
+from ..services.programmes import current_programme
+from .forms import SessionForm, attach_errors, form_defaults, item_inputs, labelled_rows
 
 bp = Blueprint("patient", __name__)
 
@@ -13,9 +19,67 @@ def _only_patient_roles():
 
 @bp.get("/today")
 def today():
-    return render_template("placeholder.html")
+    patient_or_404(current_user.id, VIEW)
+    return render_template("patient/today.html", summary=practice.today_summary(current_user))
+
+
+def _seconds_scale() -> float:
+    """Tests may speed the player up with ?speed=N (1-1000); honoured only when TESTING."""
+    speed = request.args.get("speed", type=float) if current_app.config["TESTING"] else None
+    return 1 / speed if speed and 1 <= speed <= 1000 else 1.0
+
+
+@bp.get("/session/player")
+def player():
+    patient_or_404(current_user.id, LOG_PRACTICE)
+    programme = current_programme(current_user.id)
+    form = SessionForm(data=form_defaults(programme, source="player"))
+    return render_template(
+        "patient/player.html",
+        programme=programme,
+        data=practice.player_data(programme) if programme else None,
+        form=form,
+        rows=labelled_rows(form, programme),
+        seconds_scale=_seconds_scale(),
+    )
+
+
+@bp.route("/session/new", methods=["GET", "POST"])
+def log_session():
+    """The plain form; the player's summary posts here too (source=player)."""
+    patient_or_404(current_user.id, LOG_PRACTICE)
+    programme = current_programme(current_user.id)
+    zone = practice.zone_for(current_user)
+    form = SessionForm() if request.method == "POST" else SessionForm(data=form_defaults(programme))
+    if form.validate_on_submit():
+        try:
+            practice.log_session(
+                current_user.id,
+                performed_at=practice.performed_at_from_local(
+                    form.performed_date.data, form.performed_time.data, zone
+                ),
+                effort=form.effort.data,
+                synkinesis_rating=form.synkinesis_rating.data,
+                note=form.note.data,
+                items=item_inputs(form),
+                source="player" if form.source.data == "player" else "form",
+                idempotency_key=form.idempotency_key.data,
+            )
+        except ServiceError as error:
+            attach_errors(form, error)
+        else:
+            flash("Well done. Your session is saved.", "success")
+            return redirect(url_for(".today"))
+    return render_template(
+        "patient/session_form.html",
+        form=form,
+        rows=labelled_rows(form, programme),
+        max_date=practice.local_now(zone).date().isoformat(),
+    )
 
 
 @bp.get("/history")
 def history():
-    return render_template("placeholder.html")
+    patient_or_404(current_user.id, VIEW)
+    page = practice.history_page(current_user, request.args.get("page", 1, type=int))
+    return render_template("patient/history.html", history=page)

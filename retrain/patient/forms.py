@@ -1,0 +1,150 @@
+from uuid import uuid4
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import Optional
+
+from ..services.practice import MAX_ITEMS, NOTE_MAX, ItemInput
+
+try:  # WTForms 3.3 deprecates plain tuples as choices
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - WTForms < 3.3
+
+    def SelectChoice(value, label):  # noqa: N802 - stands in for the class
+        return (value, label)
+
+
+EFFORT_CHOICES = [
+    SelectChoice(1, "1 · very easy"),
+    SelectChoice(2, "2 · easy"),
+    SelectChoice(3, "3 · moderate"),
+    SelectChoice(4, "4 · hard"),
+    SelectChoice(5, "5 · very hard"),
+]
+RATING_CHOICES = [SelectChoice(n, str(n)) for n in range(11)]
+
+
+def _number(value) -> int | None:
+    """Coerce a posted choice: empty is None; not a number is -1, which the service refuses."""
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class ItemForm(Form):
+    """One programme exercise in the session form (a plain Form: one CSRF token per page)."""
+
+    exercise_id = HiddenField()
+    reps_done = IntegerField("Repetitions done", validators=[Optional()])
+    sets_done = HiddenField()  # sent by the guided player; worked out from reps otherwise
+    skipped = BooleanField("Skipped")
+
+
+class SessionForm(FlaskForm):
+    """Log one session: the plain form and the guided player's summary post this."""
+
+    items = FieldList(FormField(ItemForm), min_entries=0, max_entries=MAX_ITEMS)
+    # The service checks the ranges and says what is wrong beside the field.
+    effort = RadioField(
+        "How hard did it feel?", choices=EFFORT_CHOICES, coerce=_number, validate_choice=False
+    )
+    synkinesis_rating = RadioField(
+        "How much synkinesis did you feel?",
+        choices=RATING_CHOICES,
+        coerce=_number,
+        validate_choice=False,
+        description="0 = none, 10 = the most you can imagine.",
+    )
+    note = TextAreaField(
+        "Note (optional)",
+        description=f"Anything you want your therapist to know. Up to {NOTE_MAX} characters.",
+    )
+    performed_date = DateField("Date", validators=[Optional()])
+    performed_time = TimeField("Time", validators=[Optional()])
+    source = HiddenField(default="form")
+    idempotency_key = HiddenField()
+
+
+def form_defaults(programme, source: str = "form") -> dict:
+    """Initial data: each programme exercise at its full prescribed dose, a fresh request key."""
+    items = programme.items if programme is not None else []
+    return {
+        "items": [
+            {
+                "exercise_id": item.exercise_id,
+                "reps_done": item.reps * item.sets,
+                "sets_done": "",
+                "skipped": False,
+            }
+            for item in items
+        ],
+        "source": source,
+        "idempotency_key": uuid4().hex,
+    }
+
+
+def _whole(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return -1  # never a valid id or count: the service refuses it beside the field
+
+
+def item_inputs(form: SessionForm) -> list[ItemInput]:
+    return [
+        ItemInput(
+            exercise_id=_whole(entry.exercise_id.data),
+            reps_done=entry.reps_done.data,
+            sets_done=_whole(entry.sets_done.data),
+            skipped=bool(entry.skipped.data),
+        )
+        for entry in form.items
+    ]
+
+
+def labelled_rows(form: SessionForm, programme) -> list[tuple]:
+    """(item subform, programme item or None) pairs, to label each row with its exercise."""
+    by_exercise = {}
+    for item in programme.items if programme is not None else []:
+        by_exercise.setdefault(str(item.exercise_id), item)
+    return [(entry, by_exercise.get(str(entry.exercise_id.data))) for entry in form.items]
+
+
+# Service field names that the form shows under another field.
+_FIELD_ALIASES = {"performed_at": "performed_date"}
+
+
+def attach_errors(form: SessionForm, refusal) -> None:
+    """Show each refusal beside its field (items-<i>-<name> for a row), else at the top."""
+    for error in getattr(refusal, "errors", [refusal]):
+        target = _field_for(form, _FIELD_ALIASES.get(error.field, error.field) or "")
+        if target is None:
+            form.form_errors.append(error.message)
+        else:
+            target.errors.append(error.message)
+
+
+def _field_for(form: SessionForm, name: str):
+    if name.startswith("items-"):
+        _, index, sub = name.split("-", 2)
+        entries = form.items.entries
+        if index.isdigit() and int(index) < len(entries) and sub in ("reps_done", "skipped"):
+            return entries[int(index)][sub]
+        return None
+    if name in form._fields and name not in ("source", "idempotency_key", "items"):
+        return form[name]
+    return None

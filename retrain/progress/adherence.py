@@ -1,0 +1,215 @@
+"""Adherence: how much of the prescribed practice a patient has done.
+
+Pure Python: plain dates and ints in, plain values and frozen dataclasses out. The
+caller turns each session's UTC time into the patient's *local* date first (their own
+timezone, else the clinic's), so every "day" below is a local calendar day.
+
+Definitions (each one has a unit test in tests/unit/test_adherence.py):
+
+Sessions per day
+    ``daily_counts(dates)``: how many sessions were logged on each local day.
+
+Programme version in force on a day
+    A version is ``(starts_on, ended_on, times_per_day, days_per_week)``; it covers
+    the days ``starts_on <= day <= ended_on`` (``ended_on`` None: still open). When
+    two versions cover the same day (a programme replaced in the middle of a day,
+    where the old version's ``ended_on`` is the new one's ``starts_on``) the one that
+    starts later wins, and on equal starts the later one in the list (pass versions
+    in version order). Days covered by no version (before the first programme, or
+    after a programme was stopped) prescribe nothing and credit nothing.
+
+Day target and due today
+    A day's target is ``times_per_day`` of the version in force that day.
+    "Due today" = today's target minus the sessions done today, never below 0.
+
+Prescribed
+    A version prescribes ``times_per_day x days_per_week`` sessions a week, spread
+    evenly over the week: ``times_per_day x days_per_week / 7`` per day. The sessions
+    prescribed for a period are the sum of that share over its days, each day using
+    its own version. So 2 a day, 7 days a week is 14 a week and 2 a day; once a day on
+    5 days a week is 5 a week and 5/7 a day, i.e. the weekly total prorated by days
+    elapsed. Computed with exact fractions, returned as float.
+
+Credited sessions and adherence
+    On each day the sessions done count up to that day's target only
+    (``min(sessions, times_per_day)``), so extra sittings on one day never make up for
+    a missed day, and days with no programme credit nothing. Adherence for a period is
+    ``credited / prescribed x 100`` in percent, capped at 100 (a patient on 5 days a
+    week who practises on all 7 is at 100 %, not 140 %). None when nothing was
+    prescribed in the period (no programme yet): "no figure", not 0 %.
+
+Periods "to date" (this week, the last 7 or 28 days)
+    A period that ends today counts today's prescribed share only as far as it has
+    already been met: ``min(today's share, credited today)``. So a day is never
+    counted as missed before it is over, and a session done today shows at once.
+    This week = the ISO week, Monday to Sunday; "so far" = Monday to today.
+
+Streak
+    The number of consecutive local days with at least one session, ending today
+    when today has a session, else ending yesterday (today is not over yet). A day
+    without any session breaks it. Rest days of a programme on fewer than 7 days a
+    week also break it: the streak counts days practised, not days prescribed.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+
+DAYS_PER_WEEK = 7
+
+
+@dataclass(frozen=True)
+class Version:
+    """One programme version as adherence sees it."""
+
+    starts_on: date
+    ended_on: date | None
+    times_per_day: int
+    days_per_week: int
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day and (self.ended_on is None or day <= self.ended_on)
+
+    @property
+    def daily_share(self) -> Fraction:
+        """Sessions prescribed per calendar day: times_per_day x days_per_week / 7."""
+        return Fraction(self.times_per_day * self.days_per_week, DAYS_PER_WEEK)
+
+
+VersionLike = Version | tuple[date, date | None, int, int]
+
+
+@dataclass(frozen=True)
+class Window:
+    """Practice over the days ``start`` to ``end`` inclusive."""
+
+    start: date
+    end: date
+    sessions: int  # every session logged in the period, extra ones included
+    credited: int  # sessions that count: at most the day's target each day
+    prescribed: float  # sessions prescribed (see module docstring)
+    adherence: float | None  # percent 0-100; None when nothing was prescribed
+
+
+def _versions(versions: Iterable[VersionLike]) -> list[Version]:
+    return [v if isinstance(v, Version) else Version(*v) for v in versions]
+
+
+def _days(start: date, end: date) -> Iterable[date]:
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def daily_counts(session_dates: Iterable[date]) -> dict[date, int]:
+    """Sessions per local day, from each session's local date."""
+    return dict(Counter(session_dates))
+
+
+def version_on(versions: Sequence[VersionLike], day: date) -> Version | None:
+    """The version in force on ``day``: the latest-starting one covering it."""
+    best = None
+    for version in _versions(versions):
+        if version.covers(day) and (best is None or version.starts_on >= best.starts_on):
+            best = version
+    return best
+
+
+def target_on(versions: Sequence[VersionLike], day: date) -> int:
+    """Sessions asked for on ``day``: times_per_day of that day's version, else 0."""
+    version = version_on(versions, day)
+    return version.times_per_day if version else 0
+
+
+def due_today(counts: Mapping[date, int], versions: Sequence[VersionLike], today: date) -> int:
+    """Today's target minus sessions done today, never below 0."""
+    return max(0, target_on(versions, today) - counts.get(today, 0))
+
+
+def streak(counts: Mapping[date, int], today: date) -> int:
+    """Consecutive days with a session, ending today (or yesterday when today has none)."""
+    day = today if counts.get(today, 0) > 0 else today - timedelta(days=1)
+    days = 0
+    while counts.get(day, 0) > 0:
+        days += 1
+        day -= timedelta(days=1)
+    return days
+
+
+def _prescribed(versions: list[Version], start: date, end: date) -> Fraction:
+    total = Fraction(0)
+    for day in _days(start, end):
+        version = version_on(versions, day)
+        if version is not None:
+            total += version.daily_share
+    return total
+
+
+def prescribed(versions: Sequence[VersionLike], start: date, end: date) -> float:
+    """Sessions prescribed over ``start``..``end`` inclusive (0 when start > end)."""
+    return float(_prescribed(_versions(versions), start, end))
+
+
+def credited(
+    counts: Mapping[date, int], versions: Sequence[VersionLike], start: date, end: date
+) -> int:
+    """Sessions that count over ``start``..``end``: each day at most its target."""
+    versions = _versions(versions)
+    return sum(min(counts.get(day, 0), target_on(versions, day)) for day in _days(start, end))
+
+
+def _percent(done: int, due: Fraction) -> float | None:
+    if due <= 0:
+        return None
+    return float(min(Fraction(100), Fraction(done) * 100 / due))
+
+
+def adherence(
+    counts: Mapping[date, int], versions: Sequence[VersionLike], start: date, end: date
+) -> float | None:
+    """Credited / prescribed x 100 over whole days ``start``..``end``, capped at 100."""
+    versions = _versions(versions)
+    return _percent(credited(counts, versions, start, end), _prescribed(versions, start, end))
+
+
+def to_date(
+    counts: Mapping[date, int], versions: Sequence[VersionLike], first: date, today: date
+) -> Window:
+    """The period ``first``..``today``, today counted only as far as it has been met."""
+    versions = _versions(versions)
+    yesterday = today - timedelta(days=1)
+    done_today = credited(counts, versions, today, today)
+    version_today = version_on(versions, today)
+    share_today = version_today.daily_share if version_today else Fraction(0)
+    due = _prescribed(versions, first, yesterday) + min(share_today, Fraction(done_today))
+    done = credited(counts, versions, first, today)
+    return Window(
+        start=first,
+        end=today,
+        sessions=sum(counts.get(day, 0) for day in _days(first, today)),
+        credited=done,
+        prescribed=float(due),
+        adherence=_percent(done, due),
+    )
+
+
+def week_start(day: date) -> date:
+    """Monday of ``day``'s ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_to_date(
+    counts: Mapping[date, int], versions: Sequence[VersionLike], today: date
+) -> Window:
+    """This ISO week so far: Monday to today (see "Periods to date")."""
+    return to_date(counts, versions, week_start(today), today)
+
+
+def last_days(
+    counts: Mapping[date, int], versions: Sequence[VersionLike], today: date, days: int
+) -> Window:
+    """The last ``days`` local days, today included (see "Periods to date")."""
+    return to_date(counts, versions, today - timedelta(days=days - 1), today)

@@ -1,0 +1,173 @@
+"""The guided player in a real browser: run a session, save it, find it in history."""
+
+import pytest
+from sqlalchemy import select
+
+from retrain.extensions import db
+from retrain.models import PracticeSession
+
+from ..conftest import TEST_PASSWORD
+from ..web.practice_helpers import make_exercise, make_programme
+from .conftest import FAKE_CAMERA, needs_chromium
+
+pytestmark = [pytest.mark.browser, needs_chromium]
+
+
+def make_patient_with_programme(live_server, *, hold_seconds, rest_seconds, reps=1):
+    from tests import factories
+
+    with live_server.app.app_context():
+        patient = factories.make_user("patient", email="player@example.org", name="Pat Player")
+        exercise = make_exercise(
+            "Gentle smile",
+            instructions="Sit in front of a mirror.\nSlowly lift both mouth corners.",
+            hold_back="Keep your eyes open and soft.",
+        )
+        make_programme(
+            patient.id,
+            [exercise],
+            reps=reps,
+            sets=1,
+            hold_seconds=hold_seconds,
+            rest_seconds=rest_seconds,
+            times_per_day=1,
+        )
+        ids = patient.id, exercise.id
+        db.session.remove()  # end the transaction: the server thread writes next
+    return ids
+
+
+def log_in(page, base_url):
+    page.goto(f"{base_url}/login")
+    page.get_by_label("E-mail").fill("player@example.org")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base_url}/today")
+
+
+def test_player_runs_a_session_and_saves_it(live_server, browser):
+    from playwright.sync_api import expect
+
+    patient_id, exercise_id = make_patient_with_programme(
+        live_server, hold_seconds=1, rest_seconds=1
+    )
+    page, base = browser.page, live_server.url
+    log_in(page, base)
+    page.get_by_role("link", name="Start today's session").click()
+    page.wait_for_url(f"{base}/session/player")
+
+    # Sped up for the test: the server honours ?speed only when TESTING.
+    page.goto(f"{base}/session/player?speed=10")
+    expect(page.locator("#player")).to_be_visible()
+    expect(page.locator("#player-fallback")).to_be_hidden()
+    page.get_by_role("button", name="Start").click()
+
+    expect(page.locator("#exercise-name")).to_have_text("Gentle smile")
+    expect(page.locator("#exercise-hold-back")).to_have_text("Keep your eyes open and soft.")
+    expect(page.locator("#exercise-steps li")).to_have_count(2)
+    expect(page.locator("#player-counter")).to_have_text("1 repetition to do")
+    page.get_by_role("button", name="Begin this exercise").click()
+
+    # One repetition of hold 1 s (no rest after the last one), then the summary.
+    expect(page.locator("#player-summary")).to_be_visible()
+    expect(page.locator("#summary-title")).to_be_focused()
+    expect(page.locator("#player-announcer")).to_contain_text("Session finished")
+    reps = page.locator("#items-0-reps_done")
+    expect(reps).to_have_value("1")
+    expect(page.locator("#items-0-skipped")).not_to_be_checked()
+
+    page.get_by_label("2 · easy").check()
+    page.locator("#synkinesis_rating-3").check()
+    page.get_by_label("Note (optional)").fill("Smooth and slow today.")
+    page.get_by_role("button", name="Save session").click()
+    page.wait_for_url(f"{base}/today")
+    expect(page.get_by_text("Your session is saved")).to_be_visible()
+    expect(page.get_by_text("1 of 1")).to_be_visible()
+
+    with live_server.app.app_context():
+        stored = db.session.scalars(select(PracticeSession)).all()
+        assert len(stored) == 1
+        session = stored[0]
+        assert session.patient_id == patient_id and session.source == "player"
+        assert (session.effort, session.synkinesis_rating) == (2, 3)
+        assert session.note == "Smooth and slow today."
+        assert [(i.exercise_id, i.reps_done, i.sets_done, i.skipped) for i in session.items] == [
+            (exercise_id, 1, 1, False)
+        ]
+        db.session.remove()
+
+    page.get_by_role("link", name="History").click()
+    page.wait_for_url(f"{base}/history")
+    expect(page.get_by_text("Smooth and slow today.")).to_be_visible()
+    expect(page.get_by_text("Gentle smile: 1 repetition")).to_be_visible()
+    assert browser.errors == []  # no CSP violation, no script error
+
+
+def test_pause_resume_and_skip(live_server, browser):
+    from playwright.sync_api import expect
+
+    make_patient_with_programme(live_server, hold_seconds=60, rest_seconds=5, reps=3)
+    page, base = browser.page, live_server.url
+    log_in(page, base)
+    page.goto(f"{base}/session/player")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Begin this exercise").click()
+    expect(page.locator("#player-phase")).to_have_text("Move slowly and hold")
+    expect(page.locator("#player-counter")).to_have_text("Repetition 1 of 3")
+
+    pause = page.locator("#player-pause")
+    pause.click()
+    expect(page.locator("#player-phase")).to_have_text("Paused")
+    expect(pause).to_have_attribute("aria-pressed", "true")
+    expect(pause).to_have_text("Resume")
+    pause.press("Enter")  # keyboard works as well as taps
+    expect(page.locator("#player-phase")).to_have_text("Move slowly and hold")
+    expect(pause).to_have_text("Pause")
+
+    page.get_by_role("button", name="Skip exercise").click()
+    expect(page.locator("#player-summary")).to_be_visible()
+    expect(page.locator("#items-0-reps_done")).to_have_value("0")
+    expect(page.locator("#items-0-skipped")).to_be_checked()
+    assert browser.errors == []
+
+
+def test_without_javascript_the_plain_form_is_offered(live_server, browser):
+    from playwright.sync_api import expect
+
+    make_patient_with_programme(live_server, hold_seconds=1, rest_seconds=1)
+    page, base = browser.page, live_server.url
+    log_in(page, base)
+    page.context.route("**/static/js/player.js", lambda route: route.abort())
+    page.goto(f"{base}/session/player")
+    expect(page.locator("#player-fallback")).to_be_visible()
+    expect(page.locator("#player")).to_be_hidden()
+    page.get_by_role("link", name="Log your session with the plain form").click()
+    page.wait_for_url(f"{base}/session/new")
+    expect(page.get_by_label("Repetitions done")).to_have_value("1")
+
+
+@pytest.mark.parametrize("browser", [FAKE_CAMERA], indirect=True)
+def test_mirror_shows_the_camera_mirrored_and_stops_at_the_end(live_server, browser):
+    from playwright.sync_api import expect
+
+    make_patient_with_programme(live_server, hold_seconds=60, rest_seconds=5)
+    page, base = browser.page, live_server.url
+    log_in(page, base)
+    uploads = []
+    page.on("request", lambda r: uploads.append(r.url) if r.method != "GET" else None)
+    page.goto(f"{base}/session/player")
+    page.get_by_role("button", name="Start").click()
+    toggle = page.get_by_role("button", name="Show mirror")
+    toggle.click()
+    video = page.locator("#mirror-video")
+    expect(video).to_be_visible()
+    expect(video).to_have_class("mirror")
+    expect(page.locator("#mirror-toggle")).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function("document.getElementById('mirror-video').srcObject !== null")
+
+    page.get_by_role("button", name="Skip exercise").click()  # the only exercise: the end
+    expect(page.locator("#player-summary")).to_be_visible()
+    expect(video).to_be_hidden()
+    assert page.evaluate("document.getElementById('mirror-video').srcObject") is None
+    assert uploads == []  # nothing was sent anywhere
+    assert browser.errors == []
