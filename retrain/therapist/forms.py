@@ -1,0 +1,192 @@
+"""Staff forms: adding a patient, the programme builder, templates.
+
+Dose ranges and item rules live in services.programmes (one source); the number inputs
+only borrow its limits for the browser's min/max hints.
+"""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..models import REGIONS
+from ..services import ServiceError
+from ..services.programmes import ITEM_LIMITS, MAX_ITEM_NOTE, MAX_ITEMS, MAX_NOTE, MAX_TITLE
+
+# Room for a full programme plus a few blank rows; more rows in a post are ignored.
+MAX_ROWS = MAX_ITEMS + 5
+SIDE_CHOICES = [
+    SelectChoice("left", "Left"),
+    SelectChoice("right", "Right"),
+    SelectChoice("both", "Both sides"),
+]
+
+
+class NewPatientForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter a name."), Length(max=120)])
+    email = EmailField(
+        "E-mail",
+        validators=[DataRequired("Enter an e-mail address."), Length(max=254)],
+        description="The patient logs in with this address.",
+    )
+    affected_side = RadioField(
+        "Affected side of the face",
+        choices=SIDE_CHOICES,
+        validators=[InputRequired("Choose the affected side.")],
+    )
+    submit = SubmitField("Add patient")
+
+
+def _int_or_none(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # not an id: the service answers "not in the library"
+
+
+def _dose(key: str, hint: str | None = None) -> IntegerField:
+    low, high, label = ITEM_LIMITS[key]
+    return IntegerField(
+        label,
+        validators=[Optional()],
+        render_kw={"min": low, "max": high, "inputmode": "numeric"},
+        description=hint,
+    )
+
+
+class ItemForm(Form):
+    """One row of the builder. A row with no exercise and nothing typed is skipped."""
+
+    exercise_id = SelectField("Exercise", coerce=_int_or_none, validate_choice=False)
+    reps = _dose("reps")
+    sets = _dose("sets")
+    hold_seconds = _dose("hold_seconds")
+    rest_seconds = _dose("rest_seconds")
+    times_per_day = _dose("times_per_day")
+    days_per_week = _dose("days_per_week")
+    note = StringField("Note for the patient", validators=[Length(max=MAX_ITEM_NOTE)])
+    remove = BooleanField("Remove this row")
+
+    DOSES = tuple(ITEM_LIMITS)
+
+    def is_blank(self) -> bool:
+        return self.exercise_id.data is None and not any(
+            getattr(self, key).data is not None for key in self.DOSES
+        )
+
+    def as_item(self) -> dict:
+        item = {key: getattr(self, key).data for key in ("exercise_id", *self.DOSES)}
+        item["note"] = self.note.data or ""
+        return item
+
+
+class ItemsMixin:
+    """The rows shared by the builder and the template form."""
+
+    add_row = SubmitField("Add a row")
+
+    def set_exercise_choices(self, exercises, keep=()):
+        """Active exercises by region, plus retired ones already in the rows (``keep``)."""
+        order = {region: index for index, region in enumerate(REGIONS)}
+        exercises = sorted(exercises, key=lambda e: (order.get(e.region, 99), e.name.casefold()))
+        choices = [SelectChoice("", "Choose an exercise")]
+        choices += [SelectChoice(e.id, e.name, optgroup=e.region.capitalize()) for e in exercises]
+        known = {e.id for e in exercises}
+        retired = {e.id: e for e in keep if e.id not in known}
+        choices += [SelectChoice(e.id, e.name, optgroup="Retired") for e in retired.values()]
+        for row in self.items:
+            row.form.exercise_id.choices = choices
+
+    def kept_rows(self) -> list[tuple[int, dict]]:
+        """(row index, item dict) for the rows to save: not removed, not blank."""
+        return [
+            (index, row.form.as_item())
+            for index, row in enumerate(self.items)
+            if not row.form.remove.data and not row.form.is_blank()
+        ]
+
+    def add_blank_row(self) -> None:
+        if len(self.items) < MAX_ROWS:
+            self.items.append_entry()
+
+    def show_error(self, error: ServiceError, rows: list[int]) -> str | None:
+        """Put each problem beside its field. ``rows`` maps item index -> form row.
+
+        Returns the text of problems about the whole list (no field to sit beside).
+        """
+        general = []
+        for problem in getattr(error, "errors", [error]):
+            target = self._field_for(problem.field, rows)
+            if target is None:
+                general.append(problem.message)
+            else:
+                target.errors.append(problem.message)
+        if any(entry.errors for entry in self.items.entries):
+            # FieldList keeps the errors it saw at validation: refresh them for form.errors.
+            self.items.errors = [entry.errors for entry in self.items.entries]
+        return " ".join(general) or None
+
+    def _field_for(self, name: str | None, rows: list[int]):
+        if name and name.startswith("items-"):
+            _, index, key = name.split("-", 2)
+            row = self.items[rows[int(index)]].form
+            return getattr(row, key, None)
+        if name and name != "items" and name in self:
+            return self[name]
+        return None
+
+
+class ProgrammeForm(ItemsMixin, FlaskForm):
+    starts_on = DateField(
+        "Starts on",
+        validators=[InputRequired("Enter the date the programme starts.")],
+        description="Today or an earlier day. The current programme ends the day before.",
+    )
+    note = TextAreaField(
+        "Note for the patient",
+        validators=[Length(max=MAX_NOTE)],
+        description="Optional. Shown with the programme.",
+    )
+    items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ROWS)
+    submit = SubmitField("Save as a new version")
+
+
+class TemplateForm(ItemsMixin, FlaskForm):
+    title = StringField(
+        "Title", validators=[DataRequired("Give the template a title."), Length(max=MAX_TITLE)]
+    )
+    note = TextAreaField(
+        "Note for the patient",
+        validators=[Length(max=MAX_NOTE)],
+        description="Optional. Copied into each programme made from this template.",
+    )
+    items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ROWS)
+    submit = SubmitField("Save template")
+
+
+class ApplyTemplateForm(FlaskForm):
+    patient_id = SelectField("Patient", coerce=_int_or_none, validate_choice=False)
+    submit = SubmitField("Apply to patient")
+
+
+class PasswordResetForm(FlaskForm):
+    confirm = BooleanField(
+        "The patient asked for a new link because they forgot their password",
+        validators=[InputRequired("Tick the box to confirm the patient asked for this.")],
+    )
+    submit = SubmitField("Make a password reset link")
