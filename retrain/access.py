@@ -25,12 +25,14 @@ RECORD_INJECTION = "record_injection"  # add or edit Botox injection visits
 DECIDE = "decide"  # record a reinjection decision
 WRITE_NOTE = "write_note"  # add a care-team note
 EXPORT = "export"  # download the record (CSV, JSON)
+SET_EXPRESSIONS = "set_expressions"  # choose the patient's snapshot expression set
+MANAGE_PHOTOS = "manage_photos"  # take, upload and delete their own photos (the patient)
 
 _STAFF_ACTIONS = {
-    THERAPIST: {VIEW, PRESCRIBE, INVITE, SET_SAQ_SCHEDULE, WRITE_NOTE, EXPORT},
+    THERAPIST: {VIEW, PRESCRIBE, INVITE, SET_SAQ_SCHEDULE, SET_EXPRESSIONS, WRITE_NOTE, EXPORT},
     CLINICIAN: {VIEW, INVITE, SET_SAQ_SCHEDULE, RECORD_INJECTION, DECIDE, WRITE_NOTE, EXPORT},
 }
-_OWN_ACTIONS = {VIEW, LOG_PRACTICE, ANSWER_SAQ, EXPORT}
+_OWN_ACTIONS = {VIEW, LOG_PRACTICE, ANSWER_SAQ, MANAGE_PHOTOS, EXPORT}
 
 # Who may create patients and use the staff pages.
 CREATE_PATIENT_ROLES = (THERAPIST, CLINICIAN)
