@@ -1,0 +1,497 @@
+"""Charts as SVG markup, built on the server: no JavaScript, no Flask, no inline styles.
+
+Every chart is an ``<svg role="img">`` with a ``<title>`` and a ``<desc>`` (the page
+also shows the same numbers in a data table for screen readers). Colours and line
+widths are SVG presentation attributes (``stroke``, ``fill``), never ``style="..."``,
+so the pages keep a strict Content-Security-Policy; classes let the stylesheet adjust
+them for print. Line series also differ by dash pattern, so they stay apart in black
+and white and for colour-blind readers.
+
+Pure Python: plain numbers in, a string of SVG out. The caller escapes nothing: every
+text put into the markup is escaped here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from html import escape
+
+# Colours with at least 4.5:1 contrast on white (WCAG AA for graphics needs 3:1).
+INK = "#1c2326"
+MUTED = "#4d5b61"
+GRID = "#d5dde0"
+PALETTE = ("#1f6f78", "#a34a00", "#5b3f8c", "#1f4e99", "#6b5300", "#8c2d5a")
+OLDER = "#8a969b"  # older cycles on the overlay chart (3.1:1, drawn thin)
+DASHES = (None, "6 3", "2 3", "8 3 2 3", "4 4", "1 2")
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class Axis:
+    low: float
+    high: float
+    label: str
+    ticks: tuple[tuple[float, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.high > self.low:
+            raise ValueError("an axis needs high > low")
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: tuple[tuple[float, float], ...]
+    stroke: str = PALETTE[0]
+    width: float = 2.0
+    dash: str | None = None
+    dots: bool = True  # a dot at each point (measured values), else only the line
+    break_over: float | None = None  # leave a gap where two points are further apart in x
+    css: str = ""
+
+
+@dataclass(frozen=True)
+class VLine:
+    """A vertical marker, e.g. an injection date, with a short label at the top."""
+
+    x: float
+    label: str
+    stroke: str = MUTED
+
+
+@dataclass(frozen=True)
+class Band:
+    """A shaded x range with a label, e.g. a phase of the toxin's effect."""
+
+    low: float
+    high: float
+    label: str
+    fill: str = "#eef3f4"
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: int = 640
+    height: int = 300  # plot area plus margins, legend rows are added below
+    left: int = 48
+    right: int = 16
+    top: int = 28
+    bottom: int = 44
+    legend_row: int = 20
+    legend_columns: int = 3
+
+
+@dataclass(frozen=True)
+class _Frame:
+    x: Axis
+    y: Axis
+    layout: Layout = field(default_factory=Layout)
+
+    @property
+    def plot_left(self) -> float:
+        return self.layout.left
+
+    @property
+    def plot_right(self) -> float:
+        return self.layout.width - self.layout.right
+
+    @property
+    def plot_top(self) -> float:
+        return self.layout.top
+
+    @property
+    def plot_bottom(self) -> float:
+        return self.layout.height - self.layout.bottom
+
+    def px(self, x: float) -> float:
+        span = self.plot_right - self.plot_left
+        return self.plot_left + (x - self.x.low) / (self.x.high - self.x.low) * span
+
+    def py(self, y: float) -> float:
+        span = self.plot_bottom - self.plot_top
+        return self.plot_bottom - (y - self.y.low) / (self.y.high - self.y.low) * span
+
+    def inside(self, x: float, y: float) -> bool:
+        return self.x.low <= x <= self.x.high and self.y.low <= y <= self.y.high
+
+
+def num(value: float) -> str:
+    """A coordinate with at most one decimal, without a trailing '.0'."""
+    text = f"{value:.1f}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+def _attrs(**attributes) -> str:
+    parts = []
+    for name, value in attributes.items():
+        if value is None:
+            continue
+        parts.append(f'{name.rstrip("_").replace("_", "-")}="{escape(str(value), quote=True)}"')
+    return " ".join(parts)
+
+
+def _text(x: float, y: float, content: str, **attributes) -> str:
+    return f"<text {_attrs(x=num(x), y=num(y), **attributes)}>{escape(content)}</text>"
+
+
+# --- axes and ticks --------------------------------------------------------------------
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> tuple[tuple[float, str], ...]:
+    """Round tick values from ``low`` to ``high`` (both included when they are round)."""
+    if high <= low:
+        raise ValueError("high must be above low")
+    raw = (high - low) / max(1, count)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step / 1000:
+        ticks.append((value, num(value)))
+        value += step
+    return tuple(ticks)
+
+
+def date_axis(start: date, end: date, label: str = "Date") -> Axis:
+    """An x axis over dates (as ordinals) with month or year ticks, whichever fits."""
+    if end <= start:
+        end = date.fromordinal(start.toordinal() + 1)
+    span_days = end.toordinal() - start.toordinal()
+    ticks: list[tuple[float, str]] = []
+    if span_days > 3 * 366:
+        for year in range(start.year + (start.month > 1 or start.day > 1), end.year + 1):
+            ticks.append((date(year, 1, 1).toordinal(), str(year)))
+    else:
+        months_between = 1 if span_days <= 200 else 3 if span_days <= 800 else 6
+        year, month = start.year, start.month
+        while True:
+            month += 1
+            if month > 12:
+                year, month = year + 1, 1
+            first = date(year, month, 1)
+            if first > end:
+                break
+            if (month - 1) % months_between == 0:
+                text = (
+                    f"{MONTHS[month - 1]} {year}" if month == 1 or not ticks else MONTHS[month - 1]
+                )
+                ticks.append((first.toordinal(), text))
+    return Axis(low=start.toordinal(), high=end.toordinal(), label=label, ticks=tuple(ticks))
+
+
+# --- the line chart --------------------------------------------------------------------
+
+
+def line_chart(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    x: Axis,
+    y: Axis,
+    series: Sequence[Series],
+    vlines: Sequence[VLine] = (),
+    bands: Sequence[Band] = (),
+    layout: Layout | None = None,
+    empty_text: str = "Nothing to show yet.",
+    y_note: str | None = None,
+) -> str:
+    """An SVG line chart. Points outside the axes are left out (say so in ``desc``)."""
+    layout = layout or Layout()
+    frame = _Frame(x, y, layout)
+    shown = [s for s in series if s.points]
+    legend_rows = math.ceil(len(shown) / layout.legend_columns) if len(shown) > 1 else 0
+    height = layout.height + legend_rows * layout.legend_row
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" {_attrs(id=chart_id, class_="chart-svg")} '
+        f'viewBox="0 0 {layout.width} {height}" width="{layout.width}" height="{height}" '
+        f'role="img" aria-labelledby="{title_id} {desc_id}" font-family="{escape(FONT)}" '
+        f'font-size="12" fill="{INK}">',
+        f'<title id="{title_id}">{escape(title)}</title>',
+        f'<desc id="{desc_id}">{escape(desc)}</desc>',
+        f'<rect x="0" y="0" width="{layout.width}" height="{height}" fill="#ffffff"/>',
+    ]
+    out += _bands(frame, bands)
+    out += _grid(frame, y_note)
+    out += _vlines(frame, vlines)
+    if not shown:
+        out.append(
+            _text(
+                (frame.plot_left + frame.plot_right) / 2,
+                (frame.plot_top + frame.plot_bottom) / 2,
+                empty_text,
+                text_anchor="middle",
+                fill=MUTED,
+                font_size="14",
+            )
+        )
+    for item in shown:
+        out += _series(frame, item)
+    out += _legend(frame, shown, layout)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _bands(frame: _Frame, bands: Iterable[Band]) -> list[str]:
+    out = []
+    for band in bands:
+        low, high = max(band.low, frame.x.low), min(band.high, frame.x.high)
+        if high <= low:
+            continue
+        left, right = frame.px(low), frame.px(high)
+        out.append(
+            f'<rect class="chart-band" x="{num(left)}" y="{num(frame.plot_top)}" '
+            f'width="{num(right - left)}" height="{num(frame.plot_bottom - frame.plot_top)}" '
+            f'fill="{escape(band.fill)}"/>'
+        )
+        out.append(
+            _text(
+                (left + right) / 2,
+                frame.plot_top - 6,
+                band.label,
+                text_anchor="middle",
+                font_size="10",
+                fill=MUTED,
+            )
+        )
+    return out
+
+
+def _grid(frame: _Frame, y_note: str | None) -> list[str]:
+    left, right = frame.plot_left, frame.plot_right
+    top, bottom = frame.plot_top, frame.plot_bottom
+    out = ['<g class="chart-grid">']
+    for value, label in frame.y.ticks:
+        if not frame.y.low <= value <= frame.y.high:
+            continue
+        y = frame.py(value)
+        out.append(
+            f'<line x1="{num(left)}" y1="{num(y)}" x2="{num(right)}" y2="{num(y)}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
+        out.append(_text(left - 6, y + 4, label, text_anchor="end", fill=MUTED))
+    for value, label in frame.x.ticks:
+        if not frame.x.low <= value <= frame.x.high:
+            continue
+        x = frame.px(value)
+        out.append(
+            f'<line x1="{num(x)}" y1="{num(bottom)}" x2="{num(x)}" y2="{num(bottom + 5)}" '
+            f'stroke="{MUTED}" stroke-width="1"/>'
+        )
+        out.append(_text(x, bottom + 18, label, text_anchor="middle", fill=MUTED))
+    out.append(
+        f'<line x1="{num(left)}" y1="{num(bottom)}" x2="{num(right)}" y2="{num(bottom)}" '
+        f'stroke="{MUTED}" stroke-width="1"/>'
+    )
+    out.append(
+        f'<line x1="{num(left)}" y1="{num(top)}" x2="{num(left)}" y2="{num(bottom)}" '
+        f'stroke="{MUTED}" stroke-width="1"/>'
+    )
+    out.append(_text((left + right) / 2, bottom + 36, frame.x.label, text_anchor="middle"))
+    y_label = frame.y.label + (f" ({y_note})" if y_note else "")
+    out.append(_text(4, 14, y_label, fill=INK))
+    out.append("</g>")
+    return out
+
+
+def _vlines(frame: _Frame, vlines: Iterable[VLine]) -> list[str]:
+    out = []
+    for line in vlines:
+        if not frame.x.low <= line.x <= frame.x.high:
+            continue
+        x = frame.px(line.x)
+        out.append(
+            f'<line class="chart-marker" x1="{num(x)}" y1="{num(frame.plot_top)}" '
+            f'x2="{num(x)}" y2="{num(frame.plot_bottom)}" stroke="{escape(line.stroke)}" '
+            f'stroke-width="1.5" stroke-dasharray="4 3"/>'
+        )
+        out.append(_text(x + 3, frame.plot_top + 11, line.label, font_size="11", fill=line.stroke))
+    return out
+
+
+def _series(frame: _Frame, item: Series) -> list[str]:
+    points = [(x, y) for x, y in item.points if frame.inside(x, y)]
+    if not points:
+        return []
+    runs: list[list[tuple[float, float]]] = [[points[0]]]
+    for previous, point in zip(points, points[1:], strict=False):
+        if item.break_over is not None and point[0] - previous[0] > item.break_over:
+            runs.append([point])
+        else:
+            runs[-1].append(point)
+    css = "chart-series" + (f" {item.css}" if item.css else "")
+    out = [f"<g {_attrs(class_=css)}>"]
+    for run in runs:
+        if len(run) > 1:
+            path = " ".join(
+                f"{'M' if i == 0 else 'L'}{num(frame.px(x))} {num(frame.py(y))}"
+                for i, (x, y) in enumerate(run)
+            )
+            out.append(
+                f"<path {_attrs(d=path, fill='none', stroke=item.stroke, stroke_width=item.width, stroke_dasharray=item.dash, stroke_linejoin='round')}/>"  # noqa: E501
+            )
+    if item.dots:
+        for x, y in points:
+            out.append(
+                f'<circle cx="{num(frame.px(x))}" cy="{num(frame.py(y))}" r="3" '
+                f'fill="{escape(item.stroke)}"/>'
+            )
+    out.append("</g>")
+    return out
+
+
+def _legend(frame: _Frame, shown: Sequence[Series], layout: Layout) -> list[str]:
+    if len(shown) < 2:
+        return []
+    out = ['<g class="chart-legend">']
+    column_width = (layout.width - layout.left - layout.right) / layout.legend_columns
+    for index, item in enumerate(shown):
+        row, column = divmod(index, layout.legend_columns)
+        x = layout.left + column * column_width
+        y = layout.height + row * layout.legend_row + 4
+        out.append(
+            f"<line {_attrs(x1=num(x), y1=num(y), x2=num(x + 24), y2=num(y), stroke=item.stroke, stroke_width=max(2, item.width), stroke_dasharray=item.dash)}/>"  # noqa: E501
+        )
+        out.append(_text(x + 30, y + 4, item.label))
+    out.append("</g>")
+    return out
+
+
+def series_style(position_from_newest: int) -> dict:
+    """Stroke, width and dash for the n-th newest series (0 = newest) on an overlay chart.
+
+    The newest few get distinct colours and dash patterns; older ones are thin and grey,
+    so the current cycle stands out among many.
+    """
+    if position_from_newest < 4:
+        return {
+            "stroke": PALETTE[position_from_newest],
+            "width": 3.0 if position_from_newest == 0 else 2.0,
+            "dash": DASHES[position_from_newest],
+        }
+    return {"stroke": OLDER, "width": 1.25, "dash": None}
+
+
+# --- the face map ----------------------------------------------------------------------
+
+FACE_WIDTH, FACE_HEIGHT, FACE_CENTRE = 320, 400, 160
+
+# Where each muscle's injection point is drawn on the subject's LEFT side, in the face
+# drawing's coordinates; the subject's right side is the mirror image. The face is drawn
+# as seen when facing the patient, so the subject's left is on the viewer's right.
+# Approximate surface positions for a sketch, not an anatomical atlas.
+MUSCLE_POSITIONS: dict[str, tuple[float, float]] = {
+    "frontalis": (196, 74),
+    "corrugator": (182, 118),
+    "procerus": (166, 128),
+    "orbicularis oculi": (236, 152),
+    "nasalis": (178, 190),
+    "levator labii superioris": (196, 206),
+    "zygomaticus minor": (222, 204),
+    "zygomaticus major": (246, 226),
+    "risorius": (244, 262),
+    "buccinator": (222, 244),
+    "orbicularis oris": (188, 252),
+    "depressor anguli oris": (214, 290),
+    "depressor labii inferioris": (186, 300),
+    "mentalis": (172, 322),
+    "platysma": (226, 372),
+}
+
+
+def site_position(muscle: str, side: str) -> tuple[float, float]:
+    """Drawing coordinates of a muscle's point on the subject's ``side`` ("left"/"right")."""
+    x, y = MUSCLE_POSITIONS[muscle]
+    if side == "right":
+        x = 2 * FACE_CENTRE - x
+    elif side != "left":
+        raise ValueError(f"unknown side {side!r}")
+    return x, y
+
+
+def face_map(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    sites: Sequence[tuple[str, str, float]],
+    unit_label: str = "U",
+) -> str:
+    """A simple drawn face with a numbered dot per injected muscle and side.
+
+    Each dot shows the units injected there (several rows for the same muscle and side
+    add up: they are points of one visit, so of one product). The subject's left is on
+    the viewer's right; both sides are labelled.
+    """
+    totals: dict[tuple[str, str], float] = {}
+    for muscle, side, units in sites:
+        totals[(muscle, side)] = totals.get((muscle, side), 0) + units
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    w, h, c = FACE_WIDTH, FACE_HEIGHT, FACE_CENTRE
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" {_attrs(id=chart_id, class_="face-map")} '
+        f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        f'aria-labelledby="{title_id} {desc_id}" font-family="{escape(FONT)}" font-size="12" '
+        f'fill="{INK}">',
+        f'<title id="{title_id}">{escape(title)}</title>',
+        f'<desc id="{desc_id}">{escape(desc)}</desc>',
+        f'<rect x="0" y="0" width="{w}" height="{h}" fill="#ffffff"/>',
+        '<g class="face-outline" fill="none" stroke="#6b7a80" stroke-width="2">',
+        # neck, head, ears
+        f'<path d="M{c - 46} 318 L{c - 52} 392 M{c + 46} 318 L{c + 52} 392"/>',
+        f'<ellipse cx="{c}" cy="190" rx="104" ry="146" fill="#fbf7f3"/>',
+        f'<path d="M{c - 104} 170 q-20 14 -4 48 M{c + 104} 170 q20 14 4 48"/>',
+        # brows, eyes, nose, mouth
+        f'<path d="M{c - 72} 124 q26 -14 50 -2 M{c + 22} 122 q24 -12 50 2"/>',
+        f'<ellipse cx="{c - 46}" cy="150" rx="24" ry="10"/>',
+        f'<ellipse cx="{c + 46}" cy="150" rx="24" ry="10"/>',
+        f'<path d="M{c} 150 L{c - 12} 206 q12 8 24 0"/>',
+        f'<path d="M{c - 38} 256 q38 22 76 0 q-38 -10 -76 0"/>',
+        "</g>",
+        _text(12, 24, "Patient's right", fill=MUTED, font_size="12"),
+        _text(w - 12, 24, "Patient's left", fill=MUTED, font_size="12", text_anchor="end"),
+    ]
+    for (muscle, side), units in sorted(
+        totals.items(), key=lambda kv: MUSCLE_POSITIONS[kv[0][0]][1]
+    ):
+        if muscle not in MUSCLE_POSITIONS or side not in ("left", "right"):
+            continue
+        x, y = site_position(muscle, side)
+        label = num(units)
+        out.append(
+            f'<g class="face-site"><title>{escape(f"{muscle}, {side}: {label} {unit_label}")}'
+            f"</title>"
+            f'<circle cx="{num(x)}" cy="{num(y)}" r="13" fill="#1f6f78" stroke="#ffffff" '
+            f'stroke-width="2"/>'
+            + _text(
+                x,
+                y + 4,
+                label,
+                text_anchor="middle",
+                fill="#ffffff",
+                font_size="10",
+                font_weight="700",
+            )
+            + "</g>"
+        )
+    out.append(
+        _text(
+            c,
+            h - 6,
+            f"Numbers are units ({unit_label}) per muscle and side.",
+            fill=MUTED,
+            text_anchor="middle",
+            font_size="11",
+        )
+    )
+    out.append("</svg>")
+    return "\n".join(out)
