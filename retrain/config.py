@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-DEFAULT_SECRET_NAME = "secret_key"
+DEFAULT_SECRET_NAME = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 class Defaults:
@@ -31,6 +31,7 @@ class Defaults:
     INVITATION_VALID_DAYS = 7
     API_TOKEN_HOURS_STAFF = 12
     API_TOKEN_HOURS_PATIENT = 30 * 24
+    SAQ_INSTRUMENT = "saq"  # or a path to a JSON file with the clinic's licensed wording
     BACKUP_KEEP = 14  # `flask backup` keeps this many
 
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"

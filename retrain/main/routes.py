@@ -32,7 +32,12 @@ def healthz():
 
 
 NAV = {
-    PATIENT: [("patient.today", "Today"), ("patient.history", "History")],
+    PATIENT: [
+        ("patient.today", "Today"),
+        ("patient.history", "History"),
+        ("outcomes.my_progress", "My progress"),
+        ("snapshots.gallery", "Photos"),
+    ],
     THERAPIST: [
         ("therapist.caseload", "Patients"),
         ("library.exercises", "Exercises"),

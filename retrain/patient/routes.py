@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..access import LOG_PRACTICE, VIEW, patient_or_404, require_role
 from ..models import PATIENT
-from ..services import ServiceError, practice
+from ..services import ServiceError, practice, questionnaires
 from ..services.programmes import current_programme
 from .forms import SessionForm, attach_errors, form_defaults, item_inputs, labelled_rows
 
@@ -20,7 +20,9 @@ def _only_patient_roles():
 @bp.get("/today")
 def today():
     patient_or_404(current_user.id, VIEW)
-    return render_template("patient/today.html", summary=practice.today_summary(current_user))
+    summary = practice.today_summary(current_user)
+    saq = questionnaires.saq_due_for(current_user.id, summary.today)
+    return render_template("patient/today.html", summary=summary, saq=saq)
 
 
 def _seconds_scale() -> float:
