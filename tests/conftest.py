@@ -62,7 +62,7 @@ def migrated_template(tmp_path_factory):
     return instance / "retrain.sqlite3"
 
 
-def _reset_postgres():
+def reset_postgres():
     """Back to the migrated state: every table emptied, built-in exercises reloaded."""
     from sqlalchemy import text
 
@@ -96,7 +96,7 @@ def app(tmp_path, migrated_template):
     app.test_client_class = IsolatedClient
     with app.app_context():
         if POSTGRES_URL:
-            _reset_postgres()
+            reset_postgres()
         yield app
         db.session.remove()
         db.engine.dispose()

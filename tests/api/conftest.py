@@ -16,3 +16,62 @@ def api_token(client, factories):
         return user, {"Authorization": f"Bearer {response.json['token']}"}
 
     return _token
+
+
+class Clinic:
+    """A therapist and a clinician treating ``patient``; ``other`` is a patient nobody here
+    treats (their own therapist treats them); an admin. Each with a bearer token."""
+
+    def __init__(self, api_token, factories):
+        from tests.web.practice_helpers import make_programme
+
+        self.therapist, therapist_headers = api_token("therapist")
+        self.clinician, clinician_headers = api_token("clinician")
+        self.admin, admin_headers = api_token("admin")
+        self.patient, patient_headers = api_token("patient", timezone="Europe/London")
+        self.other, other_headers = api_token("patient")
+        self.other_therapist = factories.make_user("therapist")
+        from retrain.extensions import db
+        from retrain.models import CareTeamMember, Exercise
+
+        for staff in (self.therapist, self.clinician):
+            db.session.add(CareTeamMember(patient_id=self.patient.id, staff_id=staff.id))
+        db.session.add(CareTeamMember(patient_id=self.other.id, staff_id=self.other_therapist.id))
+        db.session.commit()
+        self.exercises = list(
+            db.session.scalars(
+                db.select(Exercise).where(Exercise.retired_at.is_(None)).order_by(Exercise.id)
+            )
+        )[:3]
+        self.programme = make_programme(self.patient.id, self.exercises[:2])
+        make_programme(self.other.id, self.exercises[:1])
+        from retrain.services import snapshots
+
+        snapshots.give_consent(self.patient.id)
+        snapshots.give_consent(self.other.id)
+        self.headers = {
+            "patient": patient_headers,
+            "other": other_headers,
+            "therapist": therapist_headers,
+            "clinician": clinician_headers,
+            "admin": admin_headers,
+            "anonymous": {},
+        }
+
+
+@pytest.fixture
+def clinic(api_token, factories):
+    return Clinic(api_token, factories)
+
+
+def table_rows() -> dict:
+    """Every row of every table the API could write to (audit and tokens aside)."""
+    from retrain.extensions import db
+
+    skip = {"audit_events", "api_tokens", "alembic_version", "login_sessions"}
+    db.session.commit()
+    return {
+        table.name: sorted(map(repr, db.session.execute(table.select()).all()))
+        for table in db.metadata.sorted_tables
+        if table.name not in skip
+    }

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from retrain import create_app
 from retrain.extensions import db
 
-from ..conftest import make_config
+from ..conftest import POSTGRES_URL, reset_postgres, make_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -53,6 +53,9 @@ def live_server(tmp_path, migrated_template):
     """The app on 127.0.0.1 (a free port) in a thread, on its own copy of the test DB."""
     shutil.copy(migrated_template, tmp_path / "retrain.sqlite3")
     app = create_app(make_config(tmp_path))
+    if POSTGRES_URL:
+        with app.app_context():
+            reset_postgres()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

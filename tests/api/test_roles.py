@@ -1,0 +1,184 @@
+"""Every endpoint for every role, own and foreign records: exact status codes, and
+nothing written on refusal (nor by any GET).
+
+Contexts: a patient with ``me`` and with their own id; a patient with another
+patient's id; the therapist and clinician of the patient, with that patient's id and
+with a patient they do not treat, and with ``me``; an admin; nobody (no token).
+"""
+
+import io
+from datetime import timedelta
+from itertools import count
+
+import cv2
+import numpy as np
+import pytest
+
+from retrain.models.base import utcnow
+
+from .conftest import table_rows
+
+READ = {
+    "patient-me": 200,
+    "patient-own": 200,
+    "patient-foreign": 404,
+    "therapist-own": 200,
+    "therapist-foreign": 404,
+    "therapist-me": 404,
+    "clinician-own": 200,
+    "clinician-foreign": 404,
+    "admin": 403,
+    "anonymous": 401,
+}
+PATIENT_WRITE = {
+    **READ,
+    "patient-me": 201,
+    "patient-own": 201,
+    "therapist-own": 403,
+    "therapist-foreign": 403,
+    "therapist-me": 403,
+    "clinician-own": 403,
+    "clinician-foreign": 403,
+}
+THERAPIST_WRITE = {
+    **READ,
+    "patient-me": 403,
+    "patient-own": 403,
+    "patient-foreign": 403,
+    "therapist-own": 201,
+    "clinician-own": 403,
+    "clinician-foreign": 403,
+}
+CLINICIAN_WRITE = {
+    **READ,
+    "patient-me": 403,
+    "patient-own": 403,
+    "patient-foreign": 403,
+    "therapist-own": 403,
+    "therapist-foreign": 403,
+    "therapist-me": 403,
+    "clinician-own": 201,
+}
+STAFF_ONLY = {"patient": 403, "therapist": 200, "clinician": 200, "admin": 403, "anonymous": 401}
+STAFF_CREATE = {**STAFF_ONLY, "therapist": 201, "clinician": 201}
+PATIENT_ONLY = {"patient": 200, "therapist": 403, "clinician": 403, "admin": 403, "anonymous": 401}
+EVERYONE = {"patient": 200, "therapist": 200, "clinician": 200, "admin": 200, "anonymous": 401}
+
+_emails = count()
+
+
+def session_body(clinic):
+    return json_body(
+        {
+            "performed_at": (utcnow() - timedelta(hours=1)).isoformat(),
+            "synkinesis_rating": 3,
+            "effort": 2,
+            "note": "fine",
+            "items": [{"exercise_id": clinic.programme.items[0].exercise_id, "reps_done": 10}],
+        }
+    )
+
+
+def programme_body(clinic):
+    return json_body(
+        {
+            "starts_on": utcnow().date().isoformat(),
+            "items": [{"exercise_id": clinic.exercises[2].id, "reps": 8}],
+        }
+    )
+
+
+def new_patient_body(clinic):
+    email = f"new{next(_emails)}@example.org"
+    return json_body({"name": "New Person", "email": email, "affected_side": "right"})
+
+
+def photo_upload(clinic):
+    image = io.BytesIO(photo())
+    return {
+        "data": {"expression": "rest", "mirrored": "true", "image": (image, "face.png")},
+        "content_type": "multipart/form-data",
+    }
+
+
+def photo() -> bytes:
+    """A 200 x 160 PNG, black on the left, white on the right (no face: not measured)."""
+    image = np.zeros((160, 200, 3), np.uint8)
+    image[:, 100:] = 255
+    ok, buffer = cv2.imencode(".png", image)
+    assert ok
+    return buffer.tobytes()
+
+
+def json_body(body):
+    return {"json": body}
+
+
+# (method, path, body builder or None, expected statuses by context)
+PATIENT_ENDPOINTS = [
+    ("GET", "/patients/{pid}", None, READ),
+    ("GET", "/patients/{pid}/programme", None, READ),
+    ("PUT", "/patients/{pid}/programme", programme_body, THERAPIST_WRITE),
+    ("GET", "/patients/{pid}/programmes", None, READ),
+    ("GET", "/patients/{pid}/sessions", None, READ),
+    ("POST", "/patients/{pid}/sessions", session_body, PATIENT_WRITE),
+    ("GET", "/patients/{pid}/snapshots", None, READ),
+    ("POST", "/patients/{pid}/snapshots", photo_upload, PATIENT_WRITE),
+]
+PLAIN_ENDPOINTS = [
+    ("GET", "/me", None, EVERYONE),
+    ("GET", "/exercises", None, EVERYONE),
+    ("GET", "/patients", None, STAFF_ONLY),
+    ("POST", "/patients", new_patient_body, STAFF_CREATE),
+    ("GET", "/today", None, PATIENT_ONLY),
+]
+
+
+def _context(clinic, name):
+    role, _, which = name.partition("-")
+    headers = clinic.headers[role]
+    if which == "me":
+        return headers, "me"
+    if which == "foreign":
+        return headers, str(clinic.other.id)
+    return headers, str(clinic.patient.id)
+
+
+def _call(client, method, url, headers, kwargs):
+    return client.open(f"/api/v1{url}", method=method, headers=headers, **(kwargs or {}))
+
+
+def _check(client, clinic, method, url, headers, body, status, label):
+    before = table_rows()
+    response = _call(client, method, url, headers, body(clinic) if body else None)
+    assert response.status_code == status, (label, response.json)
+    assert response.is_json, label
+    if status >= 400:
+        assert set(response.json["error"]) >= {"code", "message", "fields"}, label
+    if status >= 400 or method == "GET":
+        assert table_rows() == before, f"{label} wrote something"
+
+
+def _refusals_first(expected: dict) -> list:
+    """Refusals run before successes, so each refusal sees the untouched record."""
+    return sorted(expected.items(), key=lambda pair: pair[1] < 400)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"),
+    [pytest.param(*case, id=f"{case[0]} {case[1]}") for case in PATIENT_ENDPOINTS],
+)
+def test_patient_endpoints(client, clinic, method, path, body, expected):
+    for context, status in _refusals_first(expected):
+        headers, pid = _context(clinic, context)
+        url = path.format(pid=pid)
+        _check(client, clinic, method, url, headers, body, status, f"{method} {url} {context}")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"),
+    [pytest.param(*case, id=f"{case[0]} {case[1]}") for case in PLAIN_ENDPOINTS],
+)
+def test_plain_endpoints(client, clinic, method, path, body, expected):
+    for role, status in _refusals_first(expected):
+        _check(client, clinic, method, path, clinic.headers[role], body, status, f"{path} {role}")
