@@ -42,10 +42,10 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     database.configure_engine(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    security.init_app(app)  # deny-by-default runs first: anonymous requests go to login
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
-    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
