@@ -84,6 +84,7 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         db.session.commit()
+        kwargs.setdefault("buffered", True)  # streamed bodies are read inside the context
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, SubmitField
+from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import ADMIN, CLINICIAN, THERAPIST
 
@@ -23,3 +23,32 @@ class CareTeamForm(FlaskForm):
     patient_id = SelectField("Patient", coerce=int, validate_choice=False)
     staff_id = SelectField("Therapist or clinician", coerce=int, validate_choice=False)
     submit = SubmitField("Add to care team")
+
+
+class AuditFilterForm(FlaskForm):
+    """GET filters for the audit page (no CSRF: reading changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    actor_id = IntegerField("Person (account id)", validators=[Optional()])
+    patient_id = IntegerField("Patient (account id)", validators=[Optional()])
+    action = SelectField("Action", validators=[Optional()], validate_choice=False)
+    outcome = SelectField(
+        "Outcome",
+        choices=[
+            SelectChoice("", "Any"),
+            SelectChoice("ok", "Allowed"),
+            SelectChoice("refused", "Refused"),
+        ],
+        validators=[Optional()],
+    )
+    start = DateField("From (UTC)", validators=[Optional()])
+    end = DateField("To (UTC)", validators=[Optional()])
+
+
+class EraseForm(FlaskForm):
+    confirm_email = EmailField(
+        "Type the patient's e-mail address to confirm", validators=[DataRequired()]
+    )
+    submit = SubmitField("Erase this patient's record")

@@ -1,13 +1,26 @@
 """Admin pages: accounts and care teams. Admins see no clinical data."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..access import require_role
-from ..models import ADMIN, ROLES
-from ..services import ServiceError, accounts, care_teams
-from .forms import CareTeamForm, StaffForm
+from ..models import ADMIN, PATIENT, ROLES
+from ..services import ServiceError, accounts, audit, care_teams, erasure
+from .forms import AuditFilterForm, CareTeamForm, EraseForm, StaffForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -39,6 +52,7 @@ def new_staff():
         except ServiceError as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
+            audit.record("create_account", target=f"user:{user.id}")
             return render_template("admin/invitation.html", user=user, token=token)
     return render_template("admin/new_staff.html", form=form)
 
@@ -58,6 +72,9 @@ def set_active(user_id: int):
         flash("You cannot deactivate your own account.", "error")
     else:
         accounts.set_active(user, activate)
+        audit.record(
+            "reactivate_account" if activate else "deactivate_account", target=f"user:{user.id}"
+        )
         flash(f"{user.name} is {'active again' if activate else 'deactivated'}.", "success")
     return redirect(url_for("admin.accounts_list"))
 
@@ -69,6 +86,7 @@ def reinvite(user_id: int):
         flash("Reactivate the account before sending a new link.", "error")
         return redirect(url_for("admin.accounts_list"))
     token = accounts.reinvite(user, current_user)
+    audit.record("new_invitation", target=f"user:{user.id}")
     return render_template("admin/invitation.html", user=user, token=token)
 
 
@@ -85,6 +103,11 @@ def care_teams_page():
     if form.validate_on_submit():
         try:
             care_teams.add_member(form.patient_id.data, form.staff_id.data)
+            audit.record(
+                "care_team_add",
+                patient_id=form.patient_id.data,
+                target=f"user:{form.staff_id.data}",
+            )
         except ServiceError as error:
             getattr(form, error.field or "staff_id").errors.append(error.message)
         else:
@@ -97,5 +120,93 @@ def care_teams_page():
 def remove_member(patient_id: int, staff_id: int):
     if not care_teams.remove_member(patient_id, staff_id):
         abort(404)
+    audit.record("care_team_remove", patient_id=patient_id, target=f"user:{staff_id}")
     flash("Removed from the care team.", "success")
     return redirect(url_for("admin.care_teams_page"))
+
+
+@bp.route("/accounts/<int:user_id>/erase", methods=["GET", "POST"])
+def erase(user_id: int):
+    user = _account_or_404(user_id)
+    if user.role != PATIENT:
+        abort(404)
+    form = EraseForm()
+    if form.validate_on_submit():
+        try:
+            erasure.erase_patient(
+                user_id, confirm_email=form.confirm_email.data, admin=current_user
+            )
+        except ServiceError as error:
+            form.confirm_email.errors.append(error.message)
+        else:
+            flash("The patient's record, photos and logins have been erased.", "success")
+            return redirect(url_for("admin.accounts_list"))
+    return render_template("admin/erase.html", form=form, user=user)
+
+
+def _audit_filter() -> tuple[AuditFilterForm, audit.EventFilter]:
+    form = AuditFilterForm(request.args)
+    form.action.choices = [SelectChoice("", "Any")] + [
+        SelectChoice(a, a.replace("_", " ")) for a in audit.actions()
+    ]
+    if not form.validate():
+        return form, audit.EventFilter()
+    return form, audit.EventFilter(
+        actor_id=form.actor_id.data,
+        patient_id=form.patient_id.data,
+        action=form.action.data or None,
+        outcome=form.outcome.data or None,
+        start=form.start.data,
+        end=form.end.data,
+    )
+
+
+@bp.get("/audit")
+def audit_page():
+    form, event_filter = _audit_filter()
+    before = request.args.get("before", type=int)
+    rows = audit.events(event_filter, before_id=before)
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        rows=rows,
+        next_before=rows[-1].id if len(rows) == audit.PAGE_SIZE else None,
+    )
+
+
+AUDIT_COLUMNS = (
+    "id",
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "patient_id",
+    "target",
+    "outcome",
+    "request_id",
+    "address",
+    "hash",
+)
+
+
+@bp.get("/audit.csv")
+def audit_csv():
+    _, event_filter = _audit_filter()
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(AUDIT_COLUMNS)
+        for event in audit.iter_events(event_filter):
+            writer.writerow([getattr(event, c) for c in AUDIT_COLUMNS])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    audit.record("export_audit")
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="retrain-audit.csv"'},
+    )

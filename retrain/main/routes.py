@@ -37,6 +37,7 @@ NAV = {
         ("patient.history", "History"),
         ("outcomes.my_progress", "My progress"),
         ("snapshots.gallery", "Photos"),
+        ("patient.my_data", "Your data"),
     ],
     THERAPIST: [
         ("therapist.caseload", "Patients"),
@@ -44,7 +45,11 @@ NAV = {
         ("therapist.templates", "Templates"),
     ],
     CLINICIAN: [("clinician.caseload", "Patients"), ("library.exercises", "Exercises")],
-    ADMIN: [("admin.accounts_list", "Accounts"), ("admin.care_teams_page", "Care teams")],
+    ADMIN: [
+        ("admin.accounts_list", "Accounts"),
+        ("admin.care_teams_page", "Care teams"),
+        ("admin.audit_page", "Audit"),
+    ],
 }
 
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..access import LOG_PRACTICE, VIEW, patient_or_404, require_role
 from ..models import PATIENT
-from ..services import ServiceError, practice, questionnaires
+from ..services import ServiceError, audit, practice, questionnaires
 from ..services.programmes import current_programme
 from .forms import SessionForm, attach_errors, form_defaults, item_inputs, labelled_rows
 
@@ -85,3 +85,10 @@ def history():
     patient_or_404(current_user.id, VIEW)
     page = practice.history_page(current_user, request.args.get("page", 1, type=int))
     return render_template("patient/history.html", history=page)
+
+
+@bp.get("/my-data")
+def my_data():
+    """Who on the care team opened this record, and how to get a copy of it."""
+    patient_or_404(current_user.id, VIEW)
+    return render_template("patient/my_data.html", accesses=audit.who_viewed(current_user.id))

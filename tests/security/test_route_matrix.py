@@ -45,6 +45,7 @@ GET_STATUS = {
     "patient.history": only(P),
     "patient.player": only(P),
     "patient.log_session": only(P),
+    "patient.my_data": only(P),
     "outcomes.my_progress": only(P),
     "outcomes.saq": only(P),
     "snapshots.gallery": only(P),
@@ -81,6 +82,9 @@ GET_STATUS = {
     "admin.accounts_list": only(A),
     "admin.new_staff": only(A),
     "admin.care_teams_page": only(A),
+    "admin.audit_page": only(A),
+    "admin.audit_csv": only(A),
+    "admin.erase": only(A, others=403),
 }
 POST_ONLY = {
     "auth.logout",
@@ -205,7 +209,7 @@ def world(app, factories):
     for group in records.values():
         for key, value in group.items():
             group[key] = value if isinstance(value, int) else value.id
-        group.update(user_id=staff[T].id, staff_id=staff[T].id, token="not-a-token")
+        group.update(user_id=own.id, staff_id=staff[T].id, token="not-a-token")
     records["builtin_exercise"] = builtin.id
     users = {T: staff[T], C: staff[C], A: staff[A], P: own.user}
     return users, records

@@ -1,0 +1,130 @@
+"""Patient rights and the audit views: erasure, who looked, the admin's audit page."""
+
+import os
+
+import cv2
+import numpy as np
+from sqlalchemy import func, select
+
+from retrain.extensions import db
+from retrain.models import AuditEvent, User
+
+from ..conftest import csrf_from, login, post_form
+
+
+def _upload_photo(app, patient_email):
+    """A consenting patient uploads one photo through the real page."""
+    client = app.test_client()
+    login(client, patient_email)
+    post_form(client, "/snapshots/consent", {"agree": "y"})
+    ok, jpeg = cv2.imencode(".jpg", np.full((480, 640, 3), 128, np.uint8))
+    page = client.get("/snapshots/capture").get_data(as_text=True)
+    response = client.post(
+        "/snapshots/upload",
+        data={
+            "csrf_token": csrf_from(page),
+            "expression": "rest",
+            "mirrored": "false",
+            "image": (__import__("io").BytesIO(jpeg.tobytes()), "rest.jpg"),
+        },
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code in (200, 201), response.get_data(as_text=True)[:300]
+
+
+def _rows_mentioning(patient_id):
+    """Every row in every table (but the audit trail) that refers to the patient."""
+    found = {}
+    for table in db.metadata.sorted_tables:
+        if table.name == AuditEvent.__tablename__:
+            continue
+        keys = ["id"] if table.name in ("users", "patients") else ["patient_id", "user_id"]
+        for column in (c for c in keys if c in table.c):
+            count = db.session.scalar(
+                select(func.count()).select_from(table).where(table.c[column] == patient_id)
+            )
+            if count:
+                found[f"{table.name}.{column}"] = count
+    return found
+
+
+def test_erasure_removes_rows_files_and_sessions_but_keeps_the_audit(
+    app, as_user, client, factories
+):
+    therapist = factories.make_user("therapist")
+    patient_id = factories.make_patient(care_team=[therapist], email="erase.me@example.org").id
+    _upload_photo(app, "erase.me@example.org")
+    photos = os.path.join(app.instance_path, "snapshots")
+    assert os.listdir(photos)
+    patient_browser = app.test_client()
+    login(patient_browser, "erase.me@example.org")
+    assert _rows_mentioning(patient_id)
+
+    as_user("admin")
+    refused = post_form(
+        client, f"/admin/accounts/{patient_id}/erase", {"confirm_email": "someone.else@example.org"}
+    )
+    assert b"exactly" in refused.data and db.session.get(User, patient_id) is not None
+
+    response = post_form(
+        client, f"/admin/accounts/{patient_id}/erase", {"confirm_email": "Erase.Me@example.org"}
+    )
+    assert response.status_code == 302
+    assert _rows_mentioning(patient_id) == {}
+    assert os.listdir(photos) == []
+    assert patient_browser.get("/today").status_code == 302  # the session ended with it
+    erased = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "erase_patient"))
+    assert erased.patient_id == patient_id
+    from retrain.services import audit
+
+    assert audit.verify()[1] is None
+
+
+def test_staff_cannot_be_erased_from_the_patient_page(client, as_user, factories):
+    as_user("admin")
+    therapist = factories.make_user("therapist")
+    assert client.get(f"/admin/accounts/{therapist.id}/erase").status_code == 404
+
+
+def test_patient_sees_who_looked_at_their_record(app, client, factories):
+    therapist = factories.make_user("therapist", name="Tess Example")
+    patient = factories.make_patient(care_team=[therapist], email="p@example.org")
+    staff_browser = app.test_client()
+    login(staff_browser, therapist.email)
+    assert staff_browser.get(f"/patients/{patient.id}").status_code == 200
+    assert staff_browser.get(f"/patients/{patient.id}").status_code == 200
+
+    login(client, "p@example.org")
+    page = client.get("/my-data").get_data(as_text=True)
+    assert "Tess Example" in page and "physical therapist" in page
+    assert '<td class="num">2</td>' in page
+
+
+def test_admin_audit_page_filters_and_csv(client, as_user, factories):
+    therapist = factories.make_user("therapist")
+    patient = factories.make_patient(care_team=[therapist])
+    other = factories.make_patient()
+    staff = client.application.test_client()
+    login(staff, therapist.email)
+    staff.get(f"/patients/{patient.id}")
+    staff.get(f"/patients/{other.id}")  # refused: not on the care team
+
+    as_user("admin")
+    page = client.get(f"/admin/audit?patient_id={other.id}&outcome=refused")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f"#{other.id}" in html and "therapist.patient" in html
+    assert f"#{patient.id}<" not in html
+
+    csv = client.get(f"/admin/audit.csv?patient_id={patient.id}")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    lines = csv.get_data(as_text=True).strip().splitlines()
+    assert lines[0].startswith("id,at,actor_id")
+    assert len(lines) == 2 and ",ok," in lines[1]
+    total = db.session.scalar(select(func.count(AuditEvent.id)))
+    assert total >= 5
+
+
+def test_audit_filter_ignores_bad_values(client, as_user):
+    as_user("admin")
+    assert client.get("/admin/audit?patient_id=abc&start=notadate").status_code == 200
