@@ -4,6 +4,8 @@ VENV   ?= .venv
 PORT   ?= 5000
 # The second pass of `make test` runs the whole suite on PostgreSQL when this answers.
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Throttling tests also count in Redis when one answers here (skipped otherwise).
+export RETRAIN_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app retrain
 

@@ -34,7 +34,8 @@ class Defaults:
     SAQ_INSTRUMENT = "saq"  # or a path to a JSON file with the clinic's licensed wording
     BACKUP_KEEP = 14  # `flask backup` keeps this many
 
-    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"  # per address and per account
+    UPLOAD_RATE_LIMIT = "30 per minute;300 per day"  # photo uploads, per account
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
 
     SESSION_COOKIE_HTTPONLY = True

@@ -22,3 +22,12 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def user_or_address() -> str:
+    """Rate-limit key for logged-in actions: the account, else the client address."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()

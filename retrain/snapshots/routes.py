@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -24,6 +25,7 @@ from flask_login import current_user
 
 from .. import access
 from ..access import MANAGE_PHOTOS, SET_EXPRESSIONS, VIEW, patient_or_404, require_role
+from ..extensions import limiter, user_or_address
 from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..services import ServiceError
 from ..services import snapshots as service
@@ -143,7 +145,12 @@ def capture():
     return render_template("snapshots/capture.html", plan=plan, form=form)
 
 
+def _upload_limit() -> str:
+    return current_app.config["UPLOAD_RATE_LIMIT"]
+
+
 @bp.post("/snapshots/upload")
+@limiter.limit(_upload_limit, key_func=user_or_address)
 def upload():
     patient = patient_or_404(current_user.id, MANAGE_PHOTOS)
     if not service.has_consent(patient):
