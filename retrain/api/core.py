@@ -1,13 +1,16 @@
 """The API's plumbing: the blueprint, bearer authentication, JSON errors, and `endpoint`."""
 
+import re
 from functools import wraps
 
 from flask import Blueprint, abort, g, jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .. import access
+from ..models import PATIENT
 from ..services import ServiceError
-from .spec import API_PREFIX, OPERATIONS, Operation
+from .spec import API_PREFIX, MAX_ID, OPERATIONS, Operation
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
@@ -62,9 +65,22 @@ def _api_error(exc: ApiError):
     return error(exc.status, exc.message, exc.fields)
 
 
+def json_field(name: str) -> str:
+    """A service's form-style field name as a JSON path: ``items-2-reps`` -> ``items.2.reps``."""
+    return re.sub(r"-(\d+)-", r".\1.", name)
+
+
+def service_fields(exc: ServiceError, rename=json_field) -> dict[str, str]:
+    """Every problem a service reported (``exc.errors`` when it lists several), by field."""
+    fields: dict[str, str] = {}
+    for problem in getattr(exc, "errors", None) or [exc]:
+        fields.setdefault(rename(problem.field) if problem.field else "body", problem.message)
+    return fields
+
+
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
-    return error(422, exc.message, {exc.field: exc.message} if exc.field else {})
+    return error(422, exc.message, service_fields(exc))
 
 
 def _field_name(loc) -> str:
@@ -74,11 +90,11 @@ def _field_name(loc) -> str:
 def parse_json(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         raise ApiError(415, "Send the body as application/json.")
-    data = request.get_json(silent=True)
-    if data is None:
+    if request.get_json(silent=True) is None:
         raise ApiError(400, "The body is not valid JSON.")
     try:
-        return model.model_validate(data)
+        # From the JSON text, so strict mode still reads ISO dates and times from strings.
+        return model.model_validate_json(request.get_data())
     except ValidationError as exc:
         fields = {_field_name(e["loc"]): e["msg"] for e in exc.errors()}
         raise ApiError(422, "Some fields are missing or invalid.", fields) from exc
@@ -92,6 +108,27 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         raise ApiError(422, "Some query parameters are invalid.", fields) from exc
 
 
+_ID = re.compile(r"[1-9][0-9]{0,9}")
+
+
+def patient_id_from(raw: str) -> int:
+    """``me`` (a patient's own id) or a decimal id; anything else answers 404."""
+    if raw == "me":
+        if current_user.role != PATIENT:
+            abort(404)
+        return current_user.id
+    if not _ID.fullmatch(raw) or int(raw) > MAX_ID:
+        abort(404)
+    return int(raw)
+
+
+def record_id(value: int) -> int:
+    """A record id from the path; out-of-range ids cannot exist (404, not a database error)."""
+    if not 1 <= value <= MAX_ID:
+        abort(404)
+    return value
+
+
 def endpoint(
     rule: str,
     method: str,
@@ -102,12 +139,16 @@ def endpoint(
     query: type[BaseModel] | None = None,
     responses: dict | None = None,
     public: bool = False,
+    patient: str | None = None,
     **extra,
 ):
     """Register a Flask route and its OpenAPI operation in one place.
 
     The parsed body (and query) arrive as keyword arguments ``body`` and ``query``.
     ``roles`` refuses other roles with 403; an empty tuple admits every logged-in role.
+    ``patient`` (an access action) turns the rule's ``<patient_id>`` into the Patient
+    the current user may do that action to, asked of access.patient_or_404 before the
+    body is read, so another patient's id is 404 whatever the body holds.
     """
 
     def decorator(view):
@@ -127,8 +168,11 @@ def endpoint(
 
         @wraps(view)
         def wrapped(**kwargs):
-            if roles and current_user.role not in roles:
-                abort(403)
+            if roles:
+                access.require_role(*roles)  # 403 (audited) for other roles
+            if patient is not None:
+                raw = kwargs.pop("patient_id")
+                kwargs["patient"] = access.patient_or_404(patient_id_from(raw), patient)
             if body is not None:
                 kwargs["body"] = parse_json(body)
             if query is not None:
@@ -139,6 +183,11 @@ def endpoint(
         return wrapped
 
     return decorator
+
+
+def reply(model: BaseModel, status: int = 200):
+    """A pydantic response model as the JSON response (dates as ISO 8601 strings)."""
+    return jsonify(model.model_dump(mode="json")), status
 
 
 def current_token() -> str | None:

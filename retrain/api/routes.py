@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from ..extensions import limiter
 from ..services import accounts, audit, exercises, tokens
 from .core import ApiError, ErrorResponse, Strict, bp, current_token, endpoint
+from .pagination import PageQuery, page_of
 from .spec import build
 
 
@@ -51,6 +52,7 @@ class ExerciseOut(BaseModel):
 
 class ExerciseList(BaseModel):
     items: list[ExerciseOut]
+    next_cursor: str | None = None
 
 
 def _login_limit() -> str:
@@ -102,9 +104,11 @@ def me():
     "/exercises",
     "GET",
     summary="The exercise library (active exercises)",
+    query=PageQuery,
     responses={200: ExerciseList},
 )
-def exercise_list():
+def exercise_list(query: PageQuery):
+    rows, cursor = page_of(list(exercises.list_exercises()), query)
     items = [
         ExerciseOut(
             id=e.id,
@@ -120,9 +124,9 @@ def exercise_list():
             builtin=e.builtin,
             retired=e.retired,
         )
-        for e in exercises.list_exercises()
+        for e in rows
     ]
-    return jsonify(ExerciseList(items=items).model_dump())
+    return jsonify(ExerciseList(items=items, next_cursor=cursor).model_dump())
 
 
 def openapi_document() -> dict:
@@ -137,3 +141,17 @@ def openapi_json():
 @bp.get("/docs")
 def docs():
     return render_template("api/docs.html", spec=openapi_document())
+
+
+# The endpoints in the modules beside this one register themselves on import.
+from . import (  # noqa: E402, F401
+    export,
+    injections,
+    patients,
+    programmes,
+    progress,
+    saq,
+    sessions,
+    snapshots,
+    today,
+)

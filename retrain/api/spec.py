@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 API_PREFIX = "/api/v1"
+MAX_ID = 2**31 - 1  # ids are 32-bit in every database we run on
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Operation:
     public: bool = False
     headers: dict[str, str] = field(default_factory=dict)  # request header -> description
     binary: str | None = None  # media type of a binary 200 response
+    media_type: str = "application/json"  # of the JSON success responses
 
 
 OPERATIONS: list[Operation] = []
@@ -49,6 +51,35 @@ ERROR_STATUSES = {
 }
 
 
+PATIENT_ID = {
+    "name": "patient_id",
+    "in": "path",
+    "required": True,
+    "description": "The patient's id; a patient may write `me` for their own.",
+    "schema": {"type": "string", "pattern": "^(me|[1-9][0-9]{0,9})$"},
+}
+
+
+def query_schema(prop: dict) -> dict:
+    """A query parameter is absent or a value: drop pydantic's ``null`` branch."""
+    branches = [b for b in prop.get("anyOf", []) if b.get("type") != "null"]
+    if len(branches) != 1:
+        return prop
+    extra = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    return {**branches[0], **extra}
+
+
+def path_parameter(name: str) -> dict:
+    if name == "patient_id":
+        return dict(PATIENT_ID)
+    schema = (
+        {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        if name.endswith("id")
+        else {"type": "string"}
+    )
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
 def operation_id(op: Operation) -> str:
     words = re.sub(r"[^a-z0-9]+", "_", op.path.lower()).strip("_")
     return f"{op.method.lower()}_{words}"
@@ -67,20 +98,12 @@ def build(error_model: type[BaseModel], title: str, version: str) -> dict:
     paths: dict = {}
     for op in OPERATIONS:
         path = openapi_path(API_PREFIX + op.path)
-        params = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "integer"}
-                if name.endswith("id") and name != "patient_id"
-                else {"type": "string"},
-            }
-            for name in re.findall(r"{([^}]+)}", path)
-        ]
+        params = [path_parameter(name) for name in re.findall(r"{([^}]+)}", path)]
         if op.query is not None:
             for name, prop in op.query.model_json_schema().get("properties", {}).items():
-                params.append({"name": name, "in": "query", "required": False, "schema": prop})
+                params.append(
+                    {"name": name, "in": "query", "required": False, "schema": query_schema(prop)}
+                )
         for header, description in op.headers.items():
             params.append(
                 {
@@ -95,12 +118,12 @@ def build(error_model: type[BaseModel], title: str, version: str) -> dict:
         for status, model in op.responses.items():
             entry: dict = {"description": "Success"}
             if model is not None:
-                entry["content"] = {"application/json": {"schema": ref(model)}}
+                entry["content"] = {op.media_type: {"schema": ref(model)}}
             elif op.binary and status == 200:
                 entry["content"] = {op.binary: {"schema": {"type": "string", "format": "binary"}}}
             responses[str(status)] = entry
         for status, description in ERROR_STATUSES.items():
-            if op.public and status in (401, 403):
+            if op.public and status == 403:
                 continue
             responses[str(status)] = {
                 "description": description,

@@ -49,6 +49,8 @@ class Clinic:
 
         snapshots.give_consent(self.patient.id)
         snapshots.give_consent(self.other.id)
+        self.visit = make_visit(self.patient.id, days_ago=40)
+        self.other_visit = make_visit(self.other.id, days_ago=40)
         self.headers = {
             "patient": patient_headers,
             "other": other_headers,
@@ -57,6 +59,26 @@ class Clinic:
             "admin": admin_headers,
             "anonymous": {},
         }
+
+
+def make_visit(patient_id, *, days_ago, product="onabotulinumtoxinA", sites=None):
+    """An injection visit stored directly (the service's rules are tested elsewhere)."""
+    from datetime import timedelta
+
+    from retrain.extensions import db
+    from retrain.models import InjectionSite, InjectionVisit
+    from retrain.services.patients import patient_today
+
+    sites = sites or [("orbicularis oculi", "left", 2.5), ("platysma", "left", 5.0)]
+    visit = InjectionVisit(
+        patient_id=patient_id,
+        injected_on=patient_today(patient_id) - timedelta(days=days_ago),
+        product=product,
+        sites=[InjectionSite(muscle=m, side=s, units=u) for m, s, u in sites],
+    )
+    db.session.add(visit)
+    db.session.commit()
+    return visit
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from retrain.models.base import utcnow
+from retrain.services.patients import patient_today
 
 from .conftest import table_rows
 
@@ -59,6 +60,7 @@ CLINICIAN_WRITE = {
     "therapist-me": 403,
     "clinician-own": 201,
 }
+SAQ_WRITE = {**PATIENT_WRITE, "patient-own": 200}  # the same day again: replaces
 STAFF_ONLY = {"patient": 403, "therapist": 200, "clinician": 200, "admin": 403, "anonymous": 401}
 STAFF_CREATE = {**STAFF_ONLY, "therapist": 201, "clinician": 201}
 PATIENT_ONLY = {"patient": 200, "therapist": 403, "clinician": 403, "admin": 403, "anonymous": 401}
@@ -110,6 +112,16 @@ def photo() -> bytes:
     return buffer.tobytes()
 
 
+def saq_body(clinic):
+    return json_body({"answers": [2, 3, 1, 1, 2, 4, 1, 1, 2]})
+
+
+def injection_body(clinic):
+    today = patient_today(clinic.patient.id)
+    sites = [{"muscle": "mentalis", "side": "right", "units": 2}]
+    return json_body({"injected_on": today.isoformat(), "product": "other", "sites": sites})
+
+
 def json_body(body):
     return {"json": body}
 
@@ -124,6 +136,14 @@ PATIENT_ENDPOINTS = [
     ("POST", "/patients/{pid}/sessions", session_body, PATIENT_WRITE),
     ("GET", "/patients/{pid}/snapshots", None, READ),
     ("POST", "/patients/{pid}/snapshots", photo_upload, PATIENT_WRITE),
+    ("GET", "/patients/{pid}/saq", None, READ),
+    ("POST", "/patients/{pid}/saq", saq_body, SAQ_WRITE),
+    ("GET", "/patients/{pid}/injections", None, READ),
+    ("GET", "/patients/{pid}/injections/{vid}", None, READ),
+    ("POST", "/patients/{pid}/injections", injection_body, CLINICIAN_WRITE),
+    ("GET", "/patients/{pid}/progress", None, READ),
+    ("GET", "/patients/{pid}/export", None, READ),
+    ("GET", "/patients/{pid}/fhir", None, READ),
 ]
 PLAIN_ENDPOINTS = [
     ("GET", "/me", None, EVERYONE),
@@ -171,7 +191,8 @@ def _refusals_first(expected: dict) -> list:
 def test_patient_endpoints(client, clinic, method, path, body, expected):
     for context, status in _refusals_first(expected):
         headers, pid = _context(clinic, context)
-        url = path.format(pid=pid)
+        visit = clinic.other_visit if context.endswith("foreign") else clinic.visit
+        url = path.format(pid=pid, vid=visit.id)
         _check(client, clinic, method, url, headers, body, status, f"{method} {url} {context}")
 
 

@@ -179,7 +179,7 @@ def test_list_refuses_a_backwards_window(client, clinic):
         "/api/v1/patients/me/sessions?from=2025-02-02&to=2025-02-01",
         headers=clinic.headers["patient"],
     )
-    assert response.status_code == 422
+    assert response.status_code == 422 and list(response.json["error"]["fields"]) == ["to"]
     other = client.get("/api/v1/patients/me/sessions?from=soon", headers=clinic.headers["patient"])
     assert other.status_code == 422 and "from" in other.json["error"]["fields"]
 
@@ -193,3 +193,5 @@ def test_today_for_the_patient(client, clinic):
     assert body["times_per_day"] == 2 and body["done_today"] == 1 and body["due"] == 1
     assert body["programme"]["version"] == 1 and body["last_session"]["effort"] == 3
     assert body["week"]["sessions"] >= 1
+    # The programme started 60 days ago and no SAQ was answered: one is owed.
+    assert body["saq"]["due"] is True and body["saq"]["last_answered_on"] is None

@@ -137,3 +137,12 @@ def test_a_too_large_body_is_json_413(app, client, clinic):
     assert response.status_code == 413 and response.is_json
     assert response.json["error"]["code"] == "too_large"
     assert snapshot_count() == 0
+
+
+def test_uploads_are_throttled_per_account_with_json_429(app, client, clinic):
+    app.config["UPLOAD_RATE_LIMIT"] = "2 per minute"
+    statuses = [upload(client, clinic).status_code for _ in range(3)]
+    assert statuses == [201, 201, 429]
+    assert snapshot_count() == 2
+    response = upload(client, clinic)
+    assert response.status_code == 429 and response.json["error"]["code"] == "rate_limited"

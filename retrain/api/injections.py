@@ -1,0 +1,145 @@
+"""Botulinum toxin injection visits: recording one (clinicians) and reading them.
+
+The rules are services.injections': a date not in the future, one product, 1 to 30
+sites (muscle, side, units > 0, at most 2 decimals), one visit per patient per day
+(a second one answers 409), and unusually high doses saved only with
+``confirm_high_dose: true`` (otherwise 422 naming ``confirm_high_dose`` and saying
+which dose is high). Units of different products are never added together.
+"""
+
+from datetime import date, datetime
+from typing import Literal
+
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
+
+from .. import access
+from ..models import CLINICIAN, INJECTION_SIDES, MUSCLES, PATIENT, PRODUCTS, THERAPIST
+from ..services import ServiceError, patients
+from ..services import injections as service
+from .core import ApiError, Strict, endpoint, record_id, reply
+from .pagination import PageQuery, page_of
+from .schemas import Text, example, yesterday
+
+CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
+
+
+class SiteIn(Strict):
+    muscle: Literal[MUSCLES]
+    side: Literal[INJECTION_SIDES]
+    units: FiniteFloat = Field(description="Units of this visit's product, more than 0")
+
+
+class InjectionIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra=example(
+            lambda: {
+                "injected_on": yesterday(),
+                "product": "onabotulinumtoxinA",
+                "sites": [
+                    {"muscle": "orbicularis oculi", "side": "left", "units": 2.5},
+                    {"muscle": "platysma", "side": "left", "units": 5},
+                ],
+                "note": "First visit: small doses.",
+            }
+        )
+    )
+
+    injected_on: date = Field(description="Not in the future (the patient's timezone)")
+    product: Literal[PRODUCTS]
+    sites: list[SiteIn] = Field(max_length=100)
+    note: Text | None = None
+    confirm_high_dose: bool = Field(False, description="Confirms doses above the usual range")
+
+
+class SiteOut(BaseModel):
+    muscle: str
+    side: str
+    units: float
+
+
+class InjectionOut(BaseModel):
+    id: int
+    injected_on: date
+    product: str
+    product_label: str
+    note: str | None
+    sites: list[SiteOut]
+    total_units: float = Field(description="This visit only (one product)")
+    created_at: datetime
+    updated_at: datetime | None
+
+
+class InjectionPage(BaseModel):
+    items: list[InjectionOut]
+    next_cursor: str | None
+
+
+def injection_out(visit) -> InjectionOut:
+    sites = [SiteOut(muscle=s.muscle, side=s.side, units=s.units) for s in visit.sites]
+    return InjectionOut(
+        id=visit.id,
+        injected_on=visit.injected_on,
+        product=visit.product,
+        product_label=service.PRODUCT_LABELS.get(visit.product, visit.product),
+        note=visit.note,
+        sites=sites,
+        total_units=sum(s.units for s in sites),
+        created_at=visit.created_at,
+        updated_at=visit.updated_at,
+    )
+
+
+@endpoint(
+    "/patients/<patient_id>/injections",
+    "POST",
+    summary="Record an injection visit (a clinician on the care team)",
+    roles=(CLINICIAN,),
+    patient=access.RECORD_INJECTION,
+    body=InjectionIn,
+    responses={201: InjectionOut},
+)
+def injection_create(patient, body: InjectionIn):
+    try:
+        visit = service.create_visit(
+            current_user,
+            patient.id,
+            injected_on=body.injected_on,
+            product=body.product,
+            sites=[site.model_dump() for site in body.sites],
+            note=body.note,
+            confirm_high_dose=body.confirm_high_dose,
+            today=patients.patient_today(patient.id),
+        )
+    except ServiceError as error:
+        duplicate = service.ONE_VISIT_PER_DAY.format(day=service.fmt_date(body.injected_on))
+        if error.message == duplicate:
+            raise ApiError(409, error.message, {"injected_on": error.message}) from None
+        raise
+    return reply(injection_out(service.get_visit(patient.id, visit.id)), 201)
+
+
+@endpoint(
+    "/patients/<patient_id>/injections",
+    "GET",
+    summary="The patient's injection visits with their sites, newest first",
+    roles=CLINICAL,
+    patient=access.VIEW,
+    query=PageQuery,
+    responses={200: InjectionPage},
+)
+def injection_list(patient, query: PageQuery):
+    rows, cursor = page_of(service.visits_for(patient.id), query)
+    return reply(InjectionPage(items=[injection_out(v) for v in rows], next_cursor=cursor))
+
+
+@endpoint(
+    "/patients/<patient_id>/injections/<int:visit_id>",
+    "GET",
+    summary="One injection visit",
+    roles=CLINICAL,
+    patient=access.VIEW,
+    responses={200: InjectionOut},
+)
+def injection_detail(patient, visit_id: int):
+    return reply(injection_out(service.get_visit(patient.id, record_id(visit_id))))

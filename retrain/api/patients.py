@@ -1,0 +1,134 @@
+"""Patients: the caseload, adding a patient with an invitation link, one patient."""
+
+from datetime import datetime
+from typing import Literal
+
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import access
+from ..models import CLINICIAN, PATIENT, SIDES, THERAPIST
+from ..services import caseload, patients
+from .core import Strict, endpoint, reply
+from .pagination import PageQuery, page_of
+from .schemas import Email, text
+
+STAFF = (THERAPIST, CLINICIAN)
+EVERYONE_CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
+
+
+class CaseloadItem(BaseModel):
+    """One patient on the caseload with their practice figures (services.caseload)."""
+
+    id: int
+    name: str
+    email: str
+    affected_side: str
+    has_programme: bool
+    last_session_at: datetime | None
+    sessions_7d: int
+    prescribed_7d: float
+    sessions_28d: int
+    prescribed_28d: float
+    adherence_28d: float | None = Field(description="Percent 0-100; null when none prescribed")
+    no_session_3_days: bool
+
+
+class CaseloadPage(BaseModel):
+    items: list[CaseloadItem]
+    next_cursor: str | None
+
+
+Name = text(120)
+
+
+class NewPatient(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "Sam Rivers", "email": "sam@example.org", "affected_side": "left"}
+            ]
+        }
+    )
+
+    name: Name
+    email: Email
+    affected_side: Literal[SIDES]
+
+
+class NewPatientOut(BaseModel):
+    id: int
+    invitation_url: str = Field(description="One-time link; shown only in this response")
+
+
+class PatientOut(BaseModel):
+    id: int
+    name: str
+    email: str
+    affected_side: str
+    active: bool
+    timezone: str
+    password_set: bool
+    invitation_expires_at: datetime | None = Field(description="The live unused link, if any")
+    programme_version: int | None = Field(description="The version in force; null: none yet")
+    caseload: CaseloadItem | None = Field(description="Staff only: the caseload figures")
+
+
+def caseload_item(row) -> CaseloadItem:
+    fields = {name: getattr(row, name) for name in CaseloadItem.model_fields if name != "id"}
+    return CaseloadItem(id=row.patient_id, **fields)
+
+
+@endpoint(
+    "/patients",
+    "GET",
+    summary="Your caseload: the patients on your care teams, by name, with practice figures",
+    roles=STAFF,
+    query=PageQuery,
+    responses={200: CaseloadPage},
+)
+def patient_list(query: PageQuery):
+    rows, cursor = page_of(caseload.caseload_rows(current_user), query)
+    return reply(CaseloadPage(items=[caseload_item(r) for r in rows], next_cursor=cursor))
+
+
+@endpoint(
+    "/patients",
+    "POST",
+    summary="Add a patient to your care team; answers their one-time invitation link",
+    roles=access.CREATE_PATIENT_ROLES,
+    body=NewPatient,
+    responses={201: NewPatientOut},
+)
+def patient_create(body: NewPatient):
+    patient, token = patients.create_patient(
+        current_user, body.name, body.email, body.affected_side
+    )
+    return reply(NewPatientOut(id=patient.id, invitation_url=patients.invitation_url(token)), 201)
+
+
+@endpoint(
+    "/patients/<patient_id>",
+    "GET",
+    summary="One patient (a patient: `me`)",
+    roles=EVERYONE_CLINICAL,
+    patient=access.VIEW,
+    responses={200: PatientOut},
+)
+def patient_detail(patient):
+    staff = current_user if current_user.role in STAFF else None
+    view = patients.patient_overview(patient.id, staff)
+    return reply(
+        PatientOut(
+            id=view.patient_id,
+            name=view.name,
+            email=view.email,
+            affected_side=view.affected_side,
+            active=view.active,
+            timezone=view.timezone,
+            password_set=view.password_set,
+            invitation_expires_at=view.invitation_expires_at,
+            programme_version=view.current.version if view.current else None,
+            caseload=caseload_item(view.adherence) if view.adherence else None,
+        )
+    )

@@ -1,0 +1,169 @@
+"""Programmes: the version in force, prescribing a new version, and the history."""
+
+from datetime import date, datetime
+
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import access
+from ..models import CLINICIAN, PATIENT, THERAPIST
+from ..services import programmes
+from .core import Strict, endpoint, reply
+from .pagination import PageQuery, page_of
+from .schemas import Id, Int, Text, example, yesterday
+
+CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
+
+
+class ProgrammeItemIn(Strict):
+    """One exercise and its dose. A missing dose takes the exercise's default (reps, hold,
+    rest) or 1 set, once a day, 7 days a week."""
+
+    exercise_id: Id
+    reps: Int | None = None
+    sets: Int | None = None
+    hold_seconds: Int | None = None
+    rest_seconds: Int | None = None
+    times_per_day: Int | None = None
+    days_per_week: Int | None = None
+    note: Text | None = None
+
+
+class ProgrammeIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra=example(
+            lambda: {
+                "starts_on": yesterday(),
+                "items": [
+                    {"exercise_id": 1, "reps": 10, "hold_seconds": 5, "times_per_day": 2},
+                    {"exercise_id": 2},
+                ],
+                "note": "Slow and gentle, in front of a mirror.",
+            }
+        )
+    )
+
+    starts_on: date = Field(description="Today or earlier in the patient's timezone")
+    items: list[ProgrammeItemIn] = Field(max_length=1000)
+    note: Text | None = None
+
+
+class ProgrammeItemOut(BaseModel):
+    exercise_id: int
+    exercise_name: str
+    reps: int
+    sets: int
+    hold_seconds: int
+    rest_seconds: int
+    times_per_day: int
+    days_per_week: int
+    note: str | None
+
+
+class ProgrammeOut(BaseModel):
+    """A programme version. With no programme yet: id and version null, items empty."""
+
+    id: int | None
+    version: int | None
+    starts_on: date | None
+    ended_on: date | None = Field(description="Last day in force; null while in force")
+    note: str | None
+    created_at: datetime | None
+    created_by: str | None
+    items: list[ProgrammeItemOut]
+
+
+class ProgrammePage(BaseModel):
+    items: list[ProgrammeOut]
+    next_cursor: str | None
+
+
+NO_PROGRAMME = ProgrammeOut(
+    id=None,
+    version=None,
+    starts_on=None,
+    ended_on=None,
+    note=None,
+    created_at=None,
+    created_by=None,
+    items=[],
+)
+
+
+def programme_out(programme) -> ProgrammeOut:
+    if programme is None:
+        return NO_PROGRAMME
+    return ProgrammeOut(
+        id=programme.id,
+        version=programme.version,
+        starts_on=programme.starts_on,
+        ended_on=programme.ended_on,
+        note=programme.note,
+        created_at=programme.created_at,
+        created_by=programme.created_by.name if programme.created_by else None,
+        items=[
+            ProgrammeItemOut(
+                exercise_id=item.exercise_id,
+                exercise_name=item.exercise.name,
+                reps=item.reps,
+                sets=item.sets,
+                hold_seconds=item.hold_seconds,
+                rest_seconds=item.rest_seconds,
+                times_per_day=item.times_per_day,
+                days_per_week=item.days_per_week,
+                note=item.note,
+            )
+            for item in programme.items
+        ],
+    )
+
+
+def _current(patient_id: int):
+    history = programmes.programme_history(patient_id)
+    return next((p for p in history if p.ended_on is None), None)
+
+
+@endpoint(
+    "/patients/<patient_id>/programme",
+    "GET",
+    summary="The programme in force",
+    roles=CLINICAL,
+    patient=access.VIEW,
+    responses={200: ProgrammeOut},
+)
+def programme_get(patient):
+    return reply(programme_out(_current(patient.id)))
+
+
+@endpoint(
+    "/patients/<patient_id>/programme",
+    "PUT",
+    summary="Prescribe a new version (the one in force ends the day before it starts)",
+    roles=(THERAPIST,),
+    patient=access.PRESCRIBE,
+    body=ProgrammeIn,
+    responses={201: ProgrammeOut},
+)
+def programme_put(patient, body: ProgrammeIn):
+    programmes.save_programme(
+        patient.id,
+        current_user,
+        body.starts_on,
+        [item.model_dump() for item in body.items],
+        body.note,
+    )
+    return reply(programme_out(_current(patient.id)), 201)
+
+
+@endpoint(
+    "/patients/<patient_id>/programmes",
+    "GET",
+    summary="Every programme version, newest first",
+    roles=CLINICAL,
+    patient=access.VIEW,
+    query=PageQuery,
+    responses={200: ProgrammePage},
+)
+def programme_history(patient, query: PageQuery):
+    rows, cursor = page_of(programmes.programme_history(patient.id), query)
+    return reply(ProgrammePage(items=[programme_out(p) for p in rows], next_cursor=cursor))

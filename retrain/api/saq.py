@@ -1,0 +1,104 @@
+"""The SAQ (Synkinesis Assessment Questionnaire): answering it and the list.
+
+``answers`` are the nine item answers in the instrument's order (1 = seldom or not at
+all ... 5 = all the time); the score is sum / 45 x 100 (20 to 100, lower is better;
+Mehta et al., Laryngoscope 2007;117:923-6), worked out by services.questionnaires.
+One questionnaire per day in the patient's timezone: answering again the same day
+replaces that day's answers (200, same id); a new day's answers are 201.
+"""
+
+from datetime import date
+
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import access
+from ..models import CLINICIAN, PATIENT, THERAPIST
+from ..services import api_reads, patients
+from ..services import questionnaires as service
+from .core import ApiError, Strict, endpoint, reply, service_fields
+from .pagination import PageQuery, page
+from .schemas import Int
+
+CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
+
+
+class SaqIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"answers": [2, 3, 1, 1, 2, 4, 1, 1, 2]}]}
+    )
+
+    answered_on: date | None = Field(
+        None, description="Today in the patient's timezone (the default); no other day"
+    )
+    answers: list[Int] = Field(max_length=100, description="Nine answers, each 1 to 5, in order")
+
+
+class SaqOut(BaseModel):
+    id: int
+    answered_on: date
+    score: float = Field(description="Exact score, 20 (no synkinesis) to 100")
+    answers: list[int]
+
+
+class SaqCreated(BaseModel):
+    id: int
+    score: float
+    answered_on: date
+    replaced: bool = Field(description="True when it replaced answers given earlier today")
+
+
+class SaqPage(BaseModel):
+    items: list[SaqOut]
+    next_cursor: str | None
+
+
+@endpoint(
+    "/patients/<patient_id>/saq",
+    "POST",
+    summary="Answer the SAQ for today (a patient, for themself); again today: replaces",
+    roles=(PATIENT,),
+    patient=access.ANSWER_SAQ,
+    body=SaqIn,
+    responses={201: SaqCreated, 200: SaqCreated},
+)
+def saq_create(patient, body: SaqIn):
+    today = patients.patient_today(patient.id)
+    if body.answered_on not in (None, today):
+        message = f"Answers are for today, {today.isoformat()} in your timezone."
+        raise ApiError(422, message, {"answered_on": message})
+    items = service.instrument().items
+    if len(body.answers) != len(items):
+        message = f"Send {len(items)} answers, one for each question, in order."
+        raise ApiError(422, message, {"answers": message})
+    position = {item.key: f"answers.{n}" for n, item in enumerate(items)}
+    raw = {item.key: answer for item, answer in zip(items, body.answers, strict=True)}
+    try:
+        response, replaced = service.submit_saq(current_user, patient.id, raw, today)
+    except service.AnswersInvalid as error:
+        fields = service_fields(error, lambda key: position.get(key, key))
+        raise ApiError(422, error.message, fields) from None
+    created = SaqCreated(
+        id=response.id, score=response.score, answered_on=response.answered_on, replaced=replaced
+    )
+    return reply(created, 200 if replaced else 201)
+
+
+@endpoint(
+    "/patients/<patient_id>/saq",
+    "GET",
+    summary="The patient's SAQ answers and scores, newest first",
+    roles=CLINICAL,
+    patient=access.VIEW,
+    query=PageQuery,
+    responses={200: SaqPage},
+)
+def saq_list(patient, query: PageQuery):
+    rows, cursor = page(
+        lambda offset, count: api_reads.saq_page(patient.id, service.SAQ, offset, count), query
+    )
+    items = [
+        SaqOut(id=r.id, answered_on=r.answered_on, score=r.score, answers=list(r.answers or []))
+        for r in rows
+    ]
+    return reply(SaqPage(items=items, next_cursor=cursor))

@@ -1,0 +1,177 @@
+"""Practice sessions: logging one (idempotent with an Idempotency-Key), and the list.
+
+Idempotency: send a header ``Idempotency-Key`` (up to 64 printable characters, e.g. a
+UUID the phone makes once per session). The first request stores the session and
+answers 201; any later request with the same key answers 200 with the session already
+stored, whatever its body, and stores nothing. (Two retries racing may both answer
+201; they carry the same id.)
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import request
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from .. import access
+from ..models import CLINICIAN, PATIENT, THERAPIST
+from ..services import api_reads, practice
+from .core import Strict, endpoint, reply
+from .pagination import PageQuery, page
+from .schemas import Id, Int, Text, an_hour_ago, example
+
+CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+class SessionItemIn(Strict):
+    exercise_id: Id = Field(description="An exercise of the programme in force")
+    reps_done: Int | None = Field(None, description="Required unless skipped")
+    sets_done: Int | None = Field(None, description="Missing: worked out from the reps")
+    difficulty: Int | None = Field(None, description="1 (easy) to 5 (very hard)")
+    skipped: bool = False
+
+
+class SessionIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra=example(
+            lambda: {
+                "performed_at": an_hour_ago(),
+                "synkinesis_rating": 3,
+                "effort": 2,
+                "note": "The eye felt calmer today.",
+                "items": [{"exercise_id": 1, "reps_done": 10, "difficulty": 2}],
+            }
+        )
+    )
+
+    performed_at: AwareDatetime = Field(description="When it was done, with a UTC offset")
+    synkinesis_rating: Int = Field(description="Synkinesis felt, 0 (none) to 10 (worst)")
+    effort: Int = Field(description="How hard it felt, 1 (easy) to 5 (very hard)")
+    note: Text | None = None
+    items: list[SessionItemIn] = Field(default_factory=list, max_length=1000)
+
+
+class SessionItemOut(BaseModel):
+    exercise_id: int
+    exercise_name: str
+    reps_done: int
+    sets_done: int
+    difficulty: int | None
+    skipped: bool
+
+
+class SessionOut(BaseModel):
+    id: int
+    performed_at: datetime
+    logged_at: datetime
+    effort: int
+    synkinesis_rating: int
+    note: str | None
+    source: str
+    programme_id: int | None
+    items: list[SessionItemOut]
+
+
+class SessionPage(BaseModel):
+    items: list[SessionOut]
+    next_cursor: str | None
+
+
+class SessionQuery(PageQuery):
+    """``from`` and ``to``: local days in the patient's timezone, both included."""
+
+    from_: date | None = Field(None, alias="from", ge=EARLIEST, le=LATEST)
+    to: date | None = Field(None, ge=EARLIEST, le=LATEST)
+
+    @field_validator("to")
+    @classmethod
+    def _not_before_from(cls, to: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("from_")
+        if to is not None and start is not None and to < start:
+            raise ValueError("`to` must be on or after `from`")
+        return to
+
+
+def session_out(session) -> SessionOut:
+    return SessionOut(
+        id=session.id,
+        performed_at=session.performed_at,
+        logged_at=session.logged_at,
+        effort=session.effort,
+        synkinesis_rating=session.synkinesis_rating,
+        note=session.note,
+        source=session.source,
+        programme_id=session.programme_id,
+        items=[
+            SessionItemOut(
+                exercise_id=item.exercise_id,
+                exercise_name=item.exercise.name,
+                reps_done=item.reps_done,
+                sets_done=item.sets_done,
+                difficulty=item.difficulty,
+                skipped=item.skipped,
+            )
+            for item in session.items
+        ],
+    )
+
+
+def _local_midnight(day: date, zone) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+@endpoint(
+    "/patients/<patient_id>/sessions",
+    "POST",
+    summary="Log a practice session (a patient, for themself). Send an Idempotency-Key "
+    "header: a retry with the same key answers 200 with the session already stored",
+    roles=(PATIENT,),
+    patient=access.LOG_PRACTICE,
+    body=SessionIn,
+    responses={201: SessionOut, 200: SessionOut},
+    headers={IDEMPOTENCY_HEADER: "Makes retries safe: the same key never logs twice"},
+)
+def session_create(patient, body: SessionIn):
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    earlier = api_reads.session_id_for_key(patient.id, key)
+    session = practice.log_session(
+        patient.id,
+        performed_at=body.performed_at,
+        effort=body.effort,
+        synkinesis_rating=body.synkinesis_rating,
+        note=body.note,
+        items=[practice.ItemInput(**item.model_dump()) for item in body.items],
+        source="api",
+        idempotency_key=key,
+    )
+    return reply(session_out(session), 200 if earlier == session.id else 201)
+
+
+@endpoint(
+    "/patients/<patient_id>/sessions",
+    "GET",
+    summary="Practice sessions, newest first; `from` and `to` are local days, both included",
+    roles=CLINICAL,
+    patient=access.VIEW,
+    query=SessionQuery,
+    responses={200: SessionPage},
+)
+def session_list(patient, query: SessionQuery):
+    zone = practice.zone_for(patient.user)
+    start = _local_midnight(query.from_, zone) if query.from_ else None
+    end = _local_midnight(query.to + timedelta(days=1), zone) if query.to else None
+    rows, cursor = page(
+        lambda offset, count: practice.sessions_for(
+            patient.id, limit=count, offset=offset, start=start, end=end
+        ),
+        query,
+    )
+    return reply(SessionPage(items=[session_out(s) for s in rows], next_cursor=cursor))

@@ -1,0 +1,198 @@
+"""Snapshots: uploading a photo (multipart), the list, and the image files.
+
+Upload: ``multipart/form-data`` with ``expression``, ``image`` (JPEG, PNG or WebP) and
+``mirrored`` (true when the picture is a mirror view, as a front camera preview shows
+it; the stored photo is always the true view), optionally ``session_id`` (one of the
+patient's practice sessions). Photos need the patient's consent, given on the
+website's photo page; without it the upload answers 403.
+The checks on the file, the analysis and the storage are services.snapshots'.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from flask import Response, current_app, request, url_for
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .. import access
+from ..extensions import limiter, user_or_address
+from ..models import CLINICIAN, PATIENT, THERAPIST
+from ..services import api_reads, images
+from ..services import snapshots as service
+from .core import MAX_ID, ApiError, endpoint, record_id, reply
+from .pagination import PageQuery, page
+from .schemas import Id
+
+CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
+
+
+class SnapshotForm(BaseModel):
+    """The text parts of the upload (form values are text: "true" -> True)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expression: str = Field(max_length=32, json_schema_extra={"enum": list(service.CHOICES)})
+    mirrored: bool = False
+    session_id: Id | None = None
+
+
+def _multipart_schema() -> dict:
+    schema = SnapshotForm.model_json_schema()
+    schema["properties"]["session_id"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    schema["properties"]["image"] = {"type": "string", "format": "binary"}
+    schema["required"] = ["expression", "image"]
+    schema["additionalProperties"] = False
+    schema.pop("title", None)
+    schema["description"] = "The photo (image) and the expression it shows."
+    return schema
+
+
+class SnapshotOut(BaseModel):
+    id: int
+    expression: str
+    taken_at: datetime
+    session_id: int | None
+    width: int
+    height: int
+    uploaded_mirrored: bool
+    analysis_version: str
+    quality: dict[str, Any] = Field(
+        description="analysed, ok, faces_found and flags ({code, message}) for a retake"
+    )
+    measures: dict[str, Any] = Field(
+        description="Static measures from the vision library (empty when not analysed)"
+    )
+    image_url: str
+    thumbnail_url: str
+
+
+class SnapshotPage(BaseModel):
+    items: list[SnapshotOut]
+    next_cursor: str | None
+
+
+def snapshot_out(row) -> SnapshotOut:
+    return SnapshotOut(
+        id=row.id,
+        expression=row.expression,
+        taken_at=row.taken_at,
+        session_id=row.session_id,
+        width=row.width,
+        height=row.height,
+        uploaded_mirrored=row.uploaded_mirrored,
+        analysis_version=row.analysis_version,
+        quality=row.quality or {},
+        measures=row.measures or {},
+        image_url=url_for("api.snapshot_image", snapshot_id=row.id),
+        thumbnail_url=url_for("api.snapshot_thumbnail", snapshot_id=row.id),
+    )
+
+
+def _parse_upload() -> tuple[SnapshotForm, bytes]:
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "Send the photo as multipart/form-data.")
+    try:
+        form = SnapshotForm.model_validate(request.form.to_dict())
+    except ValidationError as exc:
+        fields = {".".join(map(str, e["loc"])): e["msg"] for e in exc.errors()}
+        raise ApiError(422, "Some fields are missing or invalid.", fields) from exc
+    upload = request.files.get("image")
+    if upload is None:
+        raise ApiError(422, "Please send a photo.", {"image": "Please send a photo."})
+    unknown = set(request.files) - {"image"}
+    if unknown:
+        raise ApiError(
+            422, "Unknown fields.", dict.fromkeys(unknown, "Extra inputs are not permitted")
+        )
+    return form, upload.read()
+
+
+def _upload_limit() -> str:
+    return current_app.config["UPLOAD_RATE_LIMIT"]  # the same as the web upload's
+
+
+@endpoint(
+    "/patients/<patient_id>/snapshots",
+    "POST",
+    summary="Upload a photo of one expression (a patient, for themself; needs photo consent)",
+    roles=(PATIENT,),
+    patient=access.MANAGE_PHOTOS,
+    multipart=_multipart_schema(),
+    responses={201: SnapshotOut},
+)
+@limiter.limit(_upload_limit, key_func=user_or_address)
+def snapshot_create(patient):
+    if not service.has_consent(patient):
+        raise ApiError(403, service.CONSENT_NEEDED)
+    form, data = _parse_upload()
+    try:
+        result = service.store_upload(
+            patient.id,
+            expression=form.expression,
+            data=data,
+            mirrored=form.mirrored,
+            session_id=form.session_id,
+        )
+    except service.NotFoundHere:
+        raise ApiError(
+            422, "That is not one of your sessions.", {"session_id": "Not one of your sessions."}
+        ) from None
+    except images.ImageRejected as error:
+        status = 415 if error.message == images.WRONG_TYPE else 422
+        raise ApiError(status, error.message, {"image": error.message}) from None
+    return reply(snapshot_out(service.find(result.snapshot_id)), 201)
+
+
+@endpoint(
+    "/patients/<patient_id>/snapshots",
+    "GET",
+    summary="The patient's photos with their quality and measures, newest first",
+    roles=CLINICAL,
+    patient=access.VIEW,
+    query=PageQuery,
+    responses={200: SnapshotPage},
+)
+def snapshot_list(patient, query: PageQuery):
+    rows, cursor = page(
+        lambda offset, count: api_reads.snapshots_page(patient.id, offset, count), query
+    )
+    return reply(SnapshotPage(items=[snapshot_out(r) for r in rows], next_cursor=cursor))
+
+
+def _jpeg(snapshot_id: int, kind: str) -> Response:
+    row = service.find(record_id(snapshot_id))
+    if row is None:
+        raise ApiError(404, "No such photo, or not one of yours.")
+    access.patient_or_404(row.patient_id, access.VIEW)
+    data = service.image_bytes(row, kind)
+    if data is None:
+        raise ApiError(404, "The photo file is missing.")
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@endpoint(
+    "/snapshots/<int:snapshot_id>/image",
+    "GET",
+    summary="The stored photo (JPEG, the true view; never cached)",
+    roles=CLINICAL,
+    responses={200: None},
+    binary="image/jpeg",
+)
+def snapshot_image(snapshot_id: int):
+    return _jpeg(snapshot_id, "image")
+
+
+@endpoint(
+    "/snapshots/<int:snapshot_id>/thumbnail",
+    "GET",
+    summary="A small copy of the photo (JPEG, 320 px wide; never cached)",
+    roles=CLINICAL,
+    responses={200: None},
+    binary="image/jpeg",
+)
+def snapshot_thumbnail(snapshot_id: int):
+    return _jpeg(snapshot_id, "thumbnail")

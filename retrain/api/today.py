@@ -1,0 +1,90 @@
+"""The patient's day: what is due, the streak, this week, and the programme."""
+
+from datetime import date
+
+from flask_login import current_user
+from pydantic import BaseModel, Field
+
+from ..models import PATIENT
+from ..services import practice, questionnaires
+from .core import endpoint, reply
+from .programmes import ProgrammeOut, programme_out
+from .sessions import SessionOut, session_out
+
+
+class WeekOut(BaseModel):
+    """Practice this week to date (retrain/progress/adherence.py)."""
+
+    start: date
+    end: date
+    sessions: int
+    credited: int = Field(description="Sessions that count: at most the day's target each day")
+    prescribed: float
+    adherence: float | None = Field(description="Percent 0-100; null when none prescribed")
+
+
+class SaqDueOut(BaseModel):
+    """When the next SAQ is owed (services.questionnaires, docs/progress.md)."""
+
+    due: bool = Field(description="One is owed today")
+    due_on: date
+    overdue_days: int
+    reason: str
+    last_answered_on: date | None
+
+
+class TodayOut(BaseModel):
+    today: date = Field(description="Today in the patient's timezone")
+    greeting: str
+    programme: ProgrammeOut
+    times_per_day: int
+    days_per_week: int
+    done_today: int
+    due: int = Field(description="Sessions still due today")
+    streak: int = Field(description="Days in a row with practice")
+    week: WeekOut
+    last_session: SessionOut | None
+    saq: SaqDueOut
+
+
+@endpoint(
+    "/today",
+    "GET",
+    summary="Today for the patient: sessions due and done, streak, week, programme",
+    roles=(PATIENT,),
+    responses={200: TodayOut},
+)
+def today():
+    summary = practice.today_summary(current_user)
+    saq = questionnaires.saq_due_for(current_user.id, summary.today)
+    week = summary.week
+    return reply(
+        TodayOut(
+            today=summary.today,
+            greeting=summary.greeting,
+            programme=programme_out(summary.programme),
+            times_per_day=summary.times_per_day,
+            days_per_week=summary.days_per_week,
+            done_today=summary.done_today,
+            due=summary.due,
+            streak=summary.streak,
+            week=WeekOut(
+                start=week.start,
+                end=week.end,
+                sessions=week.sessions,
+                credited=week.credited,
+                prescribed=week.prescribed,
+                adherence=week.adherence,
+            ),
+            last_session=session_out(summary.last_session.session)
+            if summary.last_session
+            else None,
+            saq=SaqDueOut(
+                due=saq.due,
+                due_on=saq.due_on,
+                overdue_days=saq.overdue_days,
+                reason=saq.reason,
+                last_answered_on=saq.last_answered_on,
+            ),
+        )
+    )
