@@ -38,7 +38,12 @@ run: install
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install-test
+# axe-core (npm) for the accessibility checks; without npm those checks are skipped.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the axe-core accessibility checks will be skipped"; fi
+
+test: install-test node_modules/.package-lock.json
 	@echo "== Test pass 1 of 2: SQLite"
 	$(BIN)/python -m pytest
 	@if $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)"; then \

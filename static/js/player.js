@@ -349,6 +349,7 @@
 
   el.go.addEventListener("click", function () {
     setRunning(true);
+    focus(el.pause); // the Begin button hides itself: keep keyboard focus in the player
     nextRepetition();
   });
 

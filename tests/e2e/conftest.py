@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from retrain import create_app
 from retrain.extensions import db
 
-from ..conftest import POSTGRES_URL, reset_postgres, make_config
+from ..conftest import POSTGRES_URL, make_config, reset_postgres
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,7 +51,8 @@ class Browser:
 @pytest.fixture
 def live_server(tmp_path, migrated_template):
     """The app on 127.0.0.1 (a free port) in a thread, on its own copy of the test DB."""
-    shutil.copy(migrated_template, tmp_path / "retrain.sqlite3")
+    if not POSTGRES_URL:
+        shutil.copy(migrated_template, tmp_path / "retrain.sqlite3")
     app = create_app(make_config(tmp_path))
     if POSTGRES_URL:
         with app.app_context():
