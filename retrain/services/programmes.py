@@ -32,6 +32,7 @@ from .. import access
 from ..extensions import db
 from ..models import THERAPIST, Exercise, Programme, ProgrammeItem
 from . import ServiceError, exercises
+from .locking import lock_patient
 
 # Dose ranges: the CHECK constraints of ProgrammeItem (a unit test keeps them equal).
 ITEM_LIMITS: dict[str, tuple[int, int, str]] = {
@@ -292,6 +293,7 @@ def _next_version(patient_id: int) -> int:
 
 
 def _write_version(patient_id, author, starts_on, raw_items, note, today) -> Programme:
+    lock_patient(patient_id)  # two saves at once must not both end the same version
     raw_items = list(raw_items)
     checked = check_items(raw_items, _exercises_for(raw_items))
     errors = list(checked.errors)

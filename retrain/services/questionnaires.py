@@ -36,6 +36,7 @@ from ..models import Patient, Programme, QuestionnaireRequest, QuestionnaireResp
 from ..progress import instruments
 from ..progress.instruments import AnswerError, Instrument
 from . import ServiceError
+from .locking import lock_patient
 
 SAQ = "saq"
 MIN_INTERVAL, MAX_INTERVAL = 1, 365
@@ -106,6 +107,7 @@ def submit_saq(
     """Save today's SAQ; returns (response, replaced) where replaced means an earlier
     answer from the same day was overwritten."""
     _require(user, access.ANSWER_SAQ, patient_id)
+    lock_patient(patient_id)  # two devices at once must not both add today's answer
     inst = instrument()
     values = check_answers(inst, raw_answers)
     value = instruments.score(inst, values)
