@@ -28,7 +28,15 @@ from flask_login import current_user
 
 from .. import access
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..services import ServiceError, exports, injections, patients, practice, progress_report
+from ..services import (
+    ServiceError,
+    archive,
+    exports,
+    injections,
+    patients,
+    practice,
+    progress_report,
+)
 from ..services import questionnaires as saq_service
 from .forms import (
     CancelRequestForm,
@@ -47,6 +55,7 @@ ROLES = {
     "outcomes.my_progress": (PATIENT,),
     "outcomes.saq": (PATIENT,),
     "outcomes.export_csv": (PATIENT, THERAPIST, CLINICIAN),
+    "outcomes.export_zip": (PATIENT, THERAPIST, CLINICIAN),
     "outcomes.patient_progress": STAFF,
     "outcomes.review": STAFF,
     "outcomes.add_note": STAFF,
@@ -402,6 +411,18 @@ def export_csv(patient_id: int):
     text = exports.patient_csv(current_user, patient_id)
     name = exports.filename(patient_id, patients.patient_today(patient_id))
     response = Response("\ufeff" + text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/patients/<int:patient_id>/export.zip")
+def export_zip(patient_id: int):
+    """The whole record: FHIR JSON, CSV and the photos, in one zip."""
+    access.patient_or_404(patient_id, access.EXPORT)
+    data = archive.patient_zip(current_user, patient_id)
+    name = exports.filename(patient_id, patients.patient_today(patient_id)).replace(".csv", ".zip")
+    response = Response(data, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response

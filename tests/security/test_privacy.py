@@ -128,3 +128,37 @@ def test_admin_audit_page_filters_and_csv(client, as_user, factories):
 def test_audit_filter_ignores_bad_values(client, as_user):
     as_user("admin")
     assert client.get("/admin/audit?patient_id=abc&start=notadate").status_code == 200
+
+
+def test_whole_record_zip_has_json_csv_and_photos(app, client, factories):
+    import io
+    import json
+    import zipfile
+
+    therapist = factories.make_user("therapist")
+    patient = factories.make_patient(care_team=[therapist], email="zip@example.org")
+    _upload_photo(app, "zip@example.org")
+    for who in ("zip@example.org", therapist.email):
+        browser = app.test_client()
+        login(browser, who)
+        response = browser.get(f"/patients/{patient.id}/export.zip")
+        assert response.status_code == 200 and response.mimetype == "application/zip"
+        assert response.headers["Cache-Control"] == "no-store"
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
+        names = archive.namelist()
+        assert {"README.txt", "record.fhir.json", "record.csv"} <= set(names)
+        photos = [n for n in names if n.startswith("photos/")]
+        assert len(photos) == 1 and archive.read(photos[0])[:2] == b"\xff\xd8"
+        bundle = json.loads(archive.read("record.fhir.json"))
+        assert bundle["resourceType"] == "Bundle"
+    exported = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.patient_id == patient.id)
+    ).all()
+    assert len(exported) == 2
+
+
+def test_zip_of_another_patient_is_404(app, client, factories):
+    factories.make_user("therapist", email="t@example.org")
+    other = factories.make_patient()
+    login(client, "t@example.org")
+    assert client.get(f"/patients/{other.id}/export.zip").status_code == 404

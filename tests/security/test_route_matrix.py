@@ -77,6 +77,7 @@ GET_STATUS = {
     "outcomes.new_injection": only(C),
     "outcomes.edit_injection": only(C),
     "outcomes.export_csv": ALL | {A: 403},  # the patient downloads their own record
+    "outcomes.export_zip": ALL | {A: 403},
     "snapshots.staff_gallery": STAFF,
     "snapshots.compare": STAFF,
     "admin.accounts_list": only(A),
