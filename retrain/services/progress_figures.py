@@ -3,10 +3,10 @@
 The progress pages (services.progress_report) turn every figure into text. The API
 needs the numbers themselves, from the same record and the same analysis:
 
-- the record: ``progress_report._load_record`` (the pages' own 4-query load);
+- the record: ``progress_report.load_record`` (the pages' own 4-query load);
 - the analysis: ``retrain.progress.cycles.analyse`` with the same inputs and the same
   "today" as ``progress_report.build_page`` (the latest of today and the latest visit);
-- per-cycle adherence: the same windows as the pages (``progress_report._cycle_adherence``):
+- per-cycle adherence: the same windows as the pages (``progress_report.cycle_sessions``):
   an open cycle from its injection day to today (today counted as far as it has been
   met, ``adherence.to_date``); a closed one from its injection day to the day before
   the next injection, so no session counts twice. tests/api/test_progress.py checks
@@ -18,7 +18,7 @@ Every definition lives in retrain/progress/ and docs/progress.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from ..models import INJECTION_SIDES, MUSCLES
 from ..progress import adherence, cycles
@@ -69,19 +69,6 @@ class ProgressFigures:
     current: CurrentFigures | None
 
 
-def _sessions(record, counts, injected_on: date, ends_on: date | None):
-    """(credited, prescribed) in the cycle's adherence window (see the module docstring)."""
-    if ends_on is None:
-        versions = progress_report._overlapping(record.versions, injected_on, record.today)
-        return adherence.to_date(counts, versions, injected_on, record.today)
-    end = ends_on - timedelta(days=1)
-    versions = progress_report._overlapping(record.versions, injected_on, end)
-    return (
-        adherence.credited(counts, versions, injected_on, end),
-        adherence.prescribed(versions, injected_on, end),
-    )
-
-
 def _doses(summary: cycles.CycleSummary) -> list[Dose]:
     def order(item):
         (_, muscle, side), _ = item
@@ -97,7 +84,7 @@ def _doses(summary: cycles.CycleSummary) -> list[Dose]:
 
 
 def figures(patient_id: int, today: date | None = None) -> ProgressFigures:
-    record = progress_report._load_record(patient_id, today)
+    record = progress_report.load_record(patient_id, today)
     counts = adherence.daily_counts(record.session_days)
     visits = [
         cycles.InjectionVisit(on=v.on, product=v.product, sites=v.sites) for v in record.visits
@@ -109,7 +96,9 @@ def figures(patient_id: int, today: date | None = None) -> ProgressFigures:
             record.saqs,
             record.ratings,
             analyse_today,
-            adherence_by_cycle=lambda _, start, end: _sessions(record, counts, start, end),
+            adherence_by_cycle=lambda _, start, end: progress_report.cycle_sessions(
+                record, counts, start, end
+            ),
         )
     except (cycles.CycleDataError, ValueError):
         # As the pages: stored data the analysis refuses shows no cycle figures.

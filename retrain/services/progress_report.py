@@ -221,7 +221,7 @@ class ProgressPage:
 
 
 @dataclass
-class _Record:
+class Record:
     patient: Patient
     user: User
     zone: object
@@ -352,7 +352,7 @@ def _timeline(patient_id: int, zone) -> _Timeline:
     )
 
 
-def _load_record(patient_id: int, today: date | None) -> _Record:
+def load_record(patient_id: int, today: date | None) -> Record:
     row = db.session.execute(
         select(Patient, User).join(User, User.id == Patient.id).where(Patient.id == patient_id)
     ).one_or_none()
@@ -366,7 +366,7 @@ def _load_record(patient_id: int, today: date | None) -> _Record:
     versions = practice.versions_for(
         Programme.patient_id == patient_id, {patient_id: zone}, zone
     ).get(patient_id, [])
-    return _Record(
+    return Record(
         patient=patient,
         user=user,
         zone=zone,
@@ -434,7 +434,7 @@ def _team_record(patient_id: int, zone) -> tuple[list[NoteRow], list[DecisionRow
 
 def load(patient_id: int, today: date | None = None, *, for_staff: bool = True) -> ProgressPage:
     """The whole progress picture of one patient. ``for_staff`` adds notes and decisions."""
-    record = _load_record(patient_id, today)
+    record = load_record(patient_id, today)
     page = build_page(record)
     if for_staff:
         notes, decisions = _team_record(patient_id, record.zone)
@@ -588,19 +588,25 @@ def _doses(cycle: cycles.CycleSummary) -> list[DoseGroup]:
     return groups
 
 
-def _cycle_adherence(
-    record: _Record, counts: dict[date, int], cycle: cycles.CycleSummary
-) -> Figure:
-    start = cycle.injected_on
-    if cycle.ends_on is None:
-        versions = _overlapping(record.versions, start, record.today)
-        window = adherence.to_date(counts, versions, start, record.today)
-        return _window_figure(window, "during this cycle")
-    # The injection day to the day before the next one, so no session counts twice.
-    end = cycle.ends_on - timedelta(days=1)
-    versions = _overlapping(record.versions, start, end)
-    done = adherence.credited(counts, versions, start, end)
-    due = adherence.prescribed(versions, start, end)
+def cycle_sessions(
+    record: Record, counts: dict[date, int], injected_on: date, ends_on: date | None
+) -> tuple[int, float]:
+    """(sessions credited, sessions prescribed) in a cycle's adherence window: from the
+    injection day to the day before the next injection (so no session counts twice), or
+    to today for the open cycle. The pages and the API both count with this."""
+    end = record.today if ends_on is None else ends_on - timedelta(days=1)
+    versions = _overlapping(record.versions, injected_on, end)
+    if ends_on is None:
+        window = adherence.to_date(counts, versions, injected_on, end)
+        return window.credited, window.prescribed
+    return (
+        adherence.credited(counts, versions, injected_on, end),
+        adherence.prescribed(versions, injected_on, end),
+    )
+
+
+def _cycle_adherence(record: Record, counts: dict[date, int], cycle: cycles.CycleSummary) -> Figure:
+    done, due = cycle_sessions(record, counts, cycle.injected_on, cycle.ends_on)
     if due <= 0:
         return Figure(None, "No programme was prescribed during this cycle.")
     percent = min(100.0, done * 100 / due)  # as adherence.adherence: capped at 100 %
@@ -625,7 +631,7 @@ def _window_figure(window: adherence.Window, period: str = "in this period") -> 
     )
 
 
-def build_page(record: _Record) -> ProgressPage:
+def build_page(record: Record) -> ProgressPage:
     inst = instrument()
     today = record.today
     visits = [
