@@ -74,6 +74,16 @@ class InjectionVisitForm(FlaskForm):
             for row in self.sites
         ]
 
+    def visit_values(self) -> dict:
+        """What the injections service takes for a new or edited visit."""
+        return {
+            "injected_on": self.injected_on.data,
+            "product": self.product.data,
+            "sites": self.site_rows(),
+            "note": self.note.data,
+            "confirm_high_dose": self.confirm_high_dose.data,
+        }
+
     def add_blank_rows(self, count: int = BLANK_SITE_ROWS) -> None:
         for _ in range(min(count, MAX_SITES - len(self.sites))):
             self.sites.append_entry()

@@ -338,11 +338,7 @@ def new_injection(patient_id: int):
             visit = injections.create_visit(
                 current_user,
                 patient_id,
-                injected_on=form.injected_on.data,
-                product=form.product.data,
-                sites=form.site_rows(),
-                note=form.note.data,
-                confirm_high_dose=form.confirm_high_dose.data,
+                **form.visit_values(),
                 today=patients.patient_today(patient_id),
             )
         except ServiceError as error:
@@ -387,11 +383,7 @@ def edit_injection(patient_id: int, visit_id: int):
                 current_user,
                 patient_id,
                 visit_id,
-                injected_on=form.injected_on.data,
-                product=form.product.data,
-                sites=form.site_rows(),
-                note=form.note.data,
-                confirm_high_dose=form.confirm_high_dose.data,
+                **form.visit_values(),
                 today=patients.patient_today(patient_id),
             )
         except ServiceError as error:
