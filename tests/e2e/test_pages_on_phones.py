@@ -54,7 +54,7 @@ ONLY_FOR = {
     "outcomes.decide": "clinician",
     "therapist.edit_programme": "therapist",
 }
-# Not HTML pages: images (and any rule ending in .csv or .json, see _in_tour).
+# Not HTML pages: images (and any rule ending in .csv, .json or .zip, see _in_tour).
 BINARY = {"snapshots.image", "snapshots.thumbnail", "snapshots.aligned"}
 # Visited logged out (anonymous), or not a page of a role: the API has its own tests,
 # main.index only redirects to each role's home.
@@ -144,7 +144,7 @@ def _in_tour(rule, role: str) -> bool:
     blueprint = endpoint.rpartition(".")[0]
     if "GET" not in rule.methods or endpoint in BINARY or endpoint in NOT_IN_TOUR:
         return False
-    if rule.rule.endswith((".csv", ".json")):
+    if rule.rule.endswith((".csv", ".json", ".zip")):
         return False
     if blueprint in ("api", "main", ""):
         return False
