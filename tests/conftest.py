@@ -25,6 +25,14 @@ on_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="needs RETRAIN_TEST_DA
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite-specific")
 
 
+def only_in_its_pass(backend: str) -> None:
+    """Tests that bring their own database run once: SQLite variants in the SQLite pass
+    of `make test`, PostgreSQL variants in the PostgreSQL pass."""
+    this_pass = "postgresql" if POSTGRES_URL else "sqlite"
+    if backend != this_pass:
+        pytest.skip(f"the {backend} variant runs in the {backend} pass of make test")
+
+
 def make_config(instance, **overrides):
     config = {
         "TESTING": True,

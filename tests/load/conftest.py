@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from retrain import create_app
-from tests.conftest import make_config
+from tests.conftest import make_config, only_in_its_pass
 
 from .databases import fresh_postgres_database
 from .seeding import Seed, seed
@@ -171,6 +171,7 @@ class LoadTarget:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def load_target(request, tmp_path):
     """A migrated, seeded database served by a running gunicorn."""
+    only_in_its_pass(request.param)
     with ExitStack() as stack:
         if request.param == "sqlite":
             url = f"sqlite:///{tmp_path / 'load.sqlite3'}"
@@ -190,6 +191,8 @@ def load_target(request, tmp_path):
 def seeded_app(request, tmp_path):
     """An app of our own on a migrated, seeded database (no server): (app, seed)."""
     from flask_migrate import upgrade
+
+    only_in_its_pass(request.param)
 
     from retrain.services import exercises
 

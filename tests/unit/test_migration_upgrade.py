@@ -33,7 +33,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from retrain import ROOT, create_app
 from retrain.extensions import db
-from tests.conftest import make_config
+from tests.conftest import make_config, only_in_its_pass
 from tests.load.databases import fresh_postgres_database
 
 # Columns added to first-schema tables by later migrations, and the value old rows get.
@@ -311,6 +311,7 @@ def assert_rows_kept(before: dict, after: dict) -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_app(request, tmp_path):
     """An app on an empty database of its own (not the suite's shared test database)."""
+    only_in_its_pass(request.param)
     if request.param == "sqlite":
         app = create_app(
             make_config(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'upgrade.sqlite3'}")
