@@ -49,6 +49,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any rule uses it
     from .admin.routes import bp as admin_bp
     from .api import routes as api_routes
     from .auth.routes import bp as auth_bp

@@ -94,6 +94,13 @@ def init_app(app: Flask) -> None:
             return login_manager.unauthorized()
         return None
 
+    @app.before_request
+    def refuse_nul_characters():
+        # No keyboard types U+0000, and PostgreSQL cannot store it in text (it would
+        # fail at the database, a 500): a request carrying one is malformed (400).
+        if _carries_nul(request):
+            abort(400)
+
     @app.after_request
     def security_headers(response):
         headers = response.headers
@@ -110,3 +117,16 @@ def init_app(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
             headers.add("Vary", "Cookie")
         return response
+
+
+def _carries_nul(req) -> bool:
+    """Whether a query string, form field or JSON body carries a NUL character."""
+    texts = [*req.args.keys(), *req.args.values()]
+    if req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += [*req.form.keys(), *req.form.values()]
+    if any("\x00" in text for text in texts):
+        return True
+    if req.is_json:
+        body = req.get_data(cache=True)
+        return b"\x00" in body or b"\\u0000" in body
+    return False

@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..ids import MAX_ID, to_id
 from ..models import ADMIN, CLINICIAN, THERAPIST
 
 STAFF_ROLE_CHOICES = [
@@ -20,9 +21,22 @@ class StaffForm(FlaskForm):
 
 
 class CareTeamForm(FlaskForm):
-    patient_id = SelectField("Patient", coerce=int, validate_choice=False)
-    staff_id = SelectField("Therapist or clinician", coerce=int, validate_choice=False)
+    patient_id = SelectField(
+        "Patient",
+        coerce=to_id,
+        validate_choice=False,
+        validators=[InputRequired("Choose a patient.")],
+    )
+    staff_id = SelectField(
+        "Therapist or clinician",
+        coerce=to_id,
+        validate_choice=False,
+        validators=[InputRequired("Choose a therapist or clinician.")],
+    )
     submit = SubmitField("Add to care team")
+
+
+_ACCOUNT_ID = NumberRange(1, MAX_ID, "No account has this number.")
 
 
 class AuditFilterForm(FlaskForm):
@@ -31,9 +45,9 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    actor_id = IntegerField("Person (account id)", validators=[Optional()])
-    patient_id = IntegerField("Patient (account id)", validators=[Optional()])
-    action = SelectField("Action", validators=[Optional()], validate_choice=False)
+    actor_id = IntegerField("Person (account id)", validators=[Optional(), _ACCOUNT_ID])
+    patient_id = IntegerField("Patient (account id)", validators=[Optional(), _ACCOUNT_ID])
+    action = SelectField("Action", validators=[Optional()])  # one of audit.actions()
     outcome = SelectField(
         "Outcome",
         choices=[

@@ -18,6 +18,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..access import require_role
+from ..ids import to_id
 from ..models import ADMIN, PATIENT, ROLES
 from ..services import ServiceError, accounts, audit, care_teams, erasure
 from .forms import AuditFilterForm, CareTeamForm, EraseForm, StaffForm
@@ -164,7 +165,7 @@ def _audit_filter() -> tuple[AuditFilterForm, audit.EventFilter]:
 @bp.get("/audit")
 def audit_page():
     form, event_filter = _audit_filter()
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=to_id)
     rows = audit.events(event_filter, before_id=before)
     return render_template(
         "admin/audit.html",

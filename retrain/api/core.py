@@ -87,10 +87,22 @@ def _field_name(loc) -> str:
     return ".".join(str(part) for part in loc) or "body"
 
 
+def json_body():
+    """The body parsed as JSON; None when it is not JSON.
+
+    Nesting deep enough to exhaust Python's recursion limit (``[[[[...``) is no JSON we
+    accept either: the parser raises RecursionError there, not a ValueError.
+    """
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def parse_json(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         raise ApiError(415, "Send the body as application/json.")
-    if request.get_json(silent=True) is None:
+    if json_body() is None:
         raise ApiError(400, "The body is not valid JSON.")
     try:
         # From the JSON text, so strict mode still reads ISO dates and times from strings.

@@ -7,13 +7,13 @@ module as the pages.
 
 from datetime import datetime
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, jsonify, render_template
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from ..extensions import limiter
 from ..services import accounts, audit, exercises, tokens
-from .core import ApiError, ErrorResponse, Strict, bp, current_token, endpoint
+from .core import ApiError, ErrorResponse, Strict, bp, current_token, endpoint, json_body
 from .pagination import PageQuery, page_of
 from .spec import build
 
@@ -60,7 +60,7 @@ def _login_limit() -> str:
 
 
 def _account_key() -> str:
-    data = request.get_json(silent=True)
+    data = json_body()
     email = data.get("email") if isinstance(data, dict) else None
     return "token:" + (email if isinstance(email, str) else "").strip().lower()
 

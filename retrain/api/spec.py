@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
+from ..ids import MAX_ID
+
 API_PREFIX = "/api/v1"
-MAX_ID = 2**31 - 1  # ids are 32-bit in every database we run on
 
 
 @dataclass

@@ -134,9 +134,8 @@ def _filtered(f: EventFilter):
     if f.start:
         query = query.where(AuditEvent.at >= datetime.combine(f.start, time(0), UTC))
     if f.end:
-        query = query.where(
-            AuditEvent.at < datetime.combine(f.end + timedelta(days=1), time(0), UTC)
-        )
+        # Up to the last instant of that day (not "< the next midnight": 9999-12-31 has none).
+        query = query.where(AuditEvent.at <= datetime.combine(f.end, time.max, UTC))
     return query
 
 

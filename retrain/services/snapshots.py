@@ -34,8 +34,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from .. import vision
 from ..extensions import db
+from ..ids import to_id
 from ..models import DEFAULT_EXPRESSIONS, InjectionVisit, Patient, PracticeSession, Snapshot, User
 from ..models.base import utcnow
 from ..models.exercises import EXPRESSIONS
@@ -45,10 +45,30 @@ from .storage import NotStored, StorageError, new_key, snapshot_storage
 
 log = logging.getLogger("retrain.snapshots")
 
-# Bump when the stored analysis changes shape or meaning (the vision library may
-# publish its own ANALYSIS_VERSION; it wins when present).
-ANALYSIS_VERSION = str(getattr(vision, "ANALYSIS_VERSION", "1"))
 NOT_ANALYSED = "none"
+
+
+def _vision():
+    """retrain.vision (OpenCV, numpy, the face models), imported on first use: it adds a
+    few tenths of a second and about 30 MB to every process at start, and most requests
+    never analyse a photo (docs/performance.md)."""
+    from .. import vision
+
+    return vision
+
+
+def _analysis_version() -> str:
+    """Bump when the stored analysis changes shape or meaning (the vision library may
+    publish its own ANALYSIS_VERSION; it wins when present)."""
+    return str(getattr(_vision(), "ANALYSIS_VERSION", "1"))
+
+
+def __getattr__(name: str):
+    """``ANALYSIS_VERSION`` stays readable as a module constant, worked out on first use."""
+    if name == "ANALYSIS_VERSION":
+        return _analysis_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The expressions a therapist may choose from, in this order, with the prompt the
 # patient reads. Plain and kind: gentle movements, no squeezing (issue 4).
@@ -231,8 +251,8 @@ def own_session_id(patient_id: int, session_id) -> int | None:
     if session_id in (None, ""):
         return None
     try:
-        wanted = int(session_id)
-    except (TypeError, ValueError) as error:
+        wanted = to_id(session_id)
+    except ValueError as error:
         raise NotFoundHere(session_id) from error
     found = db.session.scalar(
         select(PracticeSession.id).where(
@@ -274,6 +294,7 @@ def analyse_image(image) -> tuple[dict, dict, str]:
     are missing or the analysis fails, the photo is still kept, marked "not
     measured", and the reason is logged.
     """
+    vision = _vision()
     try:
         analysis = vision.analyse(image)
     except vision.ModelsUnavailable as error:
@@ -289,7 +310,7 @@ def analyse_image(image) -> tuple[dict, dict, str]:
         "faces_found": analysis.faces_found,
         "flags": [{"code": f["code"], "message": f["message"]} for f in data["flags"]],
     }
-    return quality, data, ANALYSIS_VERSION
+    return quality, data, _analysis_version()
 
 
 def _not_analysed() -> dict:
@@ -558,7 +579,7 @@ def _analysis(row: Snapshot):
     if not data.get("geometry"):
         return None
     try:
-        return vision.Analysis.from_dict(data)
+        return _vision().Analysis.from_dict(data)
     except (KeyError, TypeError, ValueError):
         log.warning("snapshot %s: stored analysis could not be read", row.id)
         return None
@@ -571,7 +592,7 @@ def _compare(rest: Snapshot | None, row: Snapshot):
     before, after = _analysis(rest), _analysis(row)
     if before is None or after is None:
         return None, "No face could be measured in this photo or in that day's rest photo."
-    return vision.compare(before, after), None
+    return _vision().compare(before, after), None
 
 
 def _display(measure) -> tuple[float, str]:

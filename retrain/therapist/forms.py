@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..ids import to_id
 from ..models import REGIONS
 from ..services import ServiceError
 from ..services.programmes import ITEM_LIMITS, MAX_ITEM_NOTE, MAX_ITEMS, MAX_NOTE, MAX_TITLE
@@ -54,8 +55,8 @@ def _int_or_none(value):
     if value in (None, ""):
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return to_id(value)
+    except ValueError:
         return -1  # not an id: the service answers "not in the library"
 
 

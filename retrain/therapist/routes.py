@@ -20,6 +20,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import access
+from ..ids import to_id
 from ..models import CLINICIAN, THERAPIST
 from ..services import ServiceError, patients, programmes
 from ..services import caseload as caseload_service
@@ -133,7 +134,7 @@ def edit_programme(patient_id: int):
     current = programmes.current_programme(patient_id)
     # Plain values: a refused save rolls the session back and expires ORM objects.
     summary = (current.version, current.starts_on) if current else None
-    template_id = request.args.get("template", type=int)
+    template_id = request.args.get("template", type=to_id)
     source = programmes.get_template(template_id) if template_id else current
     data = None
     if request.method == "GET":

@@ -154,6 +154,10 @@ def test_a_clinicians_request_makes_one_due_on_that_day(client, as_user, factori
     assert status.reason == "Your care team asked for one on this day."
     page = client.get(f"/patients/{patient.id}/progress").get_data(as_text=True)
     assert "Withdraw the request for" in page
+    # The withdraw form sends the day once (a browser sends the first of duplicate names).
+    withdraw = page.split("saq-requests/cancel", 1)[1].split("</form>", 1)[0]
+    assert withdraw.count('name="requested_on"') == 1
+    assert f'value="{wanted.isoformat()}"' in withdraw
 
     # Withdrawn: back to the routine date.
     response = post_form(
