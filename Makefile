@@ -53,6 +53,13 @@ test: install-test node_modules/.package-lock.json
 	  echo "== Test pass 2 of 2 SKIPPED: no PostgreSQL answers at $(TEST_POSTGRES_URL)"; \
 	fi
 
+# Benchmarks on a generated clinic (benchmarks/README.md): SQLite by default,
+# `make bench BENCH_ARGS=--postgres` for PostgreSQL at 127.0.0.1:5432. wrk comes from Debian.
+bench: install-test
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y wrk || \
+	  (apt-get update && apt-get install -y wrk) || sudo apt-get install -y wrk
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
 lint: install-test
 	$(BIN)/ruff check retrain tests benchmarks
 

@@ -9,6 +9,7 @@ from functools import wraps
 from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .extensions import db
 from .models import ADMIN, CLINICIAN, PATIENT, THERAPIST, CareTeamMember, Patient
@@ -66,6 +67,9 @@ def may(user, action: str, patient_id: int) -> bool:
     return is_on_care_team(user.id, patient_id)
 
 
+_WITH_USER = joinedload(Patient.user)
+
+
 def patient_or_404(patient_id: int, action: str = VIEW) -> Patient:
     """The patient record if the current user may ``action`` it; 404 otherwise.
 
@@ -73,7 +77,12 @@ def patient_or_404(patient_id: int, action: str = VIEW) -> Patient:
     never confirms that a record exists.
     """
     allowed = may(current_user, action, patient_id)
-    patient = db.session.get(Patient, patient_id) if allowed else None
+    patient = db.session.get(Patient, patient_id, options=[_WITH_USER]) if allowed else None
+    if patient is not None:
+        # The services read the patient and account again with session.get: held here for
+        # the request, they come from the identity map (which holds rows only weakly)
+        # instead of costing another query.
+        g.setdefault("_patients", {})[patient_id] = patient
     audit.record(
         action,
         patient_id=patient_id,

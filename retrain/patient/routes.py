@@ -50,9 +50,11 @@ def player():
 def log_session():
     """The plain form; the player's summary posts here too (source=player)."""
     patient_or_404(current_user.id, LOG_PRACTICE)
-    programme = current_programme(current_user.id)
     zone = practice.zone_for(current_user)
-    form = SessionForm() if request.method == "POST" else SessionForm(data=form_defaults(programme))
+    posted = request.method == "POST"
+    # A post that saves never needs the programme here (log_session reads it itself).
+    programme = None if posted else current_programme(current_user.id)
+    form = SessionForm() if posted else SessionForm(data=form_defaults(programme))
     if form.validate_on_submit():
         try:
             practice.log_session(
@@ -72,6 +74,8 @@ def log_session():
         else:
             flash("Well done. Your session is saved.", "success")
             return redirect(url_for(".today"))
+    if posted:  # refused: the form is shown again with its messages
+        programme = current_programme(current_user.id)
     return render_template(
         "patient/session_form.html",
         form=form,

@@ -111,11 +111,40 @@ def daily_counts(session_dates: Iterable[date]) -> dict[date, int]:
 
 def version_on(versions: Sequence[VersionLike], day: date) -> Version | None:
     """The version in force on ``day``: the latest-starting one covering it."""
+    return _version_on(_versions(versions), day)
+
+
+def _version_on(versions: list[Version], day: date) -> Version | None:
     best = None
-    for version in _versions(versions):
+    for version in versions:
         if version.covers(day) and (best is None or version.starts_on >= best.starts_on):
             best = version
     return best
+
+
+def _plan(versions: list[Version], start: date, end: date) -> list[tuple[date, Version | None]]:
+    """Each day of ``start``..``end`` with the version in force that day, looked up once.
+
+    Only versions overlapping the period can be in force in it, so the others are left
+    out first (a long record has many versions; a period spans one or two).
+    """
+    overlapping = [
+        v for v in versions if v.starts_on <= end and (v.ended_on is None or v.ended_on >= start)
+    ]
+    return [(day, _version_on(overlapping, day)) for day in _days(start, end)]
+
+
+def _sevenths(plan: list[tuple[date, Version | None]]) -> int:
+    """Sessions prescribed over the plan's days, in sevenths of a session (exact).
+
+    Each day's share is times_per_day x days_per_week / 7, so summing the numerators
+    and dividing once by 7 gives the same exact total as adding the fractions.
+    """
+    return sum(v.times_per_day * v.days_per_week for _, v in plan if v is not None)
+
+
+def _credited(counts: Mapping[date, int], plan: list[tuple[date, Version | None]]) -> int:
+    return sum(min(counts.get(day, 0), v.times_per_day if v else 0) for day, v in plan)
 
 
 def target_on(versions: Sequence[VersionLike], day: date) -> int:
@@ -140,12 +169,7 @@ def streak(counts: Mapping[date, int], today: date) -> int:
 
 
 def _prescribed(versions: list[Version], start: date, end: date) -> Fraction:
-    total = Fraction(0)
-    for day in _days(start, end):
-        version = version_on(versions, day)
-        if version is not None:
-            total += version.daily_share
-    return total
+    return Fraction(_sevenths(_plan(versions, start, end)), DAYS_PER_WEEK)
 
 
 def prescribed(versions: Sequence[VersionLike], start: date, end: date) -> float:
@@ -157,8 +181,7 @@ def credited(
     counts: Mapping[date, int], versions: Sequence[VersionLike], start: date, end: date
 ) -> int:
     """Sessions that count over ``start``..``end``: each day at most its target."""
-    versions = _versions(versions)
-    return sum(min(counts.get(day, 0), target_on(versions, day)) for day in _days(start, end))
+    return _credited(counts, _plan(_versions(versions), start, end))
 
 
 def _percent(done: int, due: Fraction) -> float | None:
@@ -180,16 +203,17 @@ def to_date(
 ) -> Window:
     """The period ``first``..``today``, today counted only as far as it has been met."""
     versions = _versions(versions)
-    yesterday = today - timedelta(days=1)
-    done_today = credited(counts, versions, today, today)
-    version_today = version_on(versions, today)
+    plan = _plan(versions, first, today)  # empty when first > today
+    version_today = _version_on(versions, today)
+    done_today = min(counts.get(today, 0), version_today.times_per_day if version_today else 0)
     share_today = version_today.daily_share if version_today else Fraction(0)
-    due = _prescribed(versions, first, yesterday) + min(share_today, Fraction(done_today))
-    done = credited(counts, versions, first, today)
+    before_today = [(day, v) for day, v in plan if day < today]  # first..yesterday
+    due = Fraction(_sevenths(before_today), DAYS_PER_WEEK) + min(share_today, Fraction(done_today))
+    done = _credited(counts, plan)
     return Window(
         start=first,
         end=today,
-        sessions=sum(counts.get(day, 0) for day in _days(first, today)),
+        sessions=sum(counts.get(day, 0) for day, _ in plan),
         credited=done,
         prescribed=float(due),
         adherence=_percent(done, due),

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -346,8 +347,8 @@ def analyse(
     cycles: list[CycleSummary] = []
     for number, visit in enumerate(ordered, start=1):
         ends_on = ordered[number].on if number < len(ordered) else None
-        saq = measure_cycle(saq_by_day, visit.on, ends_on)
-        rating = measure_cycle(rating_trend, visit.on, ends_on)
+        saq = measure_cycle(_span(saq_by_day, visit.on, ends_on), visit.on, ends_on)
+        rating = measure_cycle(_span(rating_trend, visit.on, ends_on), visit.on, ends_on)
         done, prescribed = _sessions(adherence_by_cycle, number, visit.on, ends_on)
         cycles.append(
             CycleSummary(
@@ -400,6 +401,23 @@ def analyse(
         rating_trend=rating_trend,
         phases=phases,
     )
+
+
+def _span(series: list[Point], injected_on: date, ends_on: date | None) -> list[Point]:
+    """The points of a date-sorted series that measure_cycle can use for this cycle.
+
+    It reads days -BASELINE_WINDOW_DAYS..the cycle's last day only, so cutting the rest
+    off first (by bisection) gives the same figures while each cycle of a long record
+    costs its own length instead of the whole record's.
+    """
+    first = injected_on - timedelta(days=BASELINE_WINDOW_DAYS)
+    start = bisect_left(series, first, key=_day_of)
+    stop = len(series) if ends_on is None else bisect_right(series, ends_on, key=_day_of)
+    return series[start:stop]
+
+
+def _day_of(point: Point) -> date:
+    return point[0]
 
 
 def _as_visit(visit: InjectionVisit | tuple) -> InjectionVisit:

@@ -87,7 +87,22 @@ def record(
     )
     event.hash = _digest(event.prev_hash, event)
     db.session.add(event)
-    db.session.commit()
+    _commit_keeping_loaded()
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the request has loaded so far.
+
+    Most views record their access first (access.patient_or_404) and then read: expiring
+    at this commit would only make them load the same user and patient rows again, two
+    more queries on every page. What they read next comes from fresh queries.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def verify(batch: int = 5000) -> tuple[int, int | None]:

@@ -23,11 +23,23 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from . import ServiceError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def _cv():
+    """OpenCV and numpy, imported on first use: they add a few tenths of a second and
+    about 30 MB to every process at start, and most requests never touch a photo
+    (docs/performance.md)."""
+    import cv2
+    import numpy as np
+
+    return cv2, np
+
 
 MAX_PIXELS = 40_000_000  # 40 megapixels (issue 4)
 MIN_SIDE = 64  # smaller than this cannot show a face
@@ -240,6 +252,7 @@ def read_header(data: bytes) -> Header:
 
 def decode(data: bytes) -> np.ndarray:
     """The photo's pixels (BGR, 8 bit), after every check above; ImageRejected if not."""
+    cv2, np = _cv()
     header = read_header(data)
     try:
         image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
@@ -258,6 +271,7 @@ def decode(data: bytes) -> np.ndarray:
 
 
 def fit_within(image: np.ndarray, max_side: int) -> np.ndarray:
+    cv2 = _cv()[0]
     height, width = image.shape[:2]
     scale = max_side / max(width, height)
     if scale >= 1:
@@ -268,6 +282,7 @@ def fit_within(image: np.ndarray, max_side: int) -> np.ndarray:
 
 def encode_jpeg(image: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
     """A fresh baseline JPEG: JFIF header and pixels only (no EXIF, no comments)."""
+    cv2 = _cv()[0]
     ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
         raise ValueError("OpenCV could not encode the image")
@@ -275,6 +290,7 @@ def encode_jpeg(image: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
 
 
 def thumbnail(image: np.ndarray, width: int = THUMBNAIL_WIDTH) -> np.ndarray:
+    cv2 = _cv()[0]
     h, w = image.shape[:2]
     if w <= width:
         return image
@@ -283,6 +299,7 @@ def thumbnail(image: np.ndarray, width: int = THUMBNAIL_WIDTH) -> np.ndarray:
 
 def unmirror(image: np.ndarray) -> np.ndarray:
     """The true view of a mirrored (selfie-preview) picture: flipped left to right."""
+    cv2 = _cv()[0]
     return cv2.flip(image, 1)
 
 
@@ -302,6 +319,7 @@ def eye_aligned(
     centre column, ``eye_row`` of the way down. A similarity transform: angles and
     proportions are kept, so two aligned photos compare like for like.
     """
+    cv2, np = _cv()
     width, height = size
     source = np.array([right_eye, left_eye], dtype=np.float64)
     target = np.array(

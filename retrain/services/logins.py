@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import PATIENT, LoginSession, User
@@ -46,14 +47,19 @@ def _limits(user: User) -> tuple[timedelta, timedelta]:
     )
 
 
+# The session's user and, for a patient, their patient row, in the same query: every
+# request needs the user, and every patient request asks for its own record.
+_WITH_USER = joinedload(LoginSession.user).joinedload(User.patient)
+
+
 def user_for_key(key: str) -> User | None:
     """The user of a live login session, or None (and the row ended) when it has lapsed."""
     if not key:
         return None
     row = db.session.scalar(
-        select(LoginSession).where(
-            LoginSession.key_hash == _digest(key), LoginSession.ended_at.is_(None)
-        )
+        select(LoginSession)
+        .where(LoginSession.key_hash == _digest(key), LoginSession.ended_at.is_(None))
+        .options(_WITH_USER)
     )
     if row is None:
         return None

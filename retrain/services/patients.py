@@ -4,14 +4,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from .. import access
 from ..extensions import db
-from ..models import CareTeamMember, Invitation, Patient, Programme, User
+from ..models import (
+    CareTeamMember,
+    Invitation,
+    Patient,
+    PracticeItem,
+    PracticeSession,
+    Programme,
+    User,
+)
 from ..models.base import utcnow
 from . import ServiceError, accounts, caseload, practice, programmes
 
@@ -114,9 +122,8 @@ class PatientOverview:
 def patient_overview(patient_id: int, staff=None, today: date | None = None) -> PatientOverview:
     """Everything the staff patient page shows, loaded up front in a fixed number of
     queries (the template runs none). ``staff`` is whose caseload figures to use."""
-    patient = db.session.scalar(
-        select(Patient).where(Patient.id == patient_id).options(joinedload(Patient.user))
-    )
+    # Usually loaded already, with the account, by the access check (no query then).
+    patient = db.session.get(Patient, patient_id, options=[joinedload(Patient.user)])
     if patient is None:
         raise NotFound()
     user = patient.user
@@ -133,17 +140,7 @@ def patient_overview(patient_id: int, staff=None, today: date | None = None) -> 
     )
     history = programmes.programme_history(patient_id)
     current = next((p for p in history if p.ended_on is None), None)
-    sessions = [
-        SessionRow(
-            performed_at=s.performed_at.astimezone(zone),
-            effort=s.effort,
-            synkinesis_rating=s.synkinesis_rating,
-            exercises_done=sum(1 for item in s.items if not item.skipped),
-            exercises_skipped=sum(1 for item in s.items if item.skipped),
-            note=s.note,
-        )
-        for s in practice.sessions_for(patient_id, limit=SESSION_LOG_LENGTH)
-    ]
+    sessions = _recent_sessions(patient_id, zone)
     return PatientOverview(
         patient_id=patient_id,
         name=user.name,
@@ -160,11 +157,34 @@ def patient_overview(patient_id: int, staff=None, today: date | None = None) -> 
     )
 
 
+def _recent_sessions(patient_id: int, zone) -> list[SessionRow]:
+    """The latest sessions with how many exercises were done and skipped, in one query."""
+    done = func.count(PracticeItem.id).filter(PracticeItem.skipped.is_(False))
+    skipped = func.count(PracticeItem.id).filter(PracticeItem.skipped.is_(True))
+    rows = db.session.execute(
+        select(PracticeSession, done, skipped)
+        .outerjoin(PracticeItem, PracticeItem.session_id == PracticeSession.id)
+        .where(PracticeSession.patient_id == patient_id)
+        .group_by(PracticeSession.id)
+        .order_by(PracticeSession.performed_at.desc(), PracticeSession.id.desc())
+        .limit(SESSION_LOG_LENGTH)
+    )
+    return [
+        SessionRow(
+            performed_at=s.performed_at.astimezone(zone),
+            effort=s.effort,
+            synkinesis_rating=s.synkinesis_rating,
+            exercises_done=done,
+            exercises_skipped=skipped,
+            note=s.note,
+        )
+        for s, done, skipped in rows
+    ]
+
+
 def _adherence(staff, patient_id: int, today: date | None):
     """The caseload figures for this patient, so the page and the caseload table agree."""
     if staff is None:
         return None
-    return next(
-        (row for row in caseload.caseload_rows(staff, today) if row.patient_id == patient_id),
-        None,
-    )
+    rows = caseload.caseload_rows(staff, today, patient_id=patient_id)
+    return rows[0] if rows else None

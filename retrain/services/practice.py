@@ -8,13 +8,13 @@ defined in retrain/progress/adherence.py; this module only gathers the dates.
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import PracticeItem, PracticeSession, Programme, ProgrammeItem, User
@@ -29,6 +29,9 @@ OLDEST = timedelta(days=365)  # sessions more than a year back are refused
 NOTE_MAX = 2000
 IDEMPOTENCY_KEY_MAX = 64
 HISTORY_PER_PAGE = 30
+# Today reads the sessions of the last 400 local days, so its cost does not grow with a
+# patient's years of history; only a streak that long makes it read the rest.
+TODAY_WINDOW_DAYS = 400
 EFFORT_RANGE = (1, 5)
 RATING_RANGE = (0, 10)
 REPS_RANGE = (0, 1000)
@@ -245,6 +248,18 @@ def _existing(patient_id: int, key: str) -> PracticeSession | None:
     )
 
 
+def _values(item: PracticeItem, session_id: int) -> dict:
+    """A checked (transient) item as the column values of its row."""
+    return {
+        "session_id": session_id,
+        "exercise_id": item.exercise_id,
+        "reps_done": item.reps_done,
+        "sets_done": item.sets_done,
+        "difficulty": item.difficulty,
+        "skipped": item.skipped,
+    }
+
+
 def log_session(
     patient_id: int,
     *,
@@ -307,10 +322,18 @@ def log_session(
         note=note,
         source=source,
         idempotency_key=key,
-        items=rows,
     )
     db.session.add(session)
     try:
+        db.session.flush()  # the session's id, for its items
+        if rows:
+            # One executemany for every item: the ORM would send one INSERT ... RETURNING
+            # per item, so the statements of a save would grow with the programme.
+            # render_nulls keeps one column set (and so one batch) when some are None.
+            db.session.execute(
+                insert(PracticeItem).execution_options(render_nulls=True),
+                [_values(row, session.id) for row in rows],
+            )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -469,18 +492,41 @@ def _greeting(hour: int) -> str:
     return "Good evening"
 
 
+def _last_session(patient_id: int) -> PracticeSession | None:
+    """The latest session with its items and exercises, in one query (joined, not selectin)."""
+    return (
+        db.session.scalars(
+            _sessions_query(patient_id, None, None)
+            .order_by(PracticeSession.performed_at.desc(), PracticeSession.id.desc())
+            .options(joinedload(PracticeSession.items).joinedload(PracticeItem.exercise))
+            .limit(1)
+        )
+        .unique()
+        .first()
+    )
+
+
+def _daily_counts(patient_id: int, zone: ZoneInfo, since: date | None = None) -> dict[date, int]:
+    """Sessions per local day, from local day ``since`` on (every day when None)."""
+    query = select(PracticeSession.performed_at).where(PracticeSession.patient_id == patient_id)
+    if since is not None:
+        # UTC midnight a day earlier covers local day ``since`` in every timezone.
+        start = datetime.combine(since - timedelta(days=1), time(), tzinfo=UTC)
+        query = query.where(PracticeSession.performed_at >= start)
+    return adherence.daily_counts(local_dates(db.session.scalars(query), zone))
+
+
 def today_summary(user: User, today: date | None = None) -> TodaySummary:
     """What is due today, the streak, this week's adherence and the last session."""
     zone = zone_for(user)
     now = local_now(zone)
     today = today or now.date()
     programme = current_programme(user.id)
-    instants = db.session.scalars(
-        select(PracticeSession.performed_at).where(PracticeSession.patient_id == user.id)
-    )
-    counts = adherence.daily_counts(local_dates(instants, zone))
+    counts = _daily_counts(user.id, zone, since=today - timedelta(days=TODAY_WINDOW_DAYS))
+    if adherence.streak(counts, today) >= TODAY_WINDOW_DAYS:
+        counts = _daily_counts(user.id, zone)  # a streak as long as the window: read it all
     versions = versions_for(Programme.patient_id == user.id, {}, zone).get(user.id, [])
-    last = sessions_for(user.id, limit=1)
+    last = _last_session(user.id)
     return TodaySummary(
         name=(user.name.split() or [user.name])[0],
         greeting=_greeting(now.hour),
@@ -492,7 +538,7 @@ def today_summary(user: User, today: date | None = None) -> TodaySummary:
         due=adherence.due_today(counts, versions, today),
         streak=adherence.streak(counts, today),
         week=adherence.week_to_date(counts, versions, today),
-        last_session=SessionView(last[0], last[0].performed_at.astimezone(zone)) if last else None,
+        last_session=SessionView(last, last.performed_at.astimezone(zone)) if last else None,
     )
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from .. import access
@@ -353,12 +354,11 @@ def _timeline(patient_id: int, zone) -> _Timeline:
 
 
 def load_record(patient_id: int, today: date | None) -> Record:
-    row = db.session.execute(
-        select(Patient, User).join(User, User.id == Patient.id).where(Patient.id == patient_id)
-    ).one_or_none()
-    if row is None:
+    # Usually loaded already, with the account, by the access check (no query then).
+    patient = db.session.get(Patient, patient_id, options=[joinedload(Patient.user)])
+    if patient is None:
         raise NotFound()
-    patient, user = row
+    user = patient.user
     zone = practice.zone_for(user)
     if today is None:
         today = utcnow().astimezone(zone).date()

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select, union_all
 from werkzeug.exceptions import NotFound
 
 from .. import access
@@ -189,42 +189,53 @@ def start_on_from(programme_starts: Iterable[date | None], account_made_on: date
 
 
 def saq_due_for(patient_id: int, today: date | None = None) -> SaqStatus:
-    """Whether the patient owes an SAQ (for the Today page and staff lists): 4 queries."""
+    """Whether the patient owes an SAQ (for the Today page and staff lists): 2 queries.
+
+    The patient with their account and their first programme's start (a subquery), then
+    the days they answered and the days they were asked for (one UNION ALL).
+    """
     from .practice import zone_for
 
+    first_start = (
+        select(func.min(Programme.starts_on))
+        .where(Programme.patient_id == Patient.id)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
     row = db.session.execute(
-        select(Patient.saq_interval_days, User)
+        select(Patient.saq_interval_days, User, first_start)
         .join(User, User.id == Patient.id)
         .where(Patient.id == patient_id)
     ).one_or_none()
     if row is None:
         raise NotFound()
-    interval, user = row
+    interval, user, first_start_on = row
     zone = zone_for(user)
     if today is None:
         from ..models.base import utcnow
 
         today = utcnow().astimezone(zone).date()
-    first_start = db.session.scalar(
-        select(func.min(Programme.starts_on)).where(Programme.patient_id == patient_id)
-    )
-    answered = db.session.scalars(
-        select(QuestionnaireResponse.answered_on).where(
+    dates = union_all(
+        select(
+            literal_column("'answered'").label("kind"),
+            QuestionnaireResponse.answered_on.label("on"),
+        ).where(
             QuestionnaireResponse.patient_id == patient_id,
             QuestionnaireResponse.instrument == SAQ,
-        )
-    )
-    requests = db.session.scalars(
-        select(QuestionnaireRequest.requested_on).where(
+        ),
+        select(literal_column("'requested'"), QuestionnaireRequest.requested_on).where(
             QuestionnaireRequest.patient_id == patient_id,
             QuestionnaireRequest.instrument == SAQ,
-        )
+        ),
     )
+    answered, requests = [], []
+    for kind, on in db.session.execute(dates):
+        (answered if kind == "answered" else requests).append(on)
     return status_from(
-        start_on=start_on_from([first_start], user.created_at.astimezone(zone).date()),
-        answered_on=list(answered),
+        start_on=start_on_from([first_start_on], user.created_at.astimezone(zone).date()),
+        answered_on=answered,
         interval_days=interval or 14,
-        requested=list(requests),
+        requested=requests,
         today=today,
     )
 

@@ -57,19 +57,6 @@ def _vision():
     return vision
 
 
-def _analysis_version() -> str:
-    """Bump when the stored analysis changes shape or meaning (the vision library may
-    publish its own ANALYSIS_VERSION; it wins when present)."""
-    return str(getattr(_vision(), "ANALYSIS_VERSION", "1"))
-
-
-def __getattr__(name: str):
-    """``ANALYSIS_VERSION`` stays readable as a module constant, worked out on first use."""
-    if name == "ANALYSIS_VERSION":
-        return _analysis_version()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # The expressions a therapist may choose from, in this order, with the prompt the
 # patient reads. Plain and kind: gentle movements, no squeezing (issue 4).
 PROMPTS = {
@@ -310,7 +297,7 @@ def analyse_image(image) -> tuple[dict, dict, str]:
         "faces_found": analysis.faces_found,
         "flags": [{"code": f["code"], "message": f["message"]} for f in data["flags"]],
     }
-    return quality, data, _analysis_version()
+    return quality, data, vision.ANALYSIS_VERSION
 
 
 def _not_analysed() -> dict:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import PATIENT, ApiToken, User
@@ -36,7 +37,10 @@ def issue(user: User) -> tuple[str, datetime]:
 
 def user_for(token: str) -> User | None:
     row = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+        # The user (and a patient's own record) in the same query: every request needs them.
+        .options(joinedload(ApiToken.user).joinedload(User.patient))
     )
     now = utcnow()
     if row is None or row.expires_at <= now or not row.user.active:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from retrain import vision
 from retrain.extensions import db
 from retrain.models import InjectionVisit, Patient, PracticeSession, Snapshot
 from retrain.services import snapshots as service
@@ -341,7 +342,7 @@ def test_upload_of_a_real_face_stores_a_clean_jpeg_and_its_analysis(client, as_u
     assert row.measures["geometry"] is not None
     assert {m["name"] for m in row.measures["measures"]} >= {"brow_height_difference"}
     assert "landmarks" not in row.measures
-    assert row.analysis_version == service.ANALYSIS_VERSION
+    assert row.analysis_version == vision.ANALYSIS_VERSION
 
     data = snapshot_storage().get(row.storage_key)
     assert data[:3] == b"\xff\xd8\xff"
