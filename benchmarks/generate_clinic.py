@@ -56,6 +56,8 @@ from sqlalchemy import (  # noqa: E402
 )
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.review_data import toxin_effect  # noqa: E402
+
 PASSWORD = "benchmark clinic password 2026"  # noqa: S105 - made-up accounts on a local copy
 GENERATOR_VERSION = 1  # bump when the data changes shape: runs then regenerate
 EMAIL_DOMAIN = "clinic.example"
@@ -165,17 +167,6 @@ def email(kind: str, number: int) -> str:
 
 def _name(rng: random.Random) -> str:
     return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-
-
-def _effect(day_in_cycle: int) -> float:
-    """0 (no toxin effect) to 1 (full), by day since injection (as review_data.py)."""
-    if day_in_cycle < 3:
-        return 0.0
-    if day_in_cycle <= 14:
-        return (day_in_cycle - 3) / 11
-    if day_in_cycle <= 60:
-        return 1.0
-    return max(0.0, 1 - (day_in_cycle - 60) / 50)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -639,7 +630,7 @@ def _patient_record(
             if visit > day:
                 break
             last = visit
-        return 0.0 if last is None else _effect(day - last)
+        return 0.0 if last is None else toxin_effect(day - last)
 
     # Programme versions every 150-210 days; the sittings a day and the patient's habit.
     times_per_day = 2 if rng.random() < 0.3 else 1

@@ -48,7 +48,7 @@ class HistorySize:
     decisions: int
 
 
-def _effect(day_in_cycle: int) -> float:
+def toxin_effect(day_in_cycle: int) -> float:
     """0 (no toxin effect) to 1 (full), by day since injection: up by day 14, down by 110."""
     if day_in_cycle < 3:
         return 0.0
@@ -142,7 +142,7 @@ def add_history(
 
     def effect_on(day: int) -> float:
         last = max((v for v in visit_days if v <= day), default=None)
-        return 0.0 if last is None else _effect(day - last)
+        return 0.0 if last is None else toxin_effect(day - last)
 
     sessions = []
     for day in range(days + 1):

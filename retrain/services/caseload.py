@@ -38,13 +38,8 @@ class CaseloadRow:
     no_session_3_days: bool  # flag: no session in the last 3 local days (and a programme exists)
 
 
-def caseload_rows(
-    staff: User, today: date | None = None, *, patient_id: int | None = None
-) -> list[CaseloadRow]:
+def caseload_rows(staff: User, today: date | None = None) -> list[CaseloadRow]:
     """One row per patient on ``staff``'s care teams, sorted by name.
-
-    ``patient_id``: only that patient's row (the patient page), at the cost of one
-    patient rather than of the whole caseload.
 
     ``today`` (tests) is the local date for every patient; by default each patient's
     own today. Periods: the last 7 and 28 local days, today included.
@@ -54,15 +49,12 @@ def caseload_rows(
     """
     if staff.role not in STAFF_ROLES:
         return []
-    membership = [CareTeamMember.staff_id == staff.id]
-    if patient_id is not None:
-        membership.append(CareTeamMember.patient_id == patient_id)
-    on_team = select(CareTeamMember.patient_id).where(*membership)
+    on_team = select(CareTeamMember.patient_id).where(CareTeamMember.staff_id == staff.id)
     patients = db.session.execute(
         select(Patient.id, User.name, User.email, User.timezone, Patient.affected_side)
         .join(User, User.id == Patient.id)
         .join(CareTeamMember, CareTeamMember.patient_id == Patient.id)
-        .where(*membership)
+        .where(CareTeamMember.staff_id == staff.id)
     ).all()
     if not patients:
         return []
@@ -93,42 +85,75 @@ def caseload_rows(
     last_at = {
         patient_id: at
         for patient_id, at in db.session.execute(
-            select(CareTeamMember.patient_id, latest).where(*membership)
+            select(CareTeamMember.patient_id, latest).where(CareTeamMember.staff_id == staff.id)
         )
         if at is not None
     }
 
-    rows = []
-    for patient in patients:
-        zone = zones[patient.id]
-        local_today = today or datetime.now(zone).date()
-        counts = adherence.daily_counts(
-            day
-            for day in practice.local_dates(instants.get(patient.id, []), zone)
-            if day <= local_today
+    rows = [
+        _row(
+            patient,
+            zones[patient.id],
+            versions.get(patient.id, []),
+            instants.get(patient.id, []),
+            last_at.get(patient.id),
+            today,
         )
-        own_versions = versions.get(patient.id, [])
-        recent = adherence.last_days(counts, own_versions, local_today, RECENT_DAYS)
-        window = adherence.last_days(counts, own_versions, local_today, WINDOW_DAYS)
-        has_programme = any(v.ended_on is None for v in own_versions)
-        quiet_from = local_today - timedelta(days=QUIET_DAYS - 1)
-        started_early = any(v.starts_on <= quiet_from for v in own_versions)
-        quiet = all(counts.get(quiet_from + timedelta(days=n), 0) == 0 for n in range(QUIET_DAYS))
-        rows.append(
-            CaseloadRow(
-                patient_id=patient.id,
-                name=patient.name,
-                email=patient.email,
-                affected_side=patient.affected_side,
-                has_programme=has_programme,
-                last_session_at=last_at.get(patient.id),
-                sessions_7d=recent.sessions,
-                prescribed_7d=recent.prescribed,
-                sessions_28d=window.sessions,
-                prescribed_28d=window.prescribed,
-                adherence_28d=window.adherence,
-                no_session_3_days=has_programme and started_early and quiet,
-            )
-        )
+        for patient in patients
+    ]
     rows.sort(key=lambda row: (row.name.casefold(), row.patient_id))
     return rows
+
+
+def patient_row(patient: Patient, last_session_at: datetime | None, today: date | None = None):
+    """The caseload figures of one patient (their staff page): 2 queries.
+
+    The caller has the patient with their account and knows the latest session.
+    """
+    zone = practice.zone_for(patient.user)
+    versions = practice.versions_for(Programme.patient_id == patient.id, {patient.id: zone}, zone)
+    local_today = today or datetime.now(zone).date()
+    since = datetime.combine(local_today - timedelta(days=WINDOW_DAYS + 1), time(), tzinfo=UTC)
+    instants = db.session.scalars(
+        select(PracticeSession.performed_at).where(
+            PracticeSession.patient_id == patient.id, PracticeSession.performed_at >= since
+        )
+    )
+    who = _Patient(patient.id, patient.user.name, patient.user.email, patient.affected_side)
+    return _row(who, zone, versions.get(patient.id, []), instants, last_session_at, today)
+
+
+@dataclass(frozen=True)
+class _Patient:
+    id: int
+    name: str
+    email: str
+    affected_side: str
+
+
+def _row(patient, zone, versions, instants, last_session_at, today) -> CaseloadRow:
+    """One patient's figures from their versions and recent session instants (UTC)."""
+    local_today = today or datetime.now(zone).date()
+    counts = adherence.daily_counts(
+        day for day in practice.local_dates(instants, zone) if day <= local_today
+    )
+    recent = adherence.last_days(counts, versions, local_today, RECENT_DAYS)
+    window = adherence.last_days(counts, versions, local_today, WINDOW_DAYS)
+    has_programme = any(v.ended_on is None for v in versions)
+    quiet_from = local_today - timedelta(days=QUIET_DAYS - 1)
+    started_early = any(v.starts_on <= quiet_from for v in versions)
+    quiet = all(counts.get(quiet_from + timedelta(days=n), 0) == 0 for n in range(QUIET_DAYS))
+    return CaseloadRow(
+        patient_id=patient.id,
+        name=patient.name,
+        email=patient.email,
+        affected_side=patient.affected_side,
+        has_programme=has_programme,
+        last_session_at=last_session_at,
+        sessions_7d=recent.sessions,
+        prescribed_7d=recent.prescribed,
+        sessions_28d=window.sessions,
+        prescribed_28d=window.prescribed,
+        adherence_28d=window.adherence,
+        no_session_3_days=has_programme and started_early and quiet,
+    )

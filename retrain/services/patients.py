@@ -153,7 +153,7 @@ def patient_overview(patient_id: int, staff=None, today: date | None = None) -> 
         current=current,
         history=history,
         sessions=sessions,
-        adherence=_adherence(staff, patient_id, today),
+        adherence=_adherence(staff, patient, sessions, today),
     )
 
 
@@ -182,9 +182,9 @@ def _recent_sessions(patient_id: int, zone) -> list[SessionRow]:
     ]
 
 
-def _adherence(staff, patient_id: int, today: date | None):
+def _adherence(staff, patient: Patient, sessions: list[SessionRow], today: date | None):
     """The caseload figures for this patient, so the page and the caseload table agree."""
     if staff is None:
         return None
-    rows = caseload.caseload_rows(staff, today, patient_id=patient_id)
-    return rows[0] if rows else None
+    latest = sessions[0].performed_at if sessions else None
+    return caseload.patient_row(patient, latest, today)

@@ -155,3 +155,18 @@ def test_unexpected_error_shows_an_error_id(app, client, factories, caplog):
     assert "secret detail" not in html and "Traceback" not in html
     error_id = html.split('class="mono">')[1].split("<")[0]
     assert f"error id {error_id}" in caplog.text
+
+
+def test_a_nul_character_in_a_form_or_query_is_refused_and_changes_nothing(client, as_user):
+    """No keyboard types U+0000 and PostgreSQL cannot store it: 400 before any view runs."""
+    from retrain.models import PracticeSession
+
+    as_user("patient")
+    form = {"effort": "3", "synkinesis_rating": "4"}
+    response = post_form(client, "/session/new", {**form, "note": "Felt\x00fine"})
+    assert response.status_code == 400
+    assert db.session.scalar(select(PracticeSession)) is None
+    assert client.get("/history?page=1\x00").status_code == 400
+    # The same form without it is saved: the refusal was the NUL, nothing else.
+    assert post_form(client, "/session/new", {**form, "note": "Felt fine"}).status_code == 302
+    assert db.session.scalar(select(PracticeSession)).note == "Felt fine"
