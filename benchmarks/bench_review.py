@@ -38,8 +38,7 @@ QUERY_LIMIT = 15
 
 
 def build(instance: Path, years: float):
-    from flask_migrate import upgrade
-
+    from retrain.schema import upgrade
     from retrain.services import exercises
     from retrain.services.patients import patient_today
 

@@ -17,7 +17,7 @@ SAQs, 6,000 injection visits, 5,000 snapshot records. Among them:
 
 Every account's password is PASSWORD below (hashed once, with the app's own settings).
 
-How: the database is migrated to head first (flask_migrate.upgrade, same URL), the
+How: the database is migrated to head first (retrain.schema.upgrade, same URL), the
 built-in exercises synced, then every table is written with SQLAlchemy Core ``insert()``
 and lists of dicts in chunks (executemany), primary keys chosen here so children can
 refer to parents without a round trip. The 5-year patient comes from review_data.py
@@ -324,8 +324,6 @@ def snapshot_analysis() -> tuple[dict, dict, str]:
 
 def generate(url: str, size: Size, *, instance: Path, replace: bool = False, quiet=False):
     """Migrate, fill and analyse the database at ``url``; return the Manifest."""
-    from flask_migrate import upgrade
-
     from benchmarks.review_data import add_history
     from retrain.extensions import db
     from retrain.models import (
@@ -345,6 +343,7 @@ def generate(url: str, size: Size, *, instance: Path, replace: bool = False, qui
         Snapshot,
         User,
     )
+    from retrain.schema import upgrade
     from retrain.services import exercises, passwords
 
     say = (lambda *a: None) if quiet else print

@@ -10,6 +10,9 @@ from .models import User
 
 
 def init_app(app: Flask) -> None:
+    from .schema import MigrationCommands
+
+    app.cli.add_command(MigrationCommands("db", help="Perform database migrations."))
     app.cli.add_command(demo)
     app.cli.add_command(exercises_group)
     app.cli.add_command(audit_group)

@@ -53,9 +53,9 @@ def migrated_template(tmp_path_factory):
     SQLite: a file that each test copies. PostgreSQL: the test database itself, emptied
     of everything first, which each test then truncates back to this state.
     """
-    from flask_migrate import upgrade
     from sqlalchemy import text
 
+    from retrain.schema import upgrade
     from retrain.services import exercises
 
     instance = tmp_path_factory.mktemp("template")

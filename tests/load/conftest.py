@@ -190,7 +190,7 @@ def load_target(request, tmp_path):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def seeded_app(request, tmp_path):
     """An app of our own on a migrated, seeded database (no server): (app, seed)."""
-    from flask_migrate import upgrade
+    from retrain.schema import upgrade
 
     only_in_its_pass(request.param)
 

@@ -27,12 +27,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import JSON, Boolean, Date, DateTime, bindparam, text
 from sqlalchemy import inspect as sa_inspect
 
 from retrain import ROOT, create_app
 from retrain.extensions import db
+from retrain.schema import downgrade, upgrade
 from tests.conftest import make_config, only_in_its_pass
 from tests.load.databases import fresh_postgres_database
 

@@ -11,3 +11,12 @@ def test_models_and_migrations_agree(app):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_flask_db_loads_flask_migrate_only_when_run(app):
+    """`flask db` works, and an app that never migrates never imports Alembic for it."""
+    assert "migrate" not in app.extensions
+    result = app.test_cli_runner().invoke(args=["db", "current"])
+    assert result.exit_code == 0, result.output
+    assert "Context impl" in result.output  # Alembic ran against the app's database
+    assert "migrate" in app.extensions
