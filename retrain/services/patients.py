@@ -153,7 +153,7 @@ def patient_overview(patient_id: int, staff=None, today: date | None = None) -> 
         current=current,
         history=history,
         sessions=sessions,
-        adherence=_adherence(staff, patient, sessions, today),
+        adherence=_adherence(staff, patient, practice.versions_of(history, zone), sessions, today),
     )
 
 
@@ -182,9 +182,9 @@ def _recent_sessions(patient_id: int, zone) -> list[SessionRow]:
     ]
 
 
-def _adherence(staff, patient: Patient, sessions: list[SessionRow], today: date | None):
+def _adherence(staff, patient: Patient, versions, sessions: list[SessionRow], today):
     """The caseload figures for this patient, so the page and the caseload table agree."""
     if staff is None:
         return None
     latest = sessions[0].performed_at if sessions else None
-    return caseload.patient_row(patient, latest, today)
+    return caseload.patient_row(patient, versions, latest, today)

@@ -455,11 +455,30 @@ def versions_for(
     versions: dict[int, list[adherence.Version]] = {}
     for patient_id, starts_on, ended_on, created_at, times, days in rows:
         zone = zones.get(patient_id, default)
-        start = starts_on or created_at.astimezone(zone).date()
         versions.setdefault(patient_id, []).append(
-            adherence.Version(start, ended_on, times or 0, days or 0)
+            _version(starts_on, ended_on, created_at, times, days, zone)
         )
     return versions
+
+
+def versions_of(programmes: Iterable[Programme], zone: ZoneInfo) -> list[adherence.Version]:
+    """The same as versions_for, from one patient's versions already loaded with items."""
+    return [
+        _version(
+            p.starts_on,
+            p.ended_on,
+            p.created_at,
+            max((item.times_per_day for item in p.items), default=0),
+            max((item.days_per_week for item in p.items), default=0),
+            zone,
+        )
+        for p in sorted(programmes, key=lambda p: (p.version, p.id))
+    ]
+
+
+def _version(starts_on, ended_on, created_at, times, days, zone) -> adherence.Version:
+    start = starts_on or created_at.astimezone(zone).date()
+    return adherence.Version(start, ended_on, times or 0, days or 0)
 
 
 @dataclass(frozen=True)
