@@ -33,7 +33,7 @@ def demo(if_empty: bool) -> None:
         click.echo("Database has accounts already: demo clinic not loaded.")
         return
     accounts = demo_service.load()
-    click.echo("Demo clinic loaded. Log in at http://127.0.0.1:5000 with:")
+    click.echo("Demo clinic loaded. Log in (at the address `flask run` shows) with:")
     for email, role in accounts:
         click.echo(f"  {role:<10} {email:<28} password: {demo_service.PASSWORD}")
 
