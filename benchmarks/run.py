@@ -490,6 +490,15 @@ def cpu_ms(send, request: Request, runs: int = CPU_REQUESTS) -> float:
     return statistics.median(times)
 
 
+def prepared(app, manifest: dict, jpeg: bytes, only):
+    """Each chosen endpoint with its own test client of ``app`` and its request (None
+    when the clinic lacks what it needs)."""
+    for endpoint in ENDPOINTS:
+        if endpoint.name in only:
+            client = Client(flask_client=app.test_client(use_cookies=False))
+            yield endpoint, client, prepare(endpoint, manifest, client, jpeg)
+
+
 def count_queries(url: str, manifest: dict, instance: Path, jpeg: bytes, only, timed) -> dict:
     """Statements of one request per endpoint, in-process (after a warm-up request);
     with ``timed``, also the CPU time per request."""
@@ -503,11 +512,7 @@ def count_queries(url: str, manifest: dict, instance: Path, jpeg: bytes, only, t
     counts: dict[str, Count | None] = {}
     with app.app_context():
         engine = db.engine
-    for endpoint in ENDPOINTS:
-        if endpoint.name not in only:
-            continue
-        client = Client(flask_client=app.test_client(use_cookies=False))
-        request = prepare(endpoint, manifest, client, jpeg)
+    for endpoint, client, request in prepared(app, manifest, jpeg, only):
         if request is None:
             counts[endpoint.name] = None
             continue
@@ -1032,11 +1037,7 @@ def profile(url: str, manifest: dict, jpeg: bytes, only) -> None:
     app = create_app(app_config(url, instance))
     folder = OUT / "profiles"
     folder.mkdir(parents=True, exist_ok=True)
-    for endpoint in ENDPOINTS:
-        if endpoint.name not in only:
-            continue
-        client = Client(flask_client=app.test_client(use_cookies=False))
-        request = prepare(endpoint, manifest, client, jpeg)
+    for endpoint, client, request in prepared(app, manifest, jpeg, only):
         if request is None:
             continue
         client.send(request.with_fresh_key())
