@@ -1,6 +1,6 @@
 /* Guided session player (templates/patient/player.html).
  *
- * Reads the programme from <script type="application/json" id="programme-data"> and
+ * Reads the programme from the data-programme attribute of #player (JSON) and
  * guides the patient through it: one exercise at a time with its steps and the
  * synkinesis to hold back, then for every repetition a "Move slowly and hold" phase
  * (the exercise's hold seconds; 3 s "Move slowly" when the hold is 0) and a "Relax"
@@ -25,12 +25,11 @@
   "use strict";
 
   var root = document.getElementById("player");
-  var dataElement = document.getElementById("programme-data");
-  if (!root || !dataElement) {
+  if (!root || !root.hasAttribute("data-programme")) {
     return;
   }
 
-  var programme = JSON.parse(dataElement.textContent);
+  var programme = JSON.parse(root.getAttribute("data-programme"));
   var exercises = programme.exercises || [];
   var scale = parseFloat(root.getAttribute("data-seconds-scale"));
   if (!(scale > 0 && scale <= 1)) {
