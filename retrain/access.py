@@ -67,7 +67,10 @@ def may(user, action: str, patient_id: int) -> bool:
     return is_on_care_team(user.id, patient_id)
 
 
-_WITH_USER = joinedload(Patient.user)
+def patient_with_account(patient_id: int) -> Patient | None:
+    """The patient row with its user, from the identity map once patient_or_404 has
+    loaded it this request (no query then)."""
+    return db.session.get(Patient, patient_id, options=[joinedload(Patient.user)])
 
 
 def patient_or_404(patient_id: int, action: str = VIEW) -> Patient:
@@ -77,11 +80,10 @@ def patient_or_404(patient_id: int, action: str = VIEW) -> Patient:
     never confirms that a record exists.
     """
     allowed = may(current_user, action, patient_id)
-    patient = db.session.get(Patient, patient_id, options=[_WITH_USER]) if allowed else None
+    patient = patient_with_account(patient_id) if allowed else None
     if patient is not None:
-        # The services read the patient and account again with session.get: held here for
-        # the request, they come from the identity map (which holds rows only weakly)
-        # instead of costing another query.
+        # Held for the request: the services' patient_with_account then finds it in the
+        # identity map (which holds rows only weakly) instead of costing another query.
         g.setdefault("_patients", {})[patient_id] = patient
     audit.record(
         action,

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from .. import access
@@ -122,8 +121,7 @@ class PatientOverview:
 def patient_overview(patient_id: int, staff=None, today: date | None = None) -> PatientOverview:
     """Everything the staff patient page shows, loaded up front in a fixed number of
     queries (the template runs none). ``staff`` is whose caseload figures to use."""
-    # Usually loaded already, with the account, by the access check (no query then).
-    patient = db.session.get(Patient, patient_id, options=[joinedload(Patient.user)])
+    patient = access.patient_with_account(patient_id)
     if patient is None:
         raise NotFound()
     user = patient.user

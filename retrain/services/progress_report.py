@@ -31,7 +31,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from .. import access
@@ -354,8 +353,7 @@ def _timeline(patient_id: int, zone) -> _Timeline:
 
 
 def load_record(patient_id: int, today: date | None) -> Record:
-    # Usually loaded already, with the account, by the access check (no query then).
-    patient = db.session.get(Patient, patient_id, options=[joinedload(Patient.user)])
+    patient = access.patient_with_account(patient_id)
     if patient is None:
         raise NotFound()
     user = patient.user
