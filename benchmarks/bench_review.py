@@ -30,8 +30,8 @@ from sqlalchemy import event  # noqa: E402
 from benchmarks.review_data import add_history  # noqa: E402
 from retrain import create_app  # noqa: E402
 from retrain.extensions import db  # noqa: E402
+from retrain.infrastructure import passwords
 from retrain.models import CLINICIAN, PATIENT, CareTeamMember, Patient, User  # noqa: E402
-from retrain.services import passwords  # noqa: E402
 
 PASSWORD = "benchmark password for the review"  # noqa: S105 - a throwaway local account
 QUERY_LIMIT = 15
@@ -39,8 +39,8 @@ QUERY_LIMIT = 15
 
 def build(instance: Path, years: float):
     from retrain.schema import upgrade
-    from retrain.services import exercises
-    from retrain.services.patients import patient_today
+    from retrain.usecases import exercises
+    from retrain.usecases.patients import patient_today
 
     app = create_app(
         {

@@ -315,7 +315,7 @@ def snapshot_analysis() -> tuple[dict, dict, str]:
     """(quality, measures, version) of one generated 1280x720 photo, shared by every row."""
     try:
         from benchmarks.bench_vision import snapshot
-        from retrain.services.snapshots import analyse_image
+        from retrain.usecases.snapshots import analyse_image
 
         return analyse_image(snapshot())
     except (ImportError, SystemExit):  # no scikit-image: rows say "not measured"
@@ -326,6 +326,7 @@ def generate(url: str, size: Size, *, instance: Path, replace: bool = False, qui
     """Migrate, fill and analyse the database at ``url``; return the Manifest."""
     from benchmarks.review_data import add_history
     from retrain.extensions import db
+    from retrain.infrastructure import passwords
     from retrain.models import (
         CareTeamMember,
         Exercise,
@@ -344,7 +345,7 @@ def generate(url: str, size: Size, *, instance: Path, replace: bool = False, qui
         User,
     )
     from retrain.schema import upgrade
-    from retrain.services import exercises, passwords
+    from retrain.usecases import exercises
 
     say = (lambda *a: None) if quiet else print
     backend = make_url(url).get_backend_name()

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
+from .infrastructure import audit
 from .models import ADMIN, CLINICIAN, PATIENT, THERAPIST, CareTeamMember, Patient
-from .services import audit
 
 # What a user may do to one patient's record.
 VIEW = "view"  # read the record: programme, sessions, progress

@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def demo(if_empty: bool) -> None:
     """Load the demo clinic (refused in production)."""
-    from .services import demo as demo_service
+    from .usecases import demo as demo_service
 
     if current_app.config["ENV"] == "production":
         raise click.ClickException("The demo clinic is never loaded in production.")
@@ -47,7 +47,7 @@ def exercises_group() -> None:
 @with_appcontext
 def exercises_sync() -> None:
     """Add or update the built-in exercises from retrain/data/exercises.json."""
-    from .services import exercises
+    from .usecases import exercises
 
     added, updated = exercises.sync_builtins()
     click.echo(f"Built-in exercises: {added} added, {updated} updated.")
@@ -62,7 +62,7 @@ def audit_group() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Recompute the hash chain; report the first broken row."""
-    from .services import audit
+    from .infrastructure import audit
 
     checked, broken = audit.verify()
     if broken is not None:
@@ -79,11 +79,12 @@ def audit_verify() -> None:
 @with_appcontext
 def backup_command(keep: int | None) -> None:
     """Back up the SQLite database and snapshot files into instance/backups/."""
-    from .services import ServiceError, backups
+    from .errors import Invalid
+    from .infrastructure import backups
 
     try:
         folder = backups.backup(keep)
-    except ServiceError as error:
+    except Invalid as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Backup written to {folder}")
 
@@ -96,12 +97,13 @@ def restore_command(folder: str, yes: bool) -> None:
     """Replace the database and snapshot files with a backup (stop the app first)."""
     from pathlib import Path
 
-    from .services import ServiceError, backups
+    from .errors import Invalid
+    from .infrastructure import backups
 
     if not yes:
         click.confirm("This replaces all current data with the backup. Continue?", abort=True)
     try:
         backups.restore(Path(folder))
-    except ServiceError as error:
+    except Invalid as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Restored from {folder}")

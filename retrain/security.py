@@ -5,7 +5,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from .extensions import login_manager
-from .services import audit
+from .infrastructure import audit
 
 # The only endpoints an anonymous visitor may reach (ASVS 8.2.1: deny by default).
 PUBLIC_ENDPOINTS = frozenset(
@@ -67,14 +67,14 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_key: str):
-        from .services import logins
+        from .infrastructure import logins
 
         return logins.user_for_key(session_key)
 
     @login_manager.request_loader
     def load_api_user(req):
         from .api.core import current_token
-        from .services import tokens
+        from .infrastructure import tokens
 
         token = current_token() if is_api(req.path) else None
         return tokens.user_for(token) if token else None

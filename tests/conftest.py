@@ -56,7 +56,7 @@ def migrated_template(tmp_path_factory):
     from sqlalchemy import text
 
     from retrain.schema import upgrade
-    from retrain.services import exercises
+    from retrain.usecases import exercises
 
     instance = tmp_path_factory.mktemp("template")
     app = create_app(make_config(instance))
@@ -74,7 +74,7 @@ def reset_postgres():
     """Back to the migrated state: every table emptied, built-in exercises reloaded."""
     from sqlalchemy import text
 
-    from retrain.services import exercises
+    from retrain.usecases import exercises
 
     # DELETE and a sequence restart, not TRUNCATE ... RESTART IDENTITY: the same empty
     # tables and ids from 1, in 11 ms instead of 95 ms (TRUNCATE replaces every table's

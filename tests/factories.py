@@ -4,8 +4,8 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from retrain.extensions import db
+from retrain.infrastructure import passwords
 from retrain.models import PATIENT, CareTeamMember, Patient, User
-from retrain.services import passwords
 
 from .conftest import TEST_PASSWORD
 

@@ -18,9 +18,11 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..access import require_role
+from ..errors import Invalid
 from ..ids import to_id
+from ..infrastructure import audit
 from ..models import ADMIN, PATIENT, ROLES
-from ..services import ServiceError, accounts, audit, care_teams, erasure
+from ..usecases import accounts, care_teams, erasure
 from .forms import AuditFilterForm, CareTeamForm, EraseForm, StaffForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -50,7 +52,7 @@ def new_staff():
                 role=form.role.data,
                 created_by=current_user,
             )
-        except ServiceError as error:
+        except Invalid as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
             audit.record("create_account", target=f"user:{user.id}")
@@ -109,7 +111,7 @@ def care_teams_page():
                 patient_id=form.patient_id.data,
                 target=f"user:{form.staff_id.data}",
             )
-        except ServiceError as error:
+        except Invalid as error:
             getattr(form, error.field or "staff_id").errors.append(error.message)
         else:
             flash("Care team updated.", "success")
@@ -137,7 +139,7 @@ def erase(user_id: int):
             erasure.erase_patient(
                 user_id, confirm_email=form.confirm_email.data, admin=current_user
             )
-        except ServiceError as error:
+        except Invalid as error:
             form.confirm_email.errors.append(error.message)
         else:
             flash("The patient's record, photos and logins have been erased.", "success")

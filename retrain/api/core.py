@@ -8,8 +8,8 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .. import access
+from ..errors import Invalid
 from ..models import PATIENT
-from ..services import ServiceError
 from .spec import API_PREFIX, MAX_ID, OPERATIONS, Operation
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
@@ -70,7 +70,7 @@ def json_field(name: str) -> str:
     return re.sub(r"-(\d+)-", r".\1.", name)
 
 
-def service_fields(exc: ServiceError, rename=json_field) -> dict[str, str]:
+def service_fields(exc: Invalid, rename=json_field) -> dict[str, str]:
     """Every problem a service reported (``exc.errors`` when it lists several), by field."""
     fields: dict[str, str] = {}
     for problem in getattr(exc, "errors", None) or [exc]:
@@ -78,8 +78,8 @@ def service_fields(exc: ServiceError, rename=json_field) -> dict[str, str]:
     return fields
 
 
-@bp.errorhandler(ServiceError)
-def _service_error(exc: ServiceError):
+@bp.errorhandler(Invalid)
+def _service_error(exc: Invalid):
     return error(422, exc.message, service_fields(exc))
 
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 
 from .. import access
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..services import fhir, record
+from ..presenters import fhir
+from ..usecases import record
 from .core import endpoint, reply
 from .injections import InjectionOut, injection_out
 from .programmes import ProgrammeOut, programme_out

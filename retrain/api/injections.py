@@ -14,9 +14,10 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
 
 from .. import access
+from ..errors import Invalid
 from ..models import CLINICIAN, INJECTION_SIDES, MUSCLES, PATIENT, PRODUCTS, THERAPIST
-from ..services import ServiceError, patients
-from ..services import injections as service
+from ..usecases import injections as service
+from ..usecases import patients
 from .core import ApiError, Strict, endpoint, record_id, reply
 from .pagination import PageQuery, page_of
 from .schemas import Text, example, yesterday
@@ -111,7 +112,7 @@ def injection_create(patient, body: InjectionIn):
             confirm_high_dose=body.confirm_high_dose,
             today=patients.patient_today(patient.id),
         )
-    except ServiceError as error:
+    except Invalid as error:
         duplicate = service.ONE_VISIT_PER_DAY.format(day=service.fmt_date(body.injected_on))
         if error.message == duplicate:
             raise ApiError(409, error.message, {"injected_on": error.message}) from None

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import access
 from ..models import CLINICIAN, PATIENT, SIDES, THERAPIST
-from ..services import caseload, patients
+from ..usecases import caseload, patients
 from .core import Strict, endpoint, reply
 from .pagination import PageQuery, page_of
 from .schemas import Email, text

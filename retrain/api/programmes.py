@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import access
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..services import programmes
+from ..usecases import programmes
 from .core import Strict, endpoint, reply
 from .pagination import PageQuery, page_of
 from .schemas import Id, Int, Text, example, yesterday

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from .. import access
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..services import progress_figures
+from ..usecases import progress_figures
 from .core import endpoint, reply
 
 CLINICAL = (PATIENT, THERAPIST, CLINICIAN)

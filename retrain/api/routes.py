@@ -12,7 +12,8 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from ..extensions import limiter
-from ..services import accounts, audit, exercises, tokens
+from ..infrastructure import audit, tokens
+from ..usecases import accounts, exercises
 from .core import ApiError, ErrorResponse, Strict, bp, current_token, endpoint, json_body
 from .pagination import PageQuery, page_of
 from .spec import build

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import access
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..services import api_reads, patients
-from ..services import questionnaires as service
+from ..usecases import api_reads, patients
+from ..usecases import questionnaires as service
 from .core import ApiError, Strict, endpoint, reply, service_fields
 from .pagination import PageQuery, page
 from .schemas import Int

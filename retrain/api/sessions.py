@@ -21,7 +21,7 @@ from pydantic import (
 
 from .. import access
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..services import api_reads, practice
+from ..usecases import api_reads, practice
 from .core import Strict, endpoint, reply
 from .pagination import PageQuery, page
 from .schemas import Id, Int, Text, an_hour_ago, example

@@ -16,9 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import access
 from ..extensions import limiter, user_or_address
+from ..media import images
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..services import api_reads, images
-from ..services import snapshots as service
+from ..usecases import api_reads
+from ..usecases import snapshots as service
 from .core import MAX_ID, ApiError, endpoint, record_id, reply
 from .pagination import PageQuery, page
 from .schemas import Id

@@ -6,7 +6,7 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from ..models import PATIENT
-from ..services import practice, questionnaires
+from ..usecases import practice, questionnaires
 from .core import endpoint, reply
 from .programmes import ProgrammeOut, programme_out
 from .sessions import SessionOut, session_out

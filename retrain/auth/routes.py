@@ -10,8 +10,10 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
+from ..errors import Invalid
 from ..extensions import limiter
-from ..services import ServiceError, accounts, audit, logins
+from ..infrastructure import audit, logins
+from ..usecases import accounts
 from .forms import ChangePasswordForm, LoginForm, SetPasswordForm
 from .redirects import safe_next
 
@@ -72,7 +74,7 @@ def invitation(token):
     if form.validate_on_submit():
         try:
             user = accounts.accept_invitation(token, form.password.data)
-        except ServiceError as error:
+        except Invalid as error:
             form.password.errors.append(error.message)
         else:
             logout_user()
@@ -91,7 +93,7 @@ def change_password():
             accounts.change_password(
                 current_user, form.current_password.data, form.new_password.data
             )
-        except ServiceError as error:
+        except Invalid as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
             audit.record("change_password")

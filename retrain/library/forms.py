@@ -4,7 +4,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..models import EXPRESSIONS, REGIONS
-from ..services.exercises import MAX_LENGTH, RANGES
+from ..usecases.exercises import MAX_LENGTH, RANGES
 
 
 class WholeNumberField(IntegerField):

@@ -4,9 +4,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..access import require_role
+from ..errors import Invalid
 from ..models import CLINICIAN, REGIONS, THERAPIST
-from ..services import ServiceError
-from ..services import exercises as library
+from ..usecases import exercises as library
 from .forms import ExerciseForm
 
 bp = Blueprint("library", __name__)
@@ -36,7 +36,7 @@ def _editable_or_403(exercise_id: int):
     return exercise
 
 
-def _show_error(form, error: ServiceError) -> None:
+def _show_error(form, error: Invalid) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is None:
         flash(error.message, "error")
@@ -51,7 +51,7 @@ def exercises():
     filter_error = None
     try:
         items = library.list_exercises(region=region, include_retired=include_retired)
-    except ServiceError as error:
+    except Invalid as error:
         filter_error, region = error.message, None
         items = library.list_exercises(include_retired=include_retired)
     return render_template(
@@ -80,7 +80,7 @@ def new():
     if form.validate_on_submit():
         try:
             exercise = library.create_exercise(current_user, **form.values())
-        except ServiceError as error:
+        except Invalid as error:
             _show_error(form, error)
         else:
             flash(f"“{exercise.name}” is added to the library.", "success")
@@ -97,7 +97,7 @@ def edit(exercise_id):
             library.update_exercise(exercise, current_user, **form.values())
         except library.NotAllowed:
             abort(403)
-        except ServiceError as error:
+        except Invalid as error:
             _show_error(form, error)
         else:
             flash("Your changes are saved.", "success")
@@ -112,7 +112,7 @@ def retire(exercise_id):
         library.retire_exercise(exercise, current_user)
     except library.NotAllowed:
         abort(403)
-    except ServiceError as error:
+    except Invalid as error:
         flash(error.message, "error")
     else:
         flash("The exercise is retired. Programmes and history that use it keep it.", "success")
@@ -126,7 +126,7 @@ def restore(exercise_id):
         library.restore_exercise(exercise, current_user)
     except library.NotAllowed:
         abort(403)
-    except ServiceError as error:
+    except Invalid as error:
         flash(error.message, "error")
     else:
         flash("The exercise is back in the library.", "success")

@@ -1,7 +1,7 @@
 """Forms for progress, the SAQ, injection visits and the reinjection review.
 
 The forms only carry values: the rules (ranges, dates, doses) live in the services, which
-raise ServiceError with the field name, so a message always appears beside its field.
+raise Invalid with the field name, so a message always appears beside its field.
 """
 
 from flask_wtf import FlaskForm
@@ -22,8 +22,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..models import DECISIONS, INJECTION_SIDES, MUSCLES, PRODUCTS
-from ..services.injections import MAX_SITES, PRODUCT_LABELS, SIDE_LABELS
-from ..services.progress_report import DECISION_LABELS
+from ..usecases.injections import MAX_SITES, PRODUCT_LABELS, SIDE_LABELS
+from ..usecases.progress_report import DECISION_LABELS
 
 BLANK_SITE_ROWS = 4
 MIN_SITE_ROWS = 6

@@ -27,17 +27,10 @@ from flask import (
 from flask_login import current_user
 
 from .. import access
+from ..errors import Invalid
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..services import (
-    ServiceError,
-    archive,
-    exports,
-    injections,
-    patients,
-    practice,
-    progress_report,
-)
-from ..services import questionnaires as saq_service
+from ..usecases import archive, exports, injections, patients, practice, progress_report
+from ..usecases import questionnaires as saq_service
 from .forms import (
     CancelRequestForm,
     DecisionForm,
@@ -102,7 +95,7 @@ def _section_roles():
     access.require_role(*ROLES.get(request.endpoint, ()))
 
 
-def _apply(form, error: ServiceError, default: str) -> None:
+def _apply(form, error: Invalid, default: str) -> None:
     """Put a service's message beside its field (or the default field)."""
     errors = getattr(error, "errors", None) or [error]
     for item in errors:
@@ -139,7 +132,7 @@ def saq():
         answers = {item.key: getattr(form, item.key).data for item in instrument.items}
         try:
             _, replaced = saq_service.submit_saq(current_user, current_user.id, answers, today)
-        except ServiceError as error:
+        except Invalid as error:
             _apply(form, error, instrument.items[0].key)
         else:
             flash(
@@ -213,7 +206,7 @@ def add_note(patient_id: int):
     if form.validate_on_submit():
         try:
             progress_report.add_note(current_user, patient_id, form.body.data)
-        except ServiceError as error:
+        except Invalid as error:
             _apply(form, error, "body")
         else:
             flash("Your note is added.", "success")
@@ -236,7 +229,7 @@ def decide(patient_id: int):
                 note=form.note.data,
                 today=patients.patient_today(patient_id),
             )
-        except ServiceError as error:
+        except Invalid as error:
             _apply(form, error, "decision")
         else:
             flash("The decision is recorded.", "success")
@@ -251,7 +244,7 @@ def saq_interval(patient_id: int):
     if form.validate_on_submit():
         try:
             days = saq_service.set_interval(current_user, patient_id, form.interval_days.data)
-        except ServiceError as error:
+        except Invalid as error:
             _apply(form, error, "interval_days")
         else:
             flash(f"The questionnaire is now asked for every {days} days.", "success")
@@ -271,7 +264,7 @@ def saq_request(patient_id: int):
                 form.requested_on.data,
                 patients.patient_today(patient_id),
             )
-        except ServiceError as error:
+        except Invalid as error:
             _apply(form, error, "requested_on")
         else:
             flash(
@@ -341,7 +334,7 @@ def new_injection(patient_id: int):
                 **form.visit_values(),
                 today=patients.patient_today(patient_id),
             )
-        except ServiceError as error:
+        except Invalid as error:
             _apply(form, error, "injected_on")
         else:
             flash("The injection visit is saved.", "success")
@@ -386,7 +379,7 @@ def edit_injection(patient_id: int, visit_id: int):
                 **form.visit_values(),
                 today=patients.patient_today(patient_id),
             )
-        except ServiceError as error:
+        except Invalid as error:
             _apply(form, error, "injected_on")
         else:
             flash("The visit is updated." if changed else "Nothing was changed.", "success")

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from ..services.practice import MAX_ITEMS, NOTE_MAX, ItemInput
+from ..usecases.practice import MAX_ITEMS, NOTE_MAX, ItemInput
 
 try:  # WTForms 3.3 deprecates plain tuples as choices
     from wtforms.fields.choices import SelectChoice

@@ -4,9 +4,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from ..access import LOG_PRACTICE, VIEW, patient_or_404, require_role
+from ..errors import Invalid
+from ..infrastructure import audit
 from ..models import PATIENT
-from ..services import ServiceError, audit, practice, questionnaires
-from ..services.programmes import current_programme
+from ..usecases import practice, questionnaires
+from ..usecases.programmes import current_programme
 from .forms import SessionForm, attach_errors, form_defaults, item_inputs, labelled_rows
 
 bp = Blueprint("patient", __name__)
@@ -69,7 +71,7 @@ def log_session():
                 source="player" if form.source.data == "player" else "form",
                 idempotency_key=form.idempotency_key.data,
             )
-        except ServiceError as error:
+        except Invalid as error:
             attach_errors(form, error)
         else:
             flash("Well done. Your session is saved.", "success")

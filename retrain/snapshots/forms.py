@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..services.snapshots import CHOICES
+from ..usecases.snapshots import CHOICES
 
 
 class ConsentForm(FlaskForm):

@@ -25,10 +25,10 @@ from flask_login import current_user
 
 from .. import access
 from ..access import MANAGE_PHOTOS, SET_EXPRESSIONS, VIEW, patient_or_404, require_role
+from ..errors import Invalid
 from ..extensions import limiter, user_or_address
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..services import ServiceError
-from ..services import snapshots as service
+from ..usecases import snapshots as service
 from .forms import ConfirmForm, ConsentForm, ExpressionSetForm, UploadForm, choices_for
 
 bp = Blueprint("snapshots", __name__)
@@ -169,7 +169,7 @@ def upload():
             )
         except service.NotFoundHere:
             abort(404)
-        except ServiceError as refused:
+        except Invalid as refused:
             error = (refused.field or "image", refused.message)
         else:
             return _uploaded(result)
@@ -297,7 +297,7 @@ def set_expressions(patient_id: int):
     if form.validate_on_submit():
         try:
             service.set_expressions(patient_id, form.expressions.data)
-        except ServiceError as error:
+        except Invalid as error:
             form.expressions.errors = [error.message]
         else:
             flash("The expression set is saved.", "success")

@@ -22,10 +22,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..errors import Invalid
 from ..ids import to_id
 from ..models import REGIONS
-from ..services import ServiceError
-from ..services.programmes import ITEM_LIMITS, MAX_ITEM_NOTE, MAX_ITEMS, MAX_NOTE, MAX_TITLE
+from ..usecases.programmes import ITEM_LIMITS, MAX_ITEM_NOTE, MAX_ITEMS, MAX_NOTE, MAX_TITLE
 
 # Room for a full programme plus a few blank rows; more rows in a post are ignored.
 MAX_ROWS = MAX_ITEMS + 5
@@ -125,7 +125,7 @@ class ItemsMixin:
         if len(self.items) < MAX_ROWS:
             self.items.append_entry()
 
-    def show_error(self, error: ServiceError, rows: list[int]) -> str | None:
+    def show_error(self, error: Invalid, rows: list[int]) -> str | None:
         """Put each problem beside its field. ``rows`` maps item index -> form row.
 
         Returns the text of problems about the whole list (no field to sit beside).

@@ -20,10 +20,11 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import access
+from ..errors import Invalid
 from ..ids import to_id
 from ..models import CLINICIAN, THERAPIST
-from ..services import ServiceError, patients, programmes
-from ..services import caseload as caseload_service
+from ..usecases import caseload as caseload_service
+from ..usecases import patients, programmes
 from . import formatting
 from .forms import (
     ApplyTemplateForm,
@@ -64,7 +65,7 @@ def new_patient_page(back_endpoint: str):
             patient, token = patients.create_patient(
                 current_user, form.name.data, form.email.data, form.affected_side.data
             )
-        except ServiceError as error:
+        except Invalid as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
             # Shown in this response only: the token is never stored in plain text.
@@ -119,7 +120,7 @@ def invite(patient_id: int):
         return redirect(url_for(".patient", patient_id=patient_id))
     try:
         token = patients.reinvite(current_user, patient_id, password_reset=reset)
-    except ServiceError as error:
+    except Invalid as error:
         flash(error.message, "error")
         return redirect(url_for(".patient", patient_id=patient_id))
     return invitation_page(patient_id, record.name, token, new=False)
@@ -155,7 +156,7 @@ def edit_programme(patient_id: int):
                 [item for _, item in rows],
                 form.note.data,
             )
-        except ServiceError as error:
+        except Invalid as error:
             items_error = form.show_error(error, [index for index, _ in rows])
         else:
             flash(f"The new programme for {name} is saved.", "success")
@@ -236,7 +237,7 @@ def _template_form(template):
                 programmes.update_template(
                     template.id, current_user, form.title.data, items, form.note.data
                 )
-        except ServiceError as error:
+        except Invalid as error:
             items_error = form.show_error(error, [index for index, _ in rows])
         else:
             flash(f"The template “{form.title.data.strip()}” is saved.", "success")
@@ -263,7 +264,7 @@ def apply_template(template_id: int):
     record = access.patient_or_404(form.patient_id.data, access.PRESCRIBE)
     try:
         programmes.apply_template(template_id, record.id, current_user)
-    except ServiceError as error:
+    except Invalid as error:
         flash(f"The template was not applied: {error.message}", "error")
         return redirect(url_for(".templates"))
     flash(f"The template is now {record.name}'s programme.", "success")

@@ -45,7 +45,7 @@ class Clinic:
         )[:3]
         self.programme = make_programme(self.patient.id, self.exercises[:2])
         make_programme(self.other.id, self.exercises[:1])
-        from retrain.services import snapshots
+        from retrain.usecases import snapshots
 
         snapshots.give_consent(self.patient.id)
         snapshots.give_consent(self.other.id)
@@ -67,7 +67,7 @@ def make_visit(patient_id, *, days_ago, product="onabotulinumtoxinA", sites=None
 
     from retrain.extensions import db
     from retrain.models import InjectionSite, InjectionVisit
-    from retrain.services.patients import patient_today
+    from retrain.usecases.patients import patient_today
 
     sites = sites or [("orbicularis oculi", "left", 2.5), ("platysma", "left", 5.0)]
     visit = InjectionVisit(

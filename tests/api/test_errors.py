@@ -46,7 +46,7 @@ def test_too_many_logins_is_json_429(app, client):
 
 
 def test_a_server_error_is_json_with_an_error_id(app, client, clinic, monkeypatch):
-    from retrain.services import caseload
+    from retrain.usecases import caseload
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

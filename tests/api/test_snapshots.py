@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from retrain.extensions import db
 from retrain.models import Snapshot
-from retrain.services import snapshots as service
+from retrain.usecases import snapshots as service
 
 from .conftest import table_rows
 from .test_roles import photo

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from retrain.extensions import db
 from retrain.models import Snapshot
-from retrain.services import snapshots as service
+from retrain.usecases import snapshots as service
 
 from ..conftest import TEST_PASSWORD
 from .conftest import FAKE_CAMERA, needs_chromium

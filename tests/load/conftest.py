@@ -194,7 +194,7 @@ def seeded_app(request, tmp_path):
 
     only_in_its_pass(request.param)
 
-    from retrain.services import exercises
+    from retrain.usecases import exercises
 
     with ExitStack() as stack:
         if request.param == "sqlite":

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from retrain.extensions import db
 from retrain.models import CLINICIAN, THERAPIST
-from retrain.services import accounts, care_teams, exercises, patients, programmes
+from retrain.usecases import accounts, care_teams, exercises, patients, programmes
 
 PASSWORD = "amber quokka lantern 7391"
 

@@ -38,6 +38,7 @@ import pytest
 from sqlalchemy import func, select
 
 from retrain.extensions import db
+from retrain.infrastructure import audit
 from retrain.models import (
     AuditEvent,
     LoginSession,
@@ -46,7 +47,6 @@ from retrain.models import (
     Programme,
     QuestionnaireResponse,
 )
-from retrain.services import audit
 
 from .browser import Browser, form_with
 from .seeding import PASSWORD
@@ -511,7 +511,7 @@ def _reads(table: str, also: str = ""):
 def test_two_first_saq_answers_at_once_keep_one_row(seeded_app):
     """A patient's phone and laptop send today's first SAQ at the same moment."""
     from retrain.models import User
-    from retrain.services import patients, questionnaires
+    from retrain.usecases import patients, questionnaires
 
     app, people = seeded_app
     patient_id = people.patients[0].id
@@ -545,8 +545,9 @@ def test_two_first_saq_answers_at_once_keep_one_row(seeded_app):
 
 def test_two_programme_saves_at_once_keep_one_version_in_force(seeded_app):
     """The therapist presses "Save as a new version" on two devices at the same moment."""
+    from retrain.errors import Invalid
     from retrain.models import User
-    from retrain.services import ServiceError, patients, programmes
+    from retrain.usecases import patients, programmes
 
     app, people = seeded_app
     patient_id = people.patients[1].id
@@ -558,7 +559,7 @@ def test_two_programme_saves_at_once_keep_one_version_in_force(seeded_app):
         therapist = db.session.get(User, people.therapist.id)
         try:
             programmes.save_programme(patient_id, therapist, today, items, f"same moment {index}")
-        except ServiceError as refusal:
+        except Invalid as refusal:
             return f"refused: {refusal.message}"
         return "ok"
 

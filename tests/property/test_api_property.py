@@ -35,7 +35,7 @@ from sqlalchemy import select
 
 from retrain.extensions import db
 from retrain.models import CareTeamMember, Exercise
-from retrain.services import snapshots as snapshot_service
+from retrain.usecases import snapshots as snapshot_service
 
 from .. import factories
 from ..conftest import TEST_PASSWORD

@@ -57,7 +57,7 @@ from retrain.models import (
     QuestionnaireRequest,
     User,
 )
-from retrain.services import accounts, questionnaires
+from retrain.usecases import accounts, questionnaires
 
 from .. import factories
 from ..conftest import TEST_PASSWORD, login

@@ -11,7 +11,7 @@ photo's magic number in front.
 
 Properties:
 - services.images.decode either returns 8-bit BGR pixels of the size the header
-  promised, within the pixel limits, or raises ImageRejected (a ServiceError with a
+  promised, within the pixel limits, or raises ImageRejected (a Invalid with a
   message for the patient). Nothing else: no other exception, no crash.
 - the upload never answers 5xx; a refusal stores nothing (no snapshot row, no change in
   any table, no new file in the instance's snapshots folder); an accepted photo adds
@@ -32,8 +32,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrain.services import images
-from retrain.services import snapshots as snapshot_service
+from retrain.media import images
+from retrain.usecases import snapshots as snapshot_service
 
 from ..conftest import csrf_from
 from .conftest import (

@@ -1,8 +1,8 @@
 from sqlalchemy import select, update
 
 from retrain.extensions import db
+from retrain.infrastructure import audit
 from retrain.models import AuditEvent
-from retrain.services import audit
 
 from ..conftest import login
 

@@ -75,7 +75,7 @@ def test_erasure_removes_rows_files_and_sessions_but_keeps_the_audit(
     assert patient_browser.get("/today").status_code == 302  # the session ended with it
     erased = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "erase_patient"))
     assert erased.patient_id == patient_id
-    from retrain.services import audit
+    from retrain.infrastructure import audit
 
     assert audit.verify()[1] is None
 

@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from retrain.services import images
-from retrain.services.storage import snapshot_storage
+from retrain.infrastructure.storage import snapshot_storage
+from retrain.media import images
 
 from ..web.test_snapshots import (
     consenting_patient,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import CheckConstraint, func, select
 
+from retrain.errors import Invalid
 from retrain.extensions import db
 from retrain.models import EXPRESSIONS, REGIONS, Exercise
-from retrain.services import ServiceError
-from retrain.services import exercises as library
+from retrain.usecases import exercises as library
 
 DATA = Path(__file__).resolve().parents[2] / "retrain" / "data" / "exercises.json"
 KEYS = {
@@ -187,7 +187,7 @@ def test_clean_values_tidies_text_and_numbers():
     ],
 )
 def test_clean_values_refuses_bad_values_naming_the_field(changes, field):
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Invalid) as caught:
         library.clean_values(good_values(**changes))
     assert caught.value.field == field
 

@@ -352,7 +352,7 @@ def fill_at_first_migration() -> Filled:
 
 def test_upgrade_from_the_first_migration_keeps_every_record(empty_app):
     from retrain.models import Patient, Programme, User
-    from retrain.services import patients, programmes
+    from retrain.usecases import patients, programmes
 
     filled = fill_at_first_migration()
     ids, before, first_tables = filled.ids, filled.before, filled.first_tables

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from retrain.models import ProgrammeItem
-from retrain.services import programmes
-from retrain.services.programmes import (
+from retrain.usecases import programmes
+from retrain.usecases.programmes import (
     ITEM_LIMITS,
     MAX_ITEMS,
     check_items,

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from retrain.extensions import db
 from retrain.models import Exercise, PracticeSession, Programme, ProgrammeItem
 from retrain.models.base import utcnow
-from retrain.services import practice
+from retrain.usecases import practice
 
 
 def make_exercise(name: str = "Gentle smile", **changes) -> Exercise:

@@ -1,4 +1,4 @@
-"""retrain.services.caseload: the practice figures staff see, and its fixed query count."""
+"""retrain.usecases.caseload: the practice figures staff see, and its fixed query count."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import event
 
 from retrain.extensions import db
-from retrain.services import practice, programmes
-from retrain.services.caseload import CaseloadRow, caseload_rows, patient_row
+from retrain.usecases import practice, programmes
+from retrain.usecases.caseload import CaseloadRow, caseload_rows, patient_row
 
 from .practice_helpers import add_session, make_exercise, make_programme
 

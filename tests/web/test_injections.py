@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from retrain.extensions import db
 from retrain.models import InjectionSite, InjectionVisit, InjectionVisitRevision
-from retrain.services import injections
-from retrain.services.patients import patient_today
+from retrain.usecases import injections
+from retrain.usecases.patients import patient_today
 
 from ..conftest import csrf_from, post_form
 
@@ -186,7 +186,7 @@ def test_the_unique_constraint_gives_the_same_message(app, clinic, monkeypatch):
     }
     injections.create_visit(clinician, patient.id, **values)
     monkeypatch.setattr(injections, "_day_taken", lambda *args, **kwargs: False)
-    with pytest.raises(injections.ServiceError, match="already an injection visit"):
+    with pytest.raises(injections.Invalid, match="already an injection visit"):
         injections.create_visit(clinician, patient.id, **values)
     assert count(InjectionVisit) == 1
 

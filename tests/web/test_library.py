@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from retrain.extensions import db
 from retrain.models import Exercise
-from retrain.services import exercises as library
+from retrain.usecases import exercises as library
 
 from ..conftest import csrf_token, post_form
 
@@ -377,6 +377,6 @@ def test_exercise_for_programme_refuses_retired(app, factories):
     exercise = make_own(author)
     assert library.exercise_for_programme(exercise.id).id == exercise.id
     library.retire_exercise(exercise, author)
-    with pytest.raises(library.ServiceError) as caught:
+    with pytest.raises(library.Invalid) as caught:
         library.exercise_for_programme(exercise.id)
     assert caught.value.field == "exercise"

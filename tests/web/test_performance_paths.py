@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from retrain.extensions import db
 from retrain.models import PracticeSession
-from retrain.services import practice
+from retrain.usecases import practice
 
 from .practice_helpers import make_exercise, make_programme
 
@@ -141,7 +141,7 @@ def queries_of(send) -> tuple[object, list[str]]:
 
 def test_pages_stay_within_ten_queries_whatever_the_record(app, factories):
     from benchmarks.review_data import add_history
-    from retrain.services.patients import patient_today
+    from retrain.usecases.patients import patient_today
 
     from ..conftest import csrf_from, login
 

@@ -1,14 +1,15 @@
-"""retrain.services.practice: validation, idempotency, reading sessions, the Today summary."""
+"""retrain.usecases.practice: validation, idempotency, reading sessions, the Today summary."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from retrain.errors import Invalid
 from retrain.extensions import db
 from retrain.models import PracticeSession
-from retrain.services import ServiceError, practice
-from retrain.services.practice import ItemInput
+from retrain.usecases import practice
+from retrain.usecases.practice import ItemInput
 
 from .practice_helpers import add_session, make_exercise, make_programme
 
@@ -74,7 +75,7 @@ def test_logs_a_session_with_items(setup):
 )
 def test_refusals_name_the_field_and_store_nothing(setup, changes, field):
     patient, exercise, _ = setup
-    with pytest.raises(ServiceError) as raised:
+    with pytest.raises(Invalid) as raised:
         log(patient, exercise, **changes)
     assert raised.value.field == field
     assert count() == 0
@@ -95,7 +96,7 @@ def test_refusals_name_the_field_and_store_nothing(setup, changes, field):
 def test_item_refusals(setup, item, field):
     patient, exercise, _ = setup
     values = {"exercise_id": exercise.id, "reps_done": 10, **item}
-    with pytest.raises(ServiceError) as raised:
+    with pytest.raises(Invalid) as raised:
         log(patient, exercise, items=[{"exercise_id": exercise.id, "reps_done": 5}, values])
     assert raised.value.field == f"items-1-{field}"
     assert count() == 0
@@ -206,7 +207,7 @@ def test_performed_at_from_local():
     assert practice.performed_at_from_local(None, time(7, 0), zone, now) == datetime(
         2026, 7, 1, 6, 0, tzinfo=UTC
     )
-    with pytest.raises(ServiceError) as raised:
+    with pytest.raises(Invalid) as raised:
         practice.performed_at_from_local(date(2026, 6, 30), None, zone, now)
     assert raised.value.field == "performed_time"
 
@@ -272,5 +273,5 @@ def test_every_problem_is_reported_together(setup):
         "items-1-reps_done",
         "items-2-exercise_id",
     ]
-    assert raised.value.field == "effort"  # a plain ServiceError handler sees the first
+    assert raised.value.field == "effort"  # a plain Invalid handler sees the first
     assert count() == 0

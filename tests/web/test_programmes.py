@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from retrain.errors import Invalid
 from retrain.extensions import db
 from retrain.models import Exercise, Programme, ProgrammeItem
 from retrain.models.base import utcnow
-from retrain.services import ServiceError, programmes
-from retrain.services.patients import patient_today
+from retrain.usecases import programmes
+from retrain.usecases.patients import patient_today
 
 from ..conftest import post_form
 
@@ -144,7 +145,7 @@ def test_a_version_may_not_start_before_the_current_one(app, team):
     (first,) = library(1)
     today = patient_today(patient.id)
     programmes.save_programme(patient.id, therapist, today, [item(first.id)])
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Invalid) as caught:
         programmes.save_programme(
             patient.id, therapist, today - timedelta(days=1), [item(first.id)]
         )
@@ -177,7 +178,7 @@ def test_a_save_that_collides_twice_reports_it_and_writes_nothing(app, team, mon
     today = patient_today(patient.id)
     programmes.save_programme(patient.id, therapist, today, [item(first.id)])
     monkeypatch.setattr(programmes, "_next_version", lambda patient_id: 1)
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Invalid) as caught:
         programmes.save_programme(patient.id, therapist, today, [item(first.id, reps=9)])
     assert caught.value.message == programmes.CONCURRENT_SAVE
     (only,) = programmes.programme_history(patient.id)

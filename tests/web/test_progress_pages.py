@@ -17,7 +17,7 @@ from retrain.models import (
     QuestionnaireResponse,
     ReinjectionDecision,
 )
-from retrain.services.patients import patient_today
+from retrain.usecases.patients import patient_today
 
 from ..conftest import csrf_from, post_form
 from .practice_helpers import make_exercise, make_programme
@@ -332,7 +332,7 @@ def test_patient_cannot_export_someone_else(client, as_user, team):
     ],
 )
 def test_formula_guard(value, expected):
-    from retrain.services.exports import guard
+    from retrain.usecases.exports import guard
 
     assert guard(value) == expected
 

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from retrain import vision
 from retrain.extensions import db
+from retrain.infrastructure.storage import LocalFolderStorage, snapshot_storage
 from retrain.models import InjectionVisit, Patient, PracticeSession, Snapshot
-from retrain.services import snapshots as service
-from retrain.services.storage import LocalFolderStorage, snapshot_storage
+from retrain.usecases import snapshots as service
 
 from ..conftest import csrf_token, login, post_form
 

@@ -18,9 +18,9 @@ from retrain.models import (
     User,
 )
 from retrain.models.base import utcnow
-from retrain.services import patients, programmes
-from retrain.services.patients import patient_today
 from retrain.therapist import formatting
+from retrain.usecases import patients, programmes
+from retrain.usecases.patients import patient_today
 
 from ..conftest import TEST_PASSWORD, csrf_from, post_form
 

@@ -34,14 +34,16 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from ..errors import Invalid
 from ..extensions import db
 from ..ids import to_id
+from ..infrastructure.storage import NotStored, StorageError, new_key, snapshot_storage
+from ..media import images
 from ..models import DEFAULT_EXPRESSIONS, InjectionVisit, Patient, PracticeSession, Snapshot, User
 from ..models.base import utcnow
 from ..models.exercises import EXPRESSIONS
 from ..progress import charts
-from . import ServiceError, images, practice
-from .storage import NotStored, StorageError, new_key, snapshot_storage
+from ..usecases import practice
 
 log = logging.getLogger("retrain.snapshots")
 
@@ -104,7 +106,7 @@ MEASURE_NOTES = {
 }
 
 
-class ConsentRequired(ServiceError):
+class ConsentRequired(Invalid):
     def __init__(self):
         super().__init__(CONSENT_NEEDED, "image")
 
@@ -199,14 +201,14 @@ def set_expressions(patient_id: int, expressions: Iterable[str]) -> list[str]:
     chosen = set(expressions or ())
     unknown = chosen - set(CHOICES)
     if unknown:
-        raise ServiceError(UNKNOWN_EXPRESSION, "expressions")
+        raise Invalid(UNKNOWN_EXPRESSION, "expressions")
     if REST not in chosen:
-        raise ServiceError(
+        raise Invalid(
             'Please keep "rest" in the set: the other photos are measured against it.',
             "expressions",
         )
     if len(chosen) < 2:
-        raise ServiceError("Please choose at least one expression besides rest.", "expressions")
+        raise Invalid("Please choose at least one expression besides rest.", "expressions")
     ordered = [e for e in CHOICES if e in chosen]
     patient = db.session.get(Patient, patient_id)
     patient.snapshot_expressions = None if tuple(ordered) == DEFAULT_EXPRESSIONS else ordered
@@ -317,10 +319,10 @@ def store_upload(
     if not has_consent(patient):
         raise ConsentRequired()
     if expression not in PROMPTS:
-        raise ServiceError(UNKNOWN_EXPRESSION, "expression")
+        raise Invalid(UNKNOWN_EXPRESSION, "expression")
     session_id = own_session_id(patient_id, session_id)
 
-    image = images.decode(data)  # ImageRejected (a ServiceError) says what is wrong
+    image = images.decode(data)  # ImageRejected (a Invalid) says what is wrong
     if mirrored:
         image = images.unmirror(image)
     image = images.fit_within(image, images.STORED_MAX_SIDE)
@@ -361,7 +363,7 @@ def store_upload(
             except StorageError:
                 log.exception("could not remove %s after a failed upload", written_key)
         log.exception("snapshot upload for patient %s not saved", patient_id)
-        raise ServiceError(SAVE_FAILED, "image") from error
+        raise Invalid(SAVE_FAILED, "image") from error
     return UploadResult(row.id, expression, quality["analysed"], quality["ok"], quality["flags"])
 
 

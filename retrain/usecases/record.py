@@ -27,7 +27,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from . import practice
+from ..usecases import practice
 
 
 @dataclass(frozen=True)

@@ -31,22 +31,22 @@ from sqlalchemy import func, literal_column, select, union_all
 from werkzeug.exceptions import NotFound
 
 from .. import access
+from ..errors import Invalid
 from ..extensions import db
+from ..infrastructure.locking import lock_patient
 from ..models import Patient, Programme, QuestionnaireRequest, QuestionnaireResponse, User
 from ..progress import instruments
 from ..progress.instruments import AnswerError, Instrument
-from . import ServiceError
-from .locking import lock_patient
 
 SAQ = "saq"
 MIN_INTERVAL, MAX_INTERVAL = 1, 365
 MAX_REQUEST_AHEAD = timedelta(days=365)
 
 
-class AnswersInvalid(ServiceError):
+class AnswersInvalid(Invalid):
     """Every unanswered or wrong item, each with its field (the item's key)."""
 
-    def __init__(self, errors: list[ServiceError]):
+    def __init__(self, errors: list[Invalid]):
         super().__init__(errors[0].message, errors[0].field)
         self.errors = errors
 
@@ -73,12 +73,12 @@ def check_answers(inst: Instrument, raw: Mapping[str, object]) -> list[int]:
     """One whole number per item, in item order; AnswersInvalid naming every bad item."""
     low, high = inst.scale.min, inst.scale.max
     values: list[int] = []
-    errors: list[ServiceError] = []
+    errors: list[Invalid] = []
     for number, item in enumerate(inst.items, start=1):
         value = raw.get(item.key)
         text = "" if value is None else str(value).strip()
         if not text:
-            errors.append(ServiceError(f"Please answer question {number}.", item.key))
+            errors.append(Invalid(f"Please answer question {number}.", item.key))
             continue
         try:
             answer = int(text)
@@ -86,9 +86,7 @@ def check_answers(inst: Instrument, raw: Mapping[str, object]) -> list[int]:
             answer = None
         if answer is None or not low <= answer <= high:
             errors.append(
-                ServiceError(
-                    f"Question {number}: choose one of the answers {low} to {high}.", item.key
-                )
+                Invalid(f"Question {number}: choose one of the answers {low} to {high}.", item.key)
             )
             continue
         values.append(answer)
@@ -97,7 +95,7 @@ def check_answers(inst: Instrument, raw: Mapping[str, object]) -> list[int]:
     try:
         instruments.score(inst, values)  # the scoring module's own check, as a second guard
     except AnswerError as error:
-        raise ServiceError(error.message, error.item_key) from None
+        raise Invalid(error.message, error.item_key) from None
     return values
 
 
@@ -194,7 +192,7 @@ def saq_due_for(patient_id: int, today: date | None = None) -> SaqStatus:
     The patient with their account and their first programme's start (a subquery), then
     the days they answered and the days they were asked for (one UNION ALL).
     """
-    from .practice import zone_for
+    from ..usecases.practice import zone_for
 
     first_start = (
         select(func.min(Programme.starts_on))
@@ -254,7 +252,7 @@ def set_interval(user, patient_id: int, raw_days) -> int:
     _require(user, access.SET_SAQ_SCHEDULE, patient_id)
     days = _whole_number(raw_days)
     if days is None or not MIN_INTERVAL <= days <= MAX_INTERVAL:
-        raise ServiceError(
+        raise Invalid(
             f"Enter a whole number of days from {MIN_INTERVAL} to {MAX_INTERVAL}.",
             field="interval_days",
         )
@@ -268,11 +266,11 @@ def request_saq(user, patient_id: int, on: date | None, today: date) -> Question
     """Ask the patient for an SAQ on ``on`` (today or later, within a year)."""
     _require(user, access.SET_SAQ_SCHEDULE, patient_id)
     if on is None:
-        raise ServiceError("Enter the day the questionnaire should be answered.", "requested_on")
+        raise Invalid("Enter the day the questionnaire should be answered.", "requested_on")
     if on < today:
-        raise ServiceError("Choose today or a later day.", "requested_on")
+        raise Invalid("Choose today or a later day.", "requested_on")
     if on > today + MAX_REQUEST_AHEAD:
-        raise ServiceError("Choose a day within the next year.", "requested_on")
+        raise Invalid("Choose a day within the next year.", "requested_on")
     existing = db.session.scalar(
         select(QuestionnaireRequest).where(
             QuestionnaireRequest.patient_id == patient_id,

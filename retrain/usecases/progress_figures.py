@@ -22,7 +22,7 @@ from datetime import date
 
 from ..models import INJECTION_SIDES, MUSCLES
 from ..progress import adherence, cycles
-from . import progress_report
+from ..usecases import progress_report
 
 
 @dataclass(frozen=True)

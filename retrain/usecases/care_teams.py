@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from ..errors import Invalid
 from ..extensions import db
 from ..models import PATIENT, STAFF_ROLES, CareTeamMember, Patient, User
-from . import ServiceError
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,15 @@ def add_member(patient_id: int, staff_id: int) -> None:
     patient = db.session.get(Patient, patient_id)
     staff = db.session.get(User, staff_id)
     if patient is None:
-        raise ServiceError("Choose a patient.", field="patient_id")
+        raise Invalid("Choose a patient.", field="patient_id")
     if staff is None or staff.role not in STAFF_ROLES or not staff.active:
-        raise ServiceError("Choose an active therapist or clinician.", field="staff_id")
+        raise Invalid("Choose an active therapist or clinician.", field="staff_id")
     db.session.add(CareTeamMember(patient_id=patient_id, staff_id=staff_id))
     try:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise ServiceError(
+        raise Invalid(
             f"{staff.name} is already on this patient's care team.", field="staff_id"
         ) from exc
 

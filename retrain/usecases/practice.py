@@ -16,13 +16,13 @@ from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..errors import Invalid
 from ..extensions import db
 from ..models import PracticeItem, PracticeSession, Programme, ProgrammeItem, User
 from ..models.base import utcnow
 from ..models.practice import SOURCES
 from ..progress import adherence
-from . import ServiceError
-from .programmes import current_programme
+from ..usecases.programmes import current_programme
 
 CLOCK_SKEW = timedelta(minutes=5)  # a phone clock a little ahead is not "the future"
 OLDEST = timedelta(days=365)  # sessions more than a year back are refused
@@ -75,7 +75,7 @@ def performed_at_from_local(
     if day is None and at is None:
         return now
     if at is None:
-        raise ServiceError("Please add the time too, or leave both empty.", "performed_time")
+        raise Invalid("Please add the time too, or leave both empty.", "performed_time")
     if day is None:
         day = local_now(zone, now).date()
     return datetime.combine(day, at, tzinfo=zone).astimezone(now.tzinfo)
@@ -108,22 +108,22 @@ def _is_int(value) -> bool:
 
 def _check_range(value, bounds: tuple[int, int], field: str, missing: str, wrong: str) -> int:
     if value is None:
-        raise ServiceError(missing, field)
+        raise Invalid(missing, field)
     if not _is_int(value) or not bounds[0] <= value <= bounds[1]:
-        raise ServiceError(wrong, field)
+        raise Invalid(wrong, field)
     return value
 
 
 def _check_time(performed_at, now: datetime) -> datetime:
     if not isinstance(performed_at, datetime) or performed_at.tzinfo is None:
-        raise ServiceError("Please give the date and time of the session.", "performed_at")
+        raise Invalid("Please give the date and time of the session.", "performed_at")
     if performed_at > now + CLOCK_SKEW:
-        raise ServiceError(
+        raise Invalid(
             "That time is in the future. Please give the time you did the session.",
             "performed_at",
         )
     if performed_at < now - OLDEST:
-        raise ServiceError("Sessions more than a year ago cannot be logged.", "performed_at")
+        raise Invalid("Sessions more than a year ago cannot be logged.", "performed_at")
     return min(performed_at, now)
 
 
@@ -131,10 +131,10 @@ def _check_note(note) -> str | None:
     if note is None:
         return None
     if not isinstance(note, str):
-        raise ServiceError("The note must be text.", "note")
+        raise Invalid("The note must be text.", "note")
     note = note.strip()
     if len(note) > NOTE_MAX:
-        raise ServiceError(
+        raise Invalid(
             f"Please keep the note to {NOTE_MAX} characters (it has {len(note)}).", "note"
         )
     return note or None
@@ -144,18 +144,18 @@ def _check_key(key) -> str | None:
     if key is None or key == "":
         return None
     if not isinstance(key, str) or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
-        raise ServiceError("That request key is not valid.", "idempotency_key")
+        raise Invalid("That request key is not valid.", "idempotency_key")
     return key
 
 
-class SessionInvalid(ServiceError):
+class SessionInvalid(Invalid):
     """Every problem found in one session, each with its field.
 
     ``message`` and ``field`` are the first problem's, so code that handles a plain
-    ServiceError still shows something useful.
+    Invalid still shows something useful.
     """
 
-    def __init__(self, errors: list[ServiceError]):
+    def __init__(self, errors: list[Invalid]):
         super().__init__(errors[0].message, errors[0].field)
         self.errors = errors
 
@@ -164,12 +164,12 @@ class _Problems:
     """Runs checks, keeping every refusal instead of stopping at the first."""
 
     def __init__(self):
-        self.errors: list[ServiceError] = []
+        self.errors: list[Invalid] = []
 
     def check(self, function, *args):
         try:
             return function(*args)
-        except ServiceError as error:
+        except Invalid as error:
             self.errors.append(error)
             return None
 
@@ -179,9 +179,9 @@ def _item_row(index: int, raw, reps_per_set: Mapping[int, int]) -> PracticeItem:
     try:
         item = raw if isinstance(raw, ItemInput) else ItemInput(**raw)
     except TypeError:
-        raise ServiceError("The list of exercises is not valid.", "items") from None
+        raise Invalid("The list of exercises is not valid.", "items") from None
     if not _is_int(item.exercise_id) or item.exercise_id not in reps_per_set:
-        raise ServiceError(
+        raise Invalid(
             "That exercise is not in your current programme. Please reload the page.",
             prefix + "exercise_id",
         )
@@ -228,10 +228,10 @@ def _item_rows(
 ) -> list[PracticeItem]:
     """The items as rows; each item's first problem goes to ``problems``."""
     if isinstance(items, str | bytes | Mapping) or not isinstance(items, Sequence):
-        problems.errors.append(ServiceError("The list of exercises is not valid.", "items"))
+        problems.errors.append(Invalid("The list of exercises is not valid.", "items"))
         return []
     if len(items) > MAX_ITEMS:
-        problems.errors.append(ServiceError("Too many exercises in one session.", "items"))
+        problems.errors.append(Invalid("Too many exercises in one session.", "items"))
         return []
     reps_per_set: dict[int, int] = {}
     for programme_item in programme.items if programme is not None else []:
@@ -274,7 +274,7 @@ def log_session(
 ) -> PracticeSession:
     """Validate and store one session with its items in one commit.
 
-    Raises SessionInvalid (a ServiceError) listing every problem found, each with its
+    Raises SessionInvalid (a Invalid) listing every problem found, each with its
     field; nothing is stored then.
     Field names: performed_at, effort, synkinesis_rating, note, source, idempotency_key,
     items-<i>-exercise_id / reps_done / sets_done / difficulty (i = position in ``items``).
@@ -306,7 +306,7 @@ def log_session(
     )
     note = problems.check(_check_note, note)
     if source not in SOURCES:
-        problems.errors.append(ServiceError("Unknown source.", "source"))
+        problems.errors.append(Invalid("Unknown source.", "source"))
     programme = current_programme(patient_id)
     rows = _item_rows(items, programme, problems)
     if problems.errors:

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..infrastructure import tokens
 from ..models import PATIENT, LoginSession, User
 from ..models.base import utcnow
-from . import tokens
 
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen at most once a minute
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from .. import access
+from ..errors import Invalid
 from ..extensions import db
 from ..models import (
     INJECTION_SIDES,
@@ -42,7 +43,6 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..progress import charts
-from . import ServiceError
 
 MAX_SITES = 30
 MAX_NOTE = 2000
@@ -91,14 +91,14 @@ ONE_VISIT_PER_DAY = (
 )
 
 
-class VisitInvalid(ServiceError):
+class VisitInvalid(Invalid):
     """Every problem found in one visit form, each with its field.
 
-    ``message``/``field`` are the first problem's, so a plain ServiceError handler
+    ``message``/``field`` are the first problem's, so a plain Invalid handler
     still shows something useful.
     """
 
-    def __init__(self, errors: list[ServiceError]):
+    def __init__(self, errors: list[Invalid]):
         super().__init__(errors[0].message, errors[0].field)
         self.errors = errors
 
@@ -162,20 +162,20 @@ def check_visit(
     today: date,
 ) -> CleanVisit:
     """The visit's values, cleaned; VisitInvalid listing every problem otherwise."""
-    errors: list[ServiceError] = []
+    errors: list[Invalid] = []
     if injected_on is None:
-        errors.append(ServiceError("Enter the date of the injections.", "injected_on"))
+        errors.append(Invalid("Enter the date of the injections.", "injected_on"))
     elif injected_on > today:
         errors.append(
-            ServiceError(
+            Invalid(
                 "The date cannot be in the future. Record a visit on or after the day it happened.",
                 "injected_on",
             )
         )
     elif injected_on < EARLIEST_VISIT:
-        errors.append(ServiceError("Please check the year of this date.", "injected_on"))
+        errors.append(Invalid("Please check the year of this date.", "injected_on"))
     if product not in PRODUCTS:
-        errors.append(ServiceError("Choose the product that was injected.", "product"))
+        errors.append(Invalid("Choose the product that was injected.", "product"))
 
     clean_sites: list[tuple[str, str, float]] = []
     for index, raw in enumerate(sites):
@@ -186,25 +186,23 @@ def check_visit(
             continue  # a blank row
         if muscle not in MUSCLES:
             message = "Choose the muscle." if not muscle else "Choose a muscle from the list."
-            errors.append(ServiceError(message, site_field(index, "muscle")))
+            errors.append(Invalid(message, site_field(index, "muscle")))
         if side not in INJECTION_SIDES:
-            errors.append(
-                ServiceError("Choose the side: left or right.", site_field(index, "side"))
-            )
+            errors.append(Invalid("Choose the side: left or right.", site_field(index, "side")))
         if units is None:
-            errors.append(ServiceError("Enter the units injected.", site_field(index, "units")))
+            errors.append(Invalid("Enter the units injected.", site_field(index, "units")))
         elif isinstance(units, str):
-            errors.append(ServiceError(units, site_field(index, "units")))
+            errors.append(Invalid(units, site_field(index, "units")))
         if muscle in MUSCLES and side in INJECTION_SIDES and isinstance(units, float):
             clean_sites.append((muscle, side, units))
     if len(clean_sites) > MAX_SITES:
-        errors.append(ServiceError(f"A visit holds at most {MAX_SITES} sites.", "sites"))
+        errors.append(Invalid(f"A visit holds at most {MAX_SITES} sites.", "sites"))
     if not clean_sites and not any(e.field and e.field.startswith("sites-") for e in errors):
-        errors.append(ServiceError("Add at least one injection site.", "sites"))
+        errors.append(Invalid("Add at least one injection site.", "sites"))
 
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        errors.append(ServiceError(f"Keep the note under {MAX_NOTE:,} characters.", "note"))
+        errors.append(Invalid(f"Keep the note under {MAX_NOTE:,} characters.", "note"))
     if errors:
         raise VisitInvalid(errors)
     return CleanVisit(
@@ -234,7 +232,7 @@ def high_doses(product: str, sites: Iterable[tuple[str, str, float]]) -> list[st
 def _require_dose_confirmation(clean: CleanVisit, confirmed: bool) -> None:
     found = high_doses(clean.product, clean.sites)
     if found and not confirmed:
-        raise ServiceError(
+        raise Invalid(
             "These doses are unusually high for "
             f"{PRODUCT_LABELS[clean.product]}: {'; '.join(found)}. Check them, then tick "
             "the box to confirm they are right.",
@@ -260,8 +258,8 @@ def _day_taken(patient_id: int, day: date, except_visit: int | None = None) -> b
     return db.session.scalar(query) is not None
 
 
-def _duplicate_day(day: date) -> ServiceError:
-    return ServiceError(ONE_VISIT_PER_DAY.format(day=fmt_date(day)), field="injected_on")
+def _duplicate_day(day: date) -> Invalid:
+    return Invalid(ONE_VISIT_PER_DAY.format(day=fmt_date(day)), field="injected_on")
 
 
 def _commit_or_duplicate(day: date) -> None:

@@ -8,17 +8,19 @@ never clinical text, and changing it would break its hash chain.
 
 from sqlalchemy import delete
 
+from ..errors import Invalid
 from ..extensions import db
+from ..infrastructure import audit, logins
 from ..models import PATIENT, User
-from . import ServiceError, audit, logins, snapshots
+from ..usecases import snapshots
 
 
 def erase_patient(user_id: int, *, confirm_email: str, admin: User) -> None:
     user = db.session.get(User, user_id)
     if user is None or user.role != PATIENT:
-        raise ServiceError("Only patient records can be erased here.")
+        raise Invalid("Only patient records can be erased here.")
     if (confirm_email or "").strip().lower() != user.email:
-        raise ServiceError(
+        raise Invalid(
             "Type the patient's e-mail address exactly to confirm.", field="confirm_email"
         )
     snapshots.delete_all_photos(user_id)  # files first: rows without files are harmless

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from ..errors import Invalid
 from ..extensions import db
-from . import ServiceError
 
 DB_NAME = "retrain.sqlite3"
 
@@ -22,7 +22,7 @@ DB_NAME = "retrain.sqlite3"
 def _live_database() -> Path:
     url = db.engine.url
     if url.get_backend_name() != "sqlite" or not url.database:
-        raise ServiceError(
+        raise Invalid(
             "Backups from the app are for the embedded SQLite database. "
             "For PostgreSQL use pg_dump (see docs/deploy.md)."
         )
@@ -67,11 +67,11 @@ def restore(folder: Path) -> None:
         folder = folder.parent
     source_path = folder / DB_NAME
     if not source_path.is_file():
-        raise ServiceError(f"No {DB_NAME} in {folder}.")
+        raise Invalid(f"No {DB_NAME} in {folder}.")
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     try:
         if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            raise ServiceError("That backup is damaged (integrity check failed).")
+            raise Invalid("That backup is damaged (integrity check failed).")
         db.session.remove()
         db.engine.dispose()
         with sqlite3.connect(live) as target:

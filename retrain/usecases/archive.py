@@ -11,8 +11,9 @@ import json
 import re
 import zipfile
 
-from . import exports, fhir, record
-from .storage import NotStored, snapshot_storage
+from ..infrastructure.storage import NotStored, snapshot_storage
+from ..presenters import fhir
+from ..usecases import exports, record
 
 README = """Your Retrain record, exported {exported_at} (UTC).
 

@@ -8,7 +8,9 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select
 
+from ..errors import Invalid
 from ..extensions import db
+from ..infrastructure import logins, passwords
 from ..models import (
     PATIENT,
     ROLES,
@@ -20,7 +22,6 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from . import ServiceError, logins, passwords
 
 
 def normalise_email(email: str) -> str:
@@ -28,7 +29,7 @@ def normalise_email(email: str) -> str:
     try:
         valid = validate_email((email or "").strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ServiceError("Enter a valid e-mail address.", field="email") from exc
+        raise Invalid("Enter a valid e-mail address.", field="email") from exc
     return valid.normalized.lower()
 
 
@@ -38,13 +39,13 @@ def email_taken(email: str) -> bool:
 
 def _new_user(*, email: str, name: str, role: str) -> User:
     if role not in ROLES:
-        raise ServiceError("Unknown role.", field="role")
+        raise Invalid("Unknown role.", field="role")
     email = normalise_email(email)
     name = (name or "").strip()
     if not name:
-        raise ServiceError("Enter a name.", field="name")
+        raise Invalid("Enter a name.", field="name")
     if email_taken(email):
-        raise ServiceError("An account with this e-mail address already exists.", field="email")
+        raise Invalid("An account with this e-mail address already exists.", field="email")
     user = User(email=email, name=name, role=role, active=True)
     db.session.add(user)
     db.session.flush()
@@ -54,7 +55,7 @@ def _new_user(*, email: str, name: str, role: str) -> User:
 def create_staff(*, email: str, name: str, role: str, created_by: User) -> tuple[User, str]:
     """An admin adds a staff member; returns the user and their invitation token."""
     if role == PATIENT:
-        raise ServiceError("Patients are added by their therapist or clinician.", field="role")
+        raise Invalid("Patients are added by their therapist or clinician.", field="role")
     user = _new_user(email=email, name=name, role=role)
     token = _invite(user, created_by)
     db.session.commit()
@@ -66,9 +67,9 @@ def create_patient(
 ) -> tuple[Patient, str]:
     """A therapist or clinician adds a patient to their own care team; returns the token."""
     if created_by.role not in STAFF_ROLES:
-        raise ServiceError("Only therapists and clinicians add patients.")
+        raise Invalid("Only therapists and clinicians add patients.")
     if affected_side not in SIDES:
-        raise ServiceError("Choose the affected side.", field="affected_side")
+        raise Invalid("Choose the affected side.", field="affected_side")
     user = _new_user(email=email, name=name, role=PATIENT)
     patient = Patient(id=user.id, affected_side=affected_side, created_by_id=created_by.id)
     db.session.add(patient)
@@ -132,11 +133,11 @@ def invitation_for(token: str) -> Invitation | None:
 def accept_invitation(token: str, password: str) -> User:
     invitation = invitation_for(token)
     if invitation is None:
-        raise ServiceError("This invitation link has expired or was already used.")
+        raise Invalid("This invitation link has expired or was already used.")
     user = invitation.user
     problem = passwords.problem_with(password, email=user.email, name=user.name)
     if problem:
-        raise ServiceError(problem, field="password")
+        raise Invalid(problem, field="password")
     invitation.used_at = utcnow()
     user.password_hash = passwords.hash_password(password)
     logins.end_all(user.id)
@@ -151,7 +152,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None. Same work whether or not the account exists."""
     try:
         email = normalise_email(email)
-    except ServiceError:
+    except Invalid:
         email = ""
     user = db.session.scalar(select(User).where(User.email == email)) if email else None
     ok = passwords.verify(user.password_hash if user else None, password)
@@ -165,10 +166,10 @@ def authenticate(email: str, password: str) -> User | None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not passwords.verify(user.password_hash, current):
-        raise ServiceError("Your current password is not right.", field="current_password")
+        raise Invalid("Your current password is not right.", field="current_password")
     problem = passwords.problem_with(new, email=user.email, name=user.name)
     if problem:
-        raise ServiceError(problem, field="new_password")
+        raise Invalid(problem, field="new_password")
     user.password_hash = passwords.hash_password(new)
     logins.end_all(user.id, keep_key=user.session_key)  # other devices are logged out
     db.session.commit()

@@ -29,10 +29,11 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden, NotFound
 
 from .. import access
+from ..errors import Invalid
 from ..extensions import db
+from ..infrastructure.locking import lock_patient
 from ..models import THERAPIST, Exercise, Programme, ProgrammeItem
-from . import ServiceError, exercises
-from .locking import lock_patient
+from ..usecases import exercises
 
 # Dose ranges: the CHECK constraints of ProgrammeItem (a unit test keeps them equal).
 ITEM_LIMITS: dict[str, tuple[int, int, str]] = {
@@ -62,14 +63,14 @@ CONCURRENT_SAVE = (
 )
 
 
-class ProgrammeInvalid(ServiceError):
+class ProgrammeInvalid(Invalid):
     """Every problem found in one programme, each with its field.
 
     ``message`` and ``field`` are the first problem's, so code that handles a plain
-    ServiceError still shows something useful.
+    Invalid still shows something useful.
     """
 
-    def __init__(self, errors: list[ServiceError]):
+    def __init__(self, errors: list[Invalid]):
         super().__init__(errors[0].message, errors[0].field)
         self.errors = errors
 
@@ -85,7 +86,7 @@ def item_field(index: int, key: str) -> str:
 @dataclass
 class CheckedItems:
     items: list[dict] = field(default_factory=list)
-    errors: list[ServiceError] = field(default_factory=list)
+    errors: list[Invalid] = field(default_factory=list)
 
 
 def _whole_number(value) -> int | None | str:
@@ -110,11 +111,11 @@ def check_items(raw_items: Iterable[Mapping], exercises: Mapping[int, object]) -
     result = CheckedItems()
     raw_items = list(raw_items)
     if not raw_items:
-        result.errors.append(ServiceError("Add at least one exercise.", field="items"))
+        result.errors.append(Invalid("Add at least one exercise.", field="items"))
         return result
     if len(raw_items) > MAX_ITEMS:
         result.errors.append(
-            ServiceError(f"A programme can hold at most {MAX_ITEMS} exercises.", field="items")
+            Invalid(f"A programme can hold at most {MAX_ITEMS} exercises.", field="items")
         )
         return result
     for index, raw in enumerate(raw_items):
@@ -126,18 +127,18 @@ def check_items(raw_items: Iterable[Mapping], exercises: Mapping[int, object]) -
 
 
 def _check_item(index: int, raw: Mapping, exercises: Mapping[int, object]):
-    errors: list[ServiceError] = []
+    errors: list[Invalid] = []
     clean: dict = {}
     exercise_id = _whole_number(raw.get("exercise_id"))
     exercise = exercises.get(exercise_id) if isinstance(exercise_id, int) else None
     where = item_field(index, "exercise_id")
     if exercise_id is None:
-        errors.append(ServiceError("Choose an exercise for this row.", field=where))
+        errors.append(Invalid("Choose an exercise for this row.", field=where))
     elif exercise is None:
-        errors.append(ServiceError("That exercise is not in the library.", field=where))
+        errors.append(Invalid("That exercise is not in the library.", field=where))
     elif exercise.retired:
         errors.append(
-            ServiceError(
+            Invalid(
                 f"“{exercise.name}” has been retired from the library. "
                 "Choose another exercise or remove this row.",
                 field=where,
@@ -157,16 +158,16 @@ def _check_item(index: int, raw: Mapping, exercises: Mapping[int, object]):
             else:
                 continue  # the missing exercise is already reported
         if value == "bad":
-            errors.append(ServiceError(f"{label}: enter a whole number.", field=where))
+            errors.append(Invalid(f"{label}: enter a whole number.", field=where))
         elif not low <= value <= high:
-            errors.append(ServiceError(f"{label} must be from {low} to {high}.", field=where))
+            errors.append(Invalid(f"{label} must be from {low} to {high}.", field=where))
         else:
             clean[key] = value
 
     note = (raw.get("note") or "").strip()
     if len(note) > MAX_ITEM_NOTE:
         errors.append(
-            ServiceError(
+            Invalid(
                 f"Keep the note under {MAX_ITEM_NOTE} characters.",
                 field=item_field(index, "note"),
             )
@@ -177,20 +178,20 @@ def _check_item(index: int, raw: Mapping, exercises: Mapping[int, object]):
 
 def check_starts_on(
     starts_on: date | None, today: date, current_starts_on: date | None
-) -> ServiceError | None:
+) -> Invalid | None:
     """The problem with this start date, or None. ``today`` is the patient's today."""
     if starts_on is None:
-        return ServiceError("Enter the date the programme starts.", field="starts_on")
+        return Invalid("Enter the date the programme starts.", field="starts_on")
     if starts_on > today:
-        return ServiceError(
+        return Invalid(
             "The start date cannot be in the future. Save the new programme on the day "
             "it should start.",
             field="starts_on",
         )
     if starts_on < today - MAX_BACKDATE:
-        return ServiceError("The start date can be at most one year ago.", field="starts_on")
+        return Invalid("The start date can be at most one year ago.", field="starts_on")
     if current_starts_on is not None and starts_on < current_starts_on:
-        return ServiceError(
+        return Invalid(
             "The new programme cannot start before the current one, which started on "
             f"{current_starts_on.day} {current_starts_on:%B %Y}.",
             field="starts_on",
@@ -203,10 +204,10 @@ def end_of_previous(starts_on: date) -> date:
     return starts_on - timedelta(days=1)
 
 
-def check_note(note: str | None, limit: int = MAX_NOTE) -> tuple[str | None, ServiceError | None]:
+def check_note(note: str | None, limit: int = MAX_NOTE) -> tuple[str | None, Invalid | None]:
     note = (note or "").strip()
     if len(note) > limit:
-        return None, ServiceError(f"Keep the note under {limit:,} characters.", field="note")
+        return None, Invalid(f"Keep the note under {limit:,} characters.", field="note")
     return note or None, None
 
 
@@ -355,9 +356,9 @@ def save_programme(
 
     ``items`` are dicts: exercise_id, reps, sets, hold_seconds, rest_seconds,
     times_per_day, days_per_week, note. ``today`` defaults to the patient's today.
-    Raises ProgrammeInvalid (a ServiceError) with every problem, nothing saved.
+    Raises ProgrammeInvalid (a Invalid) with every problem, nothing saved.
     """
-    from .patients import patient_today
+    from ..usecases.patients import patient_today
 
     _require(author, access.PRESCRIBE, patient_id)
     items = list(items)
@@ -367,7 +368,7 @@ def save_programme(
             programme = _write_version(patient_id, author, starts_on, items, note, day)
             db.session.commit()
             return programme
-        except ServiceError:
+        except Invalid:
             db.session.rollback()
             raise
         except IntegrityError:
@@ -375,7 +376,7 @@ def save_programme(
             db.session.rollback()
             if attempt:
                 break
-    raise ServiceError(CONCURRENT_SAVE, field="starts_on") from None
+    raise Invalid(CONCURRENT_SAVE, field="starts_on") from None
 
 
 # Templates ------------------------------------------------------------------------------
@@ -418,12 +419,12 @@ def _own_template(template_id: int, author) -> Programme:
 
 def _checked_template(title, items, note):
     items = list(items)
-    errors: list[ServiceError] = []
+    errors: list[Invalid] = []
     title = (title or "").strip()
     if not title:
-        errors.append(ServiceError("Give the template a title.", field="title"))
+        errors.append(Invalid("Give the template a title.", field="title"))
     elif len(title) > MAX_TITLE:
-        errors.append(ServiceError(f"Keep the title under {MAX_TITLE} characters.", field="title"))
+        errors.append(Invalid(f"Keep the title under {MAX_TITLE} characters.", field="title"))
     note, problem = check_note(note)
     if problem:
         errors.append(problem)
@@ -477,7 +478,7 @@ def apply_template(
 
     ``starts_on`` defaults to the patient's today.
     """
-    from .patients import patient_today
+    from ..usecases.patients import patient_today
 
     template = get_template(template_id)
     note = f"From the template “{template.title}”."

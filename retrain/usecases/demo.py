@@ -27,7 +27,7 @@ from ..models import (
     ProgrammeItem,
     QuestionnaireResponse,
 )
-from . import accounts, exercises
+from ..usecases import accounts, exercises
 
 PASSWORD = "retrain-demo"  # noqa: S105 - demo data only; `demo` is refused in production
 

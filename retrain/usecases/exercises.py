@@ -12,10 +12,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, raiseload
 
 from ..access import LIBRARY_EDIT_ROLES
+from ..errors import Invalid
 from ..extensions import db
 from ..models import EXPRESSIONS, REGIONS, Exercise
 from ..models.base import utcnow
-from . import ServiceError
 
 BUILTIN_FIELDS = (
     "name",
@@ -58,7 +58,7 @@ _REQUIRED = {
 }
 
 
-class NotAllowed(ServiceError):
+class NotAllowed(Invalid):
     """The user may not change this exercise (a built-in, or someone else's): 403."""
 
 
@@ -109,7 +109,7 @@ def list_exercises(region: str | None = None, include_retired: bool = False) -> 
     query = _library_query().order_by(_region_order(), func.lower(Exercise.name), Exercise.id)
     if region:
         if region not in REGIONS:
-            raise ServiceError("Choose one of the listed face regions.", field="region")
+            raise Invalid("Choose one of the listed face regions.", field="region")
         query = query.where(Exercise.region == region)
     if not include_retired:
         query = query.where(Exercise.retired_at.is_(None))
@@ -142,9 +142,9 @@ def exercise_for_programme(exercise_id: int) -> Exercise:
     """The exercise to add to a new programme; refused when unknown or retired."""
     exercise = db.session.get(Exercise, exercise_id)
     if exercise is None:
-        raise ServiceError("Choose an exercise from the library.", field="exercise")
+        raise Invalid("Choose an exercise from the library.", field="exercise")
     if exercise.retired:
-        raise ServiceError(
+        raise Invalid(
             f"“{exercise.name}” is retired and can't be added to new programmes.",
             field="exercise",
         )
@@ -183,9 +183,9 @@ def _text(values: dict, key: str) -> str:
     value = values.get(key)
     value = "" if value is None else str(value).strip()
     if not value:
-        raise ServiceError(_REQUIRED[key], field=key)
+        raise Invalid(_REQUIRED[key], field=key)
     if len(value) > MAX_LENGTH[key]:
-        raise ServiceError(f"Keep this under {MAX_LENGTH[key]} characters.", field=key)
+        raise Invalid(f"Keep this under {MAX_LENGTH[key]} characters.", field=key)
     return value
 
 
@@ -194,17 +194,17 @@ def _steps(value) -> str:
     steps = [" ".join(str(line).split()) for line in lines]
     steps = [step for step in steps if step]
     if not steps:
-        raise ServiceError(_REQUIRED["instructions"], field="instructions")
+        raise Invalid(_REQUIRED["instructions"], field="instructions")
     if len(steps) > MAX_STEPS:
-        raise ServiceError(f"Keep it to {MAX_STEPS} steps or fewer.", field="instructions")
+        raise Invalid(f"Keep it to {MAX_STEPS} steps or fewer.", field="instructions")
     if any(len(step) > MAX_STEP_LENGTH for step in steps):
-        raise ServiceError(
+        raise Invalid(
             f"Keep each step under {MAX_STEP_LENGTH} characters; split long ones in two.",
             field="instructions",
         )
     text = "\n".join(steps)
     if len(text) > MAX_LENGTH["instructions"]:
-        raise ServiceError(
+        raise Invalid(
             f"Keep the steps under {MAX_LENGTH['instructions']} characters in all.",
             field="instructions",
         )
@@ -216,31 +216,29 @@ def _whole_number(values: dict, key: str) -> int:
     message = _MESSAGES[key].format(low=low, high=high)
     value = values.get(key)
     if isinstance(value, bool) or value is None or value == "":
-        raise ServiceError(message, field=key)
+        raise Invalid(message, field=key)
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise ServiceError(message, field=key) from None
+        raise Invalid(message, field=key) from None
     if isinstance(value, float) and value != number:
-        raise ServiceError(message, field=key)
+        raise Invalid(message, field=key)
     if not low <= number <= high:
-        raise ServiceError(message, field=key)
+        raise Invalid(message, field=key)
     return number
 
 
 def clean_values(values: dict) -> dict:
-    """Check and tidy every editable field; ServiceError names the first bad field."""
+    """Check and tidy every editable field; Invalid names the first bad field."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
     region = values.get("region")
     if region not in REGIONS:
-        raise ServiceError("Choose the face region this exercise works on.", field="region")
+        raise Invalid("Choose the face region this exercise works on.", field="region")
     expression = values.get("snapshot_expression") or None
     if expression is not None and expression not in EXPRESSIONS:
-        raise ServiceError(
-            "Choose one of the listed expressions, or none.", field="snapshot_expression"
-        )
+        raise Invalid("Choose one of the listed expressions, or none.", field="snapshot_expression")
     return {
         "name": _text(values, "name"),
         "region": region,
@@ -279,7 +277,7 @@ def retire_exercise(exercise: Exercise, editor) -> Exercise:
     """Hide from the library and from new programmes; history keeps showing it."""
     _require_editor(editor, exercise)
     if exercise.retired:
-        raise ServiceError("This exercise is already retired.")
+        raise Invalid("This exercise is already retired.")
     exercise.retired_at = utcnow()
     db.session.commit()
     return exercise
@@ -289,7 +287,7 @@ def restore_exercise(exercise: Exercise, editor) -> Exercise:
     """Bring a retired exercise back into the library."""
     _require_editor(editor, exercise)
     if not exercise.retired:
-        raise ServiceError("This exercise is not retired.")
+        raise Invalid("This exercise is not retired.")
     exercise.retired_at = None
     db.session.commit()
     return exercise

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from .. import access
+from ..errors import Invalid
 from ..extensions import db
 from ..models import (
     CareTeamMember,
@@ -20,7 +21,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from . import ServiceError, accounts, caseload, practice, programmes
+from ..usecases import accounts, caseload, practice, programmes
 
 SESSION_LOG_LENGTH = 50
 
@@ -50,7 +51,7 @@ def create_patient(staff, name: str, email: str, affected_side: str) -> tuple[Pa
     The token is shown once (services.accounts stores only its hash).
     """
     if getattr(staff, "role", None) not in access.CREATE_PATIENT_ROLES:
-        raise ServiceError("Only therapists and clinicians add patients.")
+        raise Invalid("Only therapists and clinicians add patients.")
     try:
         return accounts.create_patient(
             email=email, name=name, affected_side=affected_side, created_by=staff
@@ -58,7 +59,7 @@ def create_patient(staff, name: str, email: str, affected_side: str) -> tuple[Pa
     except IntegrityError:
         # Someone added the same address between our check and our insert.
         db.session.rollback()
-        raise ServiceError(
+        raise Invalid(
             "An account with this e-mail address already exists.", field="email"
         ) from None
 
@@ -80,12 +81,12 @@ def reinvite(staff, patient_id: int, *, password_reset: bool = False) -> str:
     if user is None or user.patient is None:
         raise NotFound()
     if user.password_hash and not password_reset:
-        raise ServiceError(
+        raise Invalid(
             "This patient has already set a password. Make a new link only if they ask "
             "for one because they have forgotten it."
         )
     if not user.active:
-        raise ServiceError("This account is closed. An administrator can reopen it.")
+        raise Invalid("This account is closed. An administrator can reopen it.")
     return accounts.reinvite(user, staff)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import STAFF_ROLES, CareTeamMember, Patient, PracticeSession, Programme, User
 from ..progress import adherence
-from . import practice
+from ..usecases import practice
 
 WINDOW_DAYS = 28
 RECENT_DAYS = 7

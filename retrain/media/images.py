@@ -25,7 +25,7 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import ServiceError
+from ..errors import Invalid
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,7 +56,7 @@ TOO_MANY_PIXELS = "That photo is too large (more than 40 megapixels). Please use
 TOO_SMALL = "That photo is too small to use. Please take a larger one."
 
 
-class ImageRejected(ServiceError):
+class ImageRejected(Invalid):
     """An upload that is not a photo we can safely use; the message says why."""
 
     def __init__(self, message: str):

@@ -23,8 +23,8 @@ from werkzeug.exceptions import NotFound
 from .. import access
 from ..extensions import db
 from ..models import InjectionVisit, PracticeSession, QuestionnaireResponse, User
-from . import practice
-from .questionnaires import instrument
+from ..usecases import practice
+from ..usecases.questionnaires import instrument
 
 COLUMNS = (
     "kind",

@@ -24,9 +24,9 @@ The app builds plain dicts; tests validate them with the fhir.resources package.
 import uuid
 from datetime import datetime
 
-from .injections import PRODUCT_LABELS, fmt_units
-from .questionnaires import instrument
-from .record import PatientRecord
+from ..usecases.injections import PRODUCT_LABELS, fmt_units
+from ..usecases.questionnaires import instrument
+from ..usecases.record import PatientRecord
 
 NAMESPACE = uuid.UUID("6f1f3a52-9d1e-4bc1-8a0e-2f4f1c1b7e55")  # Retrain's own namespace
 EXTENSION_BASE = "https://retrain.invalid/fhir/StructureDefinition/"

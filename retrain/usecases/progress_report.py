@@ -34,6 +34,7 @@ from sqlalchemy import (
 from werkzeug.exceptions import NotFound
 
 from .. import access
+from ..errors import Invalid
 from ..extensions import db
 from ..models import (
     DECISIONS,
@@ -53,9 +54,9 @@ from ..models.base import UTCDateTime, utcnow
 from ..progress import adherence, charts, cycles
 from ..progress.instruments import display_score
 from ..progress.series import OVERLAY_DAYS_BEFORE, overlay_series
-from . import ServiceError, practice
-from .injections import PRODUCT_LABELS, fmt_date, fmt_units
-from .questionnaires import SAQ, SaqStatus, instrument, start_on_from, status_from
+from ..usecases import practice
+from ..usecases.injections import PRODUCT_LABELS, fmt_date, fmt_units
+from ..usecases.questionnaires import SAQ, SaqStatus, instrument, start_on_from, status_from
 
 # The queries load() runs, whatever the amount of data: the patient with their account;
 # everything dated (SAQ answers, SAQ requests, practice sessions, injection visits with
@@ -998,9 +999,9 @@ def add_note(user, patient_id: int, body: str | None) -> PatientNote:
     _require(user, access.WRITE_NOTE, patient_id)
     text = (body or "").strip()
     if not text:
-        raise ServiceError("Write the note first.", "body")
+        raise Invalid("Write the note first.", "body")
     if len(text) > MAX_NOTE:
-        raise ServiceError(f"Keep the note under {MAX_NOTE:,} characters.", "body")
+        raise Invalid(f"Keep the note under {MAX_NOTE:,} characters.", "body")
     note = PatientNote(patient_id=patient_id, author_id=user.id, body=text)
     db.session.add(note)
     db.session.commit()
@@ -1019,21 +1020,21 @@ def record_decision(
     """Keep the clinician's decision with the record (the review page lists them)."""
     _require(user, access.DECIDE, patient_id)
     if decision not in DECISIONS:
-        raise ServiceError("Choose a decision.", "decision")
+        raise Invalid("Choose a decision.", "decision")
     if decision == "wait_until":
         if wait_until is None:
-            raise ServiceError("Enter the date to wait until.", "wait_until")
+            raise Invalid("Enter the date to wait until.", "wait_until")
         if wait_until <= today:
-            raise ServiceError("The date to wait until must be after today.", "wait_until")
+            raise Invalid("The date to wait until must be after today.", "wait_until")
         if wait_until > today + MAX_WAIT:
-            raise ServiceError("Choose a date within the next year.", "wait_until")
+            raise Invalid("Choose a date within the next year.", "wait_until")
     else:
         wait_until = None
     text = (note or "").strip()
     if len(text) > MAX_DECISION_NOTE:
-        raise ServiceError(f"Keep the note under {MAX_DECISION_NOTE:,} characters.", "note")
+        raise Invalid(f"Keep the note under {MAX_DECISION_NOTE:,} characters.", "note")
     if decision == "adjust_doses" and not text:
-        raise ServiceError("Say which doses to change and how.", "note")
+        raise Invalid("Say which doses to change and how.", "note")
     row = ReinjectionDecision(
         patient_id=patient_id,
         decided_on=today,

@@ -1,0 +1,1 @@
+"""Image files: checking, decoding and encoding uploads (OpenCV, numpy); no Flask."""
