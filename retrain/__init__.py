@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app, test_config)
     register_extensions(app)
     register_blueprints(app)
+    register_template_filters(app)
     register_cli(app)
     return app
 
@@ -79,6 +80,22 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     csrf.exempt(api_routes.bp)  # bearer tokens only, never cookies: see security.py
     app.register_blueprint(api_routes.bp)
+
+
+def register_template_filters(app: Flask) -> None:
+    """The formatting module's functions, the same on every page."""
+    from flask_login import current_user
+
+    from . import formatting
+    from .usecases.practice import zone_for
+
+    app.jinja_env.filters.update(formatting.FILTERS)
+
+    def when_here(value):
+        """An aware time in the viewer's own zone (else the clinic's)."""
+        return "" if value is None else formatting.when(value.astimezone(zone_for(current_user)))
+
+    app.jinja_env.filters["when_here"] = when_here
 
 
 def register_cli(app: Flask) -> None:

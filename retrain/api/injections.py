@@ -13,7 +13,7 @@ from typing import Literal
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
 
-from .. import access
+from .. import access, formatting
 from ..errors import Invalid
 from ..models import CLINICIAN, INJECTION_SIDES, MUSCLES, PATIENT, PRODUCTS, THERAPIST
 from ..usecases import injections as service
@@ -113,7 +113,7 @@ def injection_create(patient, body: InjectionIn):
             today=patients.patient_today(patient.id),
         )
     except Invalid as error:
-        duplicate = service.ONE_VISIT_PER_DAY.format(day=service.fmt_date(body.injected_on))
+        duplicate = service.ONE_VISIT_PER_DAY.format(day=formatting.day(body.injected_on))
         if error.message == duplicate:
             raise ApiError(409, error.message, {"injected_on": error.message}) from None
         raise

@@ -26,10 +26,10 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import access
+from .. import access, formatting
 from ..errors import Invalid
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..usecases import archive, exports, injections, patients, practice, progress_report
+from ..usecases import archive, exports, injections, patients, progress_report
 from ..usecases import questionnaires as saq_service
 from .forms import (
     CancelRequestForm,
@@ -62,32 +62,6 @@ ROLES = {
     "outcomes.decide": (CLINICIAN,),
 }
 NOTE_RETURNS = {"progress": "outcomes.patient_progress", "review": "outcomes.review"}
-
-
-@bp.app_template_filter("outcome_day")
-def _day(value) -> str:
-    """3 March 2026."""
-    return "" if value is None else injections.fmt_date(value)
-
-
-@bp.app_template_filter("outcome_short_day")
-def _short_day(value) -> str:
-    """3 Mar 2026."""
-    return "" if value is None else progress_report.short_date(value)
-
-
-@bp.app_template_filter("outcome_when")
-def _when(value) -> str:
-    """3 March 2026, 14:05, as given (already in the right zone)."""
-    return "" if value is None else f"{injections.fmt_date(value.date())}, {value:%H:%M}"
-
-
-@bp.app_template_filter("outcome_when_utc")
-def _when_here(value) -> str:
-    """An aware UTC time in the viewer's own zone (else the clinic's)."""
-    if value is None:
-        return ""
-    return _when(value.astimezone(practice.zone_for(current_user)))
 
 
 @bp.before_request
@@ -268,7 +242,7 @@ def saq_request(patient_id: int):
             _apply(form, error, "requested_on")
         else:
             flash(
-                f"A questionnaire is asked for on {injections.fmt_date(row.requested_on)}.",
+                f"A questionnaire is asked for on {formatting.day(row.requested_on)}.",
                 "success",
             )
             return redirect(url_for(".patient_progress", patient_id=patient_id) + "#saq")
@@ -285,7 +259,7 @@ def saq_request_cancel(patient_id: int):
         except ValueError:
             abort(400)
         if saq_service.cancel_request(current_user, patient_id, day):
-            flash(f"The request for {injections.fmt_date(day)} is withdrawn.", "success")
+            flash(f"The request for {formatting.day(day)} is withdrawn.", "success")
     else:
         flash("The request was not withdrawn. Please try again.", "error")
     return redirect(url_for(".patient_progress", patient_id=patient_id) + "#saq")
@@ -302,7 +276,7 @@ def injections_list(patient_id: int):
         patient=record,
         visits=injections.visits_for(patient_id),
         product_labels=injections.PRODUCT_LABELS,
-        fmt_units=injections.fmt_units,
+        fmt_units=formatting.units,
         can_inject=access.may(current_user, access.RECORD_INJECTION, patient_id),
     )
 
@@ -315,7 +289,7 @@ def _visit_form_page(form, patient, *, visit_id=None):
         visit_id=visit_id,
         thresholds=injections.HIGH_DOSE_THRESHOLDS,
         product_labels=injections.PRODUCT_LABELS,
-        fmt_units=injections.fmt_units,
+        fmt_units=formatting.units,
     )
 
 

@@ -24,7 +24,8 @@ The app builds plain dicts; tests validate them with the fhir.resources package.
 import uuid
 from datetime import datetime
 
-from ..usecases.injections import PRODUCT_LABELS, fmt_units
+from .. import formatting
+from ..usecases.injections import PRODUCT_LABELS
 from ..usecases.questionnaires import instrument
 from ..usecases.record import PatientRecord
 
@@ -149,7 +150,7 @@ def _procedure(visit, subject: dict) -> dict:
         }
         for site in visit.sites
     ]
-    doses = "; ".join(f"{s.muscle} ({s.side}) {fmt_units(s.units)} U" for s in visit.sites)
+    doses = "; ".join(f"{s.muscle} ({s.side}) {formatting.units(s.units)} U" for s in visit.sites)
     procedure = {
         "resourceType": "Procedure",
         "status": "completed",

@@ -25,7 +25,6 @@ from ..ids import to_id
 from ..models import CLINICIAN, THERAPIST
 from ..usecases import caseload as caseload_service
 from ..usecases import patients, programmes
-from . import formatting
 from .forms import (
     ApplyTemplateForm,
     NewPatientForm,
@@ -35,7 +34,6 @@ from .forms import (
 )
 
 bp = Blueprint("therapist", __name__)
-formatting.register(bp)
 
 SHARED_ENDPOINTS = frozenset({"therapist.patient", "therapist.invite"})
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
-from .. import access
+from .. import access, formatting
 from ..errors import Invalid
 from ..extensions import db
 from ..models import (
@@ -106,15 +106,6 @@ class VisitInvalid(Invalid):
 def site_field(index: int, key: str) -> str:
     """The field name of one site row's value, as WTForms names it: ``sites-0-units``."""
     return f"sites-{index}-{key}"
-
-
-def fmt_units(units: float) -> str:
-    """Units without a needless '.0': 5 -> "5", 2.5 -> "2.5"."""
-    return f"{units:g}"
-
-
-def fmt_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 # --- checking ---------------------------------------------------------------------------
@@ -217,14 +208,16 @@ def high_doses(product: str, sites: Iterable[tuple[str, str, float]]) -> list[st
     for muscle, side, units in sites:
         totals[(muscle, side)] = totals.get((muscle, side), 0) + units
     found = [
-        f"{muscle} ({side}) {fmt_units(units)} U is more than {fmt_units(site_limit)} U at one site"
+        f"{muscle} ({side}) {formatting.units(units)} U is more than "
+        f"{formatting.units(site_limit)} U at one site"
         for (muscle, side), units in totals.items()
         if units > site_limit
     ]
     total = sum(totals.values())
     if total > visit_limit:
         found.append(
-            f"the visit total of {fmt_units(total)} U is more than {fmt_units(visit_limit)} U"
+            f"the visit total of {formatting.units(total)} U is more than "
+            f"{formatting.units(visit_limit)} U"
         )
     return found
 
@@ -259,7 +252,7 @@ def _day_taken(patient_id: int, day: date, except_visit: int | None = None) -> b
 
 
 def _duplicate_day(day: date) -> Invalid:
-    return Invalid(ONE_VISIT_PER_DAY.format(day=fmt_date(day)), field="injected_on")
+    return Invalid(ONE_VISIT_PER_DAY.format(day=formatting.day(day)), field="injected_on")
 
 
 def _commit_or_duplicate(day: date) -> None:
@@ -397,7 +390,7 @@ def form_values(visit: InjectionVisit) -> dict:
         "product": visit.product,
         "note": visit.note or "",
         "sites": [
-            {"muscle": site.muscle, "side": site.side, "units": fmt_units(site.units)}
+            {"muscle": site.muscle, "side": site.side, "units": formatting.units(site.units)}
             for site in visit.sites
         ],
     }
@@ -411,7 +404,7 @@ class SiteRow:
 
     @property
     def units_text(self) -> str:
-        return fmt_units(self.units)
+        return formatting.units(self.units)
 
 
 @dataclass(frozen=True)
@@ -440,7 +433,7 @@ class VisitPage:
 
     @property
     def total_text(self) -> str:
-        return fmt_units(self.total_units)
+        return formatting.units(self.total_units)
 
 
 def _site_totals(sites: Iterable[Mapping]) -> dict[tuple[str, str], float]:
@@ -456,8 +449,8 @@ def describe_changes(before: dict, after: dict) -> list[str]:
     changes = []
     if before["injected_on"] != after["injected_on"]:
         changes.append(
-            f"Date was {fmt_date(date.fromisoformat(before['injected_on']))}, "
-            f"now {fmt_date(date.fromisoformat(after['injected_on']))}."
+            f"Date was {formatting.day(date.fromisoformat(before['injected_on']))}, "
+            f"now {formatting.day(date.fromisoformat(after['injected_on']))}."
         )
     if before["product"] != after["product"]:
         changes.append(
@@ -470,12 +463,13 @@ def describe_changes(before: dict, after: dict) -> list[str]:
     for key in sorted(set(old) | set(new), key=lambda k: (MUSCLES.index(k[0]), k[1])):
         muscle, side = key
         if key not in new:
-            changes.append(f"{muscle} ({side}) {fmt_units(old[key])} U was removed.")
+            changes.append(f"{muscle} ({side}) {formatting.units(old[key])} U was removed.")
         elif key not in old:
-            changes.append(f"{muscle} ({side}) {fmt_units(new[key])} U was added.")
+            changes.append(f"{muscle} ({side}) {formatting.units(new[key])} U was added.")
         elif old[key] != new[key]:
             changes.append(
-                f"{muscle} ({side}) was {fmt_units(old[key])} U, now {fmt_units(new[key])} U."
+                f"{muscle} ({side}) was {formatting.units(old[key])} U, "
+                f"now {formatting.units(new[key])} U."
             )
     if not changes and before["sites"] != after["sites"]:
         changes.append("The site rows were reordered or split; the units are the same.")
@@ -518,8 +512,8 @@ def visit_page(patient_id: int, visit_id: int) -> VisitPage:
     by_muscle = [
         (
             muscle,
-            fmt_units(totals[(muscle, "left")]) if (muscle, "left") in totals else "",
-            fmt_units(totals[(muscle, "right")]) if (muscle, "right") in totals else "",
+            formatting.units(totals[(muscle, "left")]) if (muscle, "left") in totals else "",
+            formatting.units(totals[(muscle, "right")]) if (muscle, "right") in totals else "",
         )
         for muscle in MUSCLES
         if (muscle, "left") in totals or (muscle, "right") in totals
@@ -556,7 +550,7 @@ def face_map_svg(page: VisitPage) -> Markup:
     )
     svg = charts.face_map(
         chart_id=f"face-map-{page.id}",
-        title=f"Injection map, {fmt_date(page.injected_on)} ({page.product_label})",
+        title=f"Injection map, {formatting.day(page.injected_on)} ({page.product_label})",
         desc=(
             "A face seen from the front: the patient's right is on the left of the picture. "
             f"Units per muscle and side: {listed or 'none'}."

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import formatting
 from ..errors import Invalid
 from ..extensions import db
 from ..models import PracticeItem, PracticeSession, Programme, ProgrammeItem, User
@@ -385,8 +386,7 @@ class SessionView:
     @property
     def when(self) -> str:
         """Like "Tuesday 3 March 2026 at 18:05" (the patient's local time)."""
-        t = self.local_time
-        return f"{t:%A} {t.day} {t:%B %Y} at {t:%H:%M}"
+        return formatting.long_when(self.local_time)
 
     @property
     def done_items(self) -> list[PracticeItem]:

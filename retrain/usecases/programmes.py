@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden, NotFound
 
-from .. import access
+from .. import access, formatting
 from ..errors import Invalid
 from ..extensions import db
 from ..infrastructure.locking import lock_patient
@@ -193,7 +193,7 @@ def check_starts_on(
     if current_starts_on is not None and starts_on < current_starts_on:
         return Invalid(
             "The new programme cannot start before the current one, which started on "
-            f"{current_starts_on.day} {current_starts_on:%B %Y}.",
+            f"{formatting.day(current_starts_on)}.",
             field="starts_on",
         )
     return None

@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from werkzeug.exceptions import NotFound
 
-from .. import access
+from .. import access, formatting
 from ..errors import Invalid
 from ..extensions import db
 from ..models import (
@@ -55,7 +55,7 @@ from ..progress import adherence, charts, cycles
 from ..progress.instruments import display_score
 from ..progress.series import OVERLAY_DAYS_BEFORE, overlay_series
 from ..usecases import practice
-from ..usecases.injections import PRODUCT_LABELS, fmt_date, fmt_units
+from ..usecases.injections import PRODUCT_LABELS
 from ..usecases.questionnaires import SAQ, SaqStatus, instrument, start_on_from, status_from
 
 # The queries load() runs, whatever the amount of data: the patient with their account;
@@ -445,11 +445,6 @@ def load(patient_id: int, today: date | None = None, *, for_staff: bool = True) 
 # --- building the page ---------------------------------------------------------------------
 
 
-def short_date(day: date) -> str:
-    """3 Mar 2026."""
-    return f"{day.day} {day:%b %Y}"
-
-
 def _score(value: float | None) -> str | None:
     return None if value is None else display_score(value)
 
@@ -553,7 +548,7 @@ def _measures(
 
     if wear_day is not None:
         wear_fig = Figure(
-            f"day {wear_day} ({short_date(cycle.injected_on + timedelta(days=wear_day))})"
+            f"day {wear_day} ({formatting.short_day(cycle.injected_on + timedelta(days=wear_day))})"
         )
     else:
         wear_fig = Figure(None, _wear_off_reason(response, best_day, daily, cycle, what))
@@ -569,8 +564,10 @@ def _doses(cycle: cycles.CycleSummary) -> list[DoseGroup]:
         rows = [
             DoseRow(
                 muscle=muscle,
-                left=fmt_units(doses[(muscle, "left")]) if (muscle, "left") in doses else "",
-                right=fmt_units(doses[(muscle, "right")]) if (muscle, "right") in doses else "",
+                left=formatting.units(doses[(muscle, "left")]) if (muscle, "left") in doses else "",
+                right=formatting.units(doses[(muscle, "right")])
+                if (muscle, "right") in doses
+                else "",
             )
             for muscle in sorted(
                 {m for m, _ in doses}, key=lambda m: MUSCLES.index(m) if m in MUSCLES else 99
@@ -581,7 +578,7 @@ def _doses(cycle: cycles.CycleSummary) -> list[DoseGroup]:
                 product=product,
                 product_label=PRODUCT_LABELS.get(product, product),
                 rows=rows,
-                total_text=fmt_units(sum(doses.values())),
+                total_text=formatting.units(sum(doses.values())),
             )
         )
     return groups
@@ -689,7 +686,7 @@ def build_page(record: Record) -> ProgressPage:
         if c.projected_wear_off_on is not None:
             used = c.projection_based_on
             projection = Figure(
-                f"{fmt_date(c.projected_wear_off_on)} (day {c.projected_wear_off_day})"
+                f"{formatting.day(c.projected_wear_off_on)} (day {c.projected_wear_off_day})"
             )
             projection_note = (
                 f"The median of the wear-off days of the {len(used)} earlier cycles that "
@@ -778,7 +775,7 @@ def _latest_vs_baseline(
     else:
         word = f"{display_score(difference)} points higher (worse) than"
     return Figure(
-        f"{latest.score_text} on {fmt_date(latest.answered_on)}: {word} the baseline of "
+        f"{latest.score_text} on {formatting.day(latest.answered_on)}: {word} the baseline of "
         f"{display_score(summary.baseline)}"
     )
 
@@ -839,7 +836,7 @@ def _summary(
     if status.due:
         lines.append("A questionnaire is due now. It takes about two minutes.")
     else:
-        lines.append(f"Your next questionnaire is due on {fmt_date(status.due_on)}.")
+        lines.append(f"Your next questionnaire is due on {formatting.day(status.due_on)}.")
     return lines
 
 
@@ -862,8 +859,8 @@ def _saq_chart(
     vlines = [charts.VLine(v.on.toordinal(), str(n)) for n, v in enumerate(visits, start=1)]
     if rows:
         desc = (
-            f"{len(rows)} SAQ scores from {fmt_date(rows[0].answered_on)} to "
-            f"{fmt_date(rows[-1].answered_on)}; the latest is {rows[-1].score_text}. "
+            f"{len(rows)} SAQ scores from {formatting.day(rows[0].answered_on)} to "
+            f"{formatting.day(rows[-1].answered_on)}; the latest is {rows[-1].score_text}. "
             "Lower scores mean less synkinesis."
         )
     else:
@@ -871,7 +868,7 @@ def _saq_chart(
     if visits:
         desc += (
             " Injections are marked by dashed lines, numbered in order: "
-            + "; ".join(f"{n}: {fmt_date(v.on)}" for n, v in enumerate(visits, start=1))
+            + "; ".join(f"{n}: {formatting.day(v.on)}" for n, v in enumerate(visits, start=1))
             + "."
         )
     svg = charts.line_chart(
@@ -964,8 +961,8 @@ def _rating_chart(
     points = tuple((on.toordinal(), value) for on, value in trend)
     desc = (
         f"The 7-day mean of the patient's own synkinesis rating (0 none to 10 worst), "
-        f"{len(trend)} days with a value from {fmt_date(trend[0][0])} to "
-        f"{fmt_date(trend[-1][0])}; the latest is {trend[-1][1]:.1f}. Gaps are periods "
+        f"{len(trend)} days with a value from {formatting.day(trend[0][0])} to "
+        f"{formatting.day(trend[-1][0])}; the latest is {trend[-1][1]:.1f}. Gaps are periods "
         "with fewer than 3 ratings in 7 days. Injections are dashed lines, numbered in order."
     )
     svg = charts.line_chart(

@@ -34,6 +34,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from .. import formatting
 from ..errors import Invalid
 from ..extensions import db
 from ..ids import to_id
@@ -142,7 +143,7 @@ def consent_label(patient: Patient) -> str | None:
     if patient.photo_consent_at is None:
         return None
     zone = _zone_for_patient(patient.id)
-    return day_label(patient.photo_consent_at.astimezone(zone).date())
+    return formatting.short_day(patient.photo_consent_at.astimezone(zone).date())
 
 
 def photo_count(patient_id: int) -> int:
@@ -432,10 +433,6 @@ class Card:
         return "warn", "Retake suggested"
 
 
-def day_label(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def _zone_for_patient(patient_id: int):
     return practice.zone_for(db.session.get(User, patient_id))
 
@@ -448,7 +445,7 @@ def _card(row: Snapshot, zone) -> Card:
         expression=row.expression,
         taken_at=row.taken_at,
         taken_on=local.date(),
-        date_label=day_label(local.date()),
+        date_label=formatting.short_day(local.date()),
         analysed=bool(quality.get("analysed")),
         ok=bool(quality.get("ok")),
         hints=[f.get("message", "") for f in quality.get("flags", [])],
@@ -824,7 +821,7 @@ def _trend(expression, name, usable, left_out, injections) -> Trend:
             values[side] = measure
         table.append(
             TrendRow(
-                day_label=day_label(day),
+                day_label=formatting.short_day(day),
                 days_since_injection=_days_since(day, injections),
                 right=_value(values.values(), name, "right"),
                 left=_value(values.values(), name, "left"),

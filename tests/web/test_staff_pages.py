@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from retrain import formatting
 from retrain.extensions import db
 from retrain.models import (
     CareTeamMember,
@@ -18,7 +19,6 @@ from retrain.models import (
     User,
 )
 from retrain.models.base import utcnow
-from retrain.therapist import formatting
 from retrain.usecases import patients, programmes
 from retrain.usecases.patients import patient_today
 
