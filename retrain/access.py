@@ -4,16 +4,14 @@ Every route that touches a patient asks here. A refusal for a record the user ma
 know exists is 404; a refusal of a whole section to a role is 403 (DESIGN.md).
 """
 
-from functools import wraps
-
-from flask import abort, g, has_request_context, request
-from flask_login import current_user
+from flask import g, has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from .errors import NotAllowed, NotFound
 from .extensions import db
 from .infrastructure import audit
-from .models import ADMIN, CLINICIAN, PATIENT, THERAPIST, CareTeamMember, Patient
+from .models import CLINICIAN, PATIENT, THERAPIST, CareTeamMember, Patient
 
 # What a user may do to one patient's record.
 VIEW = "view"  # read the record: programme, sessions, progress
@@ -68,67 +66,42 @@ def may(user, action: str, patient_id: int) -> bool:
 
 
 def patient_with_account(patient_id: int) -> Patient | None:
-    """The patient row with its user, from the identity map once patient_or_404 has
+    """The patient row with its user, from the identity map once require has
     loaded it this request (no query then)."""
     return db.session.get(Patient, patient_id, options=[joinedload(Patient.user)])
 
 
-def patient_or_404(patient_id: int, action: str = VIEW) -> Patient:
-    """The patient record if the current user may ``action`` it; 404 otherwise.
+def require(user, action: str, patient_id: int) -> Patient:
+    """The patient record if ``user`` may ``action`` it; raises errors.NotFound otherwise.
 
-    404 also when the user could see the patient but not do this to them, so a refusal
-    never confirms that a record exists.
+    Every use case that acts for a user calls this first. NotFound also when the user
+    could see the patient but not do this to them, so a refusal never confirms that a
+    record exists. The check is audited either way.
     """
-    allowed = may(current_user, action, patient_id)
+    allowed = may(user, action, patient_id)
     patient = patient_with_account(patient_id) if allowed else None
-    if patient is not None:
-        # Held for the request: the services' patient_with_account then finds it in the
+    if patient is not None and has_request_context():
+        # Held for the request: the use cases' patient_with_account then finds it in the
         # identity map (which holds rows only weakly) instead of costing another query.
         g.setdefault("_patients", {})[patient_id] = patient
     audit.record(
         action,
         patient_id=patient_id,
-        target=request.endpoint,
+        target=request.endpoint if has_request_context() else None,
         outcome="ok" if patient is not None else "refused",
+        actor=user if getattr(user, "is_authenticated", False) else None,
     )
     if patient is None:
-        abort(404)
+        raise NotFound()
     return patient
 
 
-def role_required(*roles: str):
-    """Refuse the view (403) to logged-in users of other roles."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            require_role(*roles)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def require_role(*roles: str) -> None:
-    """For a blueprint's before_request: the whole section belongs to these roles."""
-    if not current_user.is_authenticated:
-        abort(401)
-    if current_user.role not in roles:
-        audit.record("enter_section", target=request.endpoint, outcome="refused")
-        abort(403)
-
-
-def caseload_ids(staff) -> list[int]:
-    """The ids of the patients on this staff member's care teams."""
-    if staff.role not in _STAFF_ACTIONS:
-        return []
-    return list(
-        db.session.scalars(
-            select(CareTeamMember.patient_id).where(CareTeamMember.staff_id == staff.id)
+def require_role(user, *roles: str) -> None:
+    """A whole section belongs to these roles: others are refused (NotAllowed, 403)."""
+    if user.role not in roles:
+        audit.record(
+            "enter_section",
+            target=request.endpoint if has_request_context() else None,
+            outcome="refused",
         )
-    )
-
-
-def is_admin(user) -> bool:
-    return user.is_authenticated and user.role == ADMIN
+        raise NotAllowed()

@@ -30,7 +30,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.before_request
 def _only_admins():
-    require_role(ADMIN)
+    require_role(current_user, ADMIN)
 
 
 @bp.get("/")

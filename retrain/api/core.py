@@ -3,12 +3,12 @@
 import re
 from functools import wraps
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .. import access
-from ..errors import Invalid
+from ..errors import AppError
 from ..models import PATIENT
 from .spec import API_PREFIX, MAX_ID, OPERATIONS, Operation
 
@@ -70,17 +70,12 @@ def json_field(name: str) -> str:
     return re.sub(r"-(\d+)-", r".\1.", name)
 
 
-def service_fields(exc: Invalid, rename=json_field) -> dict[str, str]:
-    """Every problem a service reported (``exc.errors`` when it lists several), by field."""
+def problem_fields(exc: AppError, rename=json_field) -> dict[str, str]:
+    """Every problem a use case reported, by JSON field ("body" for the whole request)."""
     fields: dict[str, str] = {}
-    for problem in getattr(exc, "errors", None) or [exc]:
+    for problem in exc.problems:
         fields.setdefault(rename(problem.field) if problem.field else "body", problem.message)
     return fields
-
-
-@bp.errorhandler(Invalid)
-def _service_error(exc: Invalid):
-    return error(422, exc.message, service_fields(exc))
 
 
 def _field_name(loc) -> str:
@@ -159,7 +154,7 @@ def endpoint(
     The parsed body (and query) arrive as keyword arguments ``body`` and ``query``.
     ``roles`` refuses other roles with 403; an empty tuple admits every logged-in role.
     ``patient`` (an access action) turns the rule's ``<patient_id>`` into the Patient
-    the current user may do that action to, asked of access.patient_or_404 before the
+    the current user may do that action to, asked of access.require before the
     body is read, so another patient's id is 404 whatever the body holds.
     """
 
@@ -181,10 +176,10 @@ def endpoint(
         @wraps(view)
         def wrapped(**kwargs):
             if roles:
-                access.require_role(*roles)  # 403 (audited) for other roles
+                access.require_role(current_user, *roles)  # 403 (audited) for other roles
             if patient is not None:
                 raw = kwargs.pop("patient_id")
-                kwargs["patient"] = access.patient_or_404(patient_id_from(raw), patient)
+                kwargs["patient"] = access.require(current_user, patient, patient_id_from(raw))
             if body is not None:
                 kwargs["body"] = parse_json(body)
             if query is not None:
@@ -206,7 +201,3 @@ def current_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def remember_token_user(user) -> None:
-    g.api_user = user

@@ -13,10 +13,11 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import access
+from ..errors import Invalid
 from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..usecases import api_reads, patients
 from ..usecases import questionnaires as service
-from .core import ApiError, Strict, endpoint, reply, service_fields
+from .core import ApiError, Strict, endpoint, problem_fields, reply
 from .pagination import PageQuery, page
 from .schemas import Int
 
@@ -75,8 +76,8 @@ def saq_create(patient, body: SaqIn):
     raw = {item.key: answer for item, answer in zip(items, body.answers, strict=True)}
     try:
         response, replaced = service.submit_saq(current_user, patient.id, raw, today)
-    except service.AnswersInvalid as error:
-        fields = service_fields(error, lambda key: position.get(key, key))
+    except Invalid as error:
+        fields = problem_fields(error, lambda key: position.get(key, key))
         raise ApiError(422, error.message, fields) from None
     created = SaqCreated(
         id=response.id, score=response.score, answered_on=response.answered_on, replaced=replaced

@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, request, url_for
+from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import access
+from ..errors import NotFound
 from ..extensions import limiter, user_or_address
 from ..media import images
 from ..models import CLINICIAN, PATIENT, THERAPIST
@@ -134,7 +136,7 @@ def snapshot_create(patient):
             mirrored=form.mirrored,
             session_id=form.session_id,
         )
-    except service.NotFoundHere:
+    except NotFound:
         raise ApiError(
             422, "That is not one of your sessions.", {"session_id": "Not one of your sessions."}
         ) from None
@@ -164,7 +166,7 @@ def _jpeg(snapshot_id: int, kind: str) -> Response:
     row = service.find(record_id(snapshot_id))
     if row is None:
         raise ApiError(404, "No such photo, or not one of yours.")
-    access.patient_or_404(row.patient_id, access.VIEW)
+    access.require(current_user, access.VIEW, row.patient_id)
     data = service.image_bytes(row, kind)
     if data is None:
         raise ApiError(404, "The photo file is missing.")

@@ -5,6 +5,7 @@ and is read-only for clinicians: prescribing is for therapists (access.PRESCRIBE
 """
 
 from flask import Blueprint
+from flask_login import current_user
 
 from ..access import require_role
 from ..models import CLINICIAN
@@ -15,7 +16,7 @@ bp = Blueprint("clinician", __name__)
 
 @bp.before_request
 def _only_clinician_roles():
-    require_role(CLINICIAN)
+    require_role(current_user, CLINICIAN)
 
 
 @bp.get("/clinician/")

@@ -5,6 +5,8 @@ or a message beside a form field, and to the API's JSON error body. This module
 imports nothing from Flask, so every layer may raise them.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 
@@ -64,6 +66,12 @@ class Invalid(AppError):
     @property
     def problems(self) -> list[Problem]:
         return self._problems or [Problem(self.message, self.field)]
+
+    @classmethod
+    def all_of(cls, found: list[AppError]) -> Invalid:
+        """One error carrying every problem found; the first one's message leads."""
+        problems = [problem for error in found for problem in error.problems]
+        return cls(problems[0].message, problems[0].field, problems)
 
 
 class Conflict(AppError):

@@ -1,15 +1,19 @@
 """One place that turns every error into a friendly page (or JSON under /api/).
 
-A 500 gets an error id that is logged with the traceback and shown to the user, so a
-support request can be matched to the log without any clinical text in either.
+Use cases raise ``retrain.errors`` (NotFound, NotAllowed, Invalid, Conflict): a route
+that shows a form catches Invalid and puts it beside the fields (``show_on_form``);
+anything else is answered here, once. A 500 gets an error id that is logged with the
+traceback and shown to the user, so a support request can be matched to the log without
+any clinical text in either.
 """
 
 import logging
 import uuid
 
-from flask import Flask, render_template, request
+from flask import Flask, flash, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..errors import AppError, Conflict, Invalid
 from ..extensions import db
 
 log = logging.getLogger("retrain.errors")
@@ -32,12 +36,19 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _respond(code: int, error_id: str | None = None):
+def _respond(code: int, error_id: str | None = None, refusal: AppError | None = None):
     title, hint = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
+    # An invalid request or a conflict says what was wrong; a refusal of a record or a
+    # section says nothing more than its status (it must not confirm what exists).
+    explained = refusal if isinstance(refusal, Invalid | Conflict) else None
     if _wants_json():
-        from ..api.core import error
+        from ..api.core import error, problem_fields
 
+        if explained is not None:
+            return error(code, explained.message, problem_fields(explained))
         return error(code, title, error_id=error_id)
+    if explained is not None:
+        hint = explained.message
     return render_template(
         "errors/error.html", code=code, title=title, hint=hint, error_id=error_id
     ), code
@@ -52,9 +63,41 @@ def init_app(app: Flask) -> None:
             return _respond(401)
         return _respond(error.code or 500)
 
+    @app.errorhandler(AppError)
+    def refused(error: AppError):
+        db.session.rollback()
+        return _respond(error.status, refusal=error)
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
         error_id = uuid.uuid4().hex[:12]
         log.error("error id %s on %s %s", error_id, request.method, request.path, exc_info=error)
         return _respond(500, error_id=error_id)
+
+
+def show_on_form(form, error: AppError, default: str) -> None:
+    """Put each of a use case's problems beside its field (``sites-2-units`` names a row
+    of a list); a problem with no such field goes beside ``default``."""
+    for problem in error.problems:
+        target = _field(form, problem.field) or _field(form, default)
+        if target is None:
+            flash(problem.message, "error")
+        else:
+            target.errors = [*target.errors, problem.message]
+
+
+def _field(form, name: str | None):
+    if not name:
+        return None
+    if name in form._fields:
+        return form._fields[name]
+    head, _, rest = name.partition("-")
+    index, _, sub = rest.partition("-")
+    parent = form._fields.get(head)
+    if parent is None or not index.isdigit() or not hasattr(parent, "entries"):
+        return None
+    if int(index) >= len(parent.entries):
+        return parent
+    entry = parent.entries[int(index)]
+    return entry.form._fields.get(sub) if sub and hasattr(entry, "form") else entry

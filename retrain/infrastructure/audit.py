@@ -93,7 +93,7 @@ def record(
 def _commit_keeping_loaded() -> None:
     """Commit without expiring what the request has loaded so far.
 
-    Most views record their access first (access.patient_or_404) and then read: expiring
+    Most views record their access first (access.require) and then read: expiring
     at this commit would only make them load the same user and patient rows again, two
     more queries on every page. What they read next comes from fresh queries.
     """

@@ -14,7 +14,7 @@ bp = Blueprint("library", __name__)
 
 @bp.before_request
 def _only_staff():
-    require_role(THERAPIST, CLINICIAN)
+    require_role(current_user, THERAPIST, CLINICIAN)
 
 
 @bp.context_processor
@@ -95,8 +95,6 @@ def edit(exercise_id):
     if form.validate_on_submit():
         try:
             library.update_exercise(exercise, current_user, **form.values())
-        except library.NotAllowed:
-            abort(403)
         except Invalid as error:
             _show_error(form, error)
         else:
@@ -110,8 +108,6 @@ def retire(exercise_id):
     exercise = _editable_or_403(exercise_id)
     try:
         library.retire_exercise(exercise, current_user)
-    except library.NotAllowed:
-        abort(403)
     except Invalid as error:
         flash(error.message, "error")
     else:
@@ -124,8 +120,6 @@ def restore(exercise_id):
     exercise = _editable_or_403(exercise_id)
     try:
         library.restore_exercise(exercise, current_user)
-    except library.NotAllowed:
-        abort(403)
     except Invalid as error:
         flash(error.message, "error")
     else:

@@ -1,6 +1,6 @@
 """Progress, SAQ, injection visits and the reinjection review (issue 3).
 
-Who reaches what (each route also asks access.patient_or_404 for the patient):
+Who reaches what (each route also asks access.require for the patient):
 
 - patients: /progress (My progress), /saq (answer the questionnaire), their own
   /patients/<own id>/export.csv;
@@ -66,12 +66,12 @@ NOTE_RETURNS = {"progress": "outcomes.patient_progress", "review": "outcomes.rev
 
 @bp.before_request
 def _section_roles():
-    access.require_role(*ROLES.get(request.endpoint, ()))
+    access.require_role(current_user, *ROLES.get(request.endpoint, ()))
 
 
 def _apply(form, error: Invalid, default: str) -> None:
     """Put a service's message beside its field (or the default field)."""
-    errors = getattr(error, "errors", None) or [error]
+    errors = error.problems
     for item in errors:
         name = item.field or default
         target = _field(form, name) or _field(form, default)
@@ -91,14 +91,14 @@ def _field(form, name: str):
 
 @bp.get("/progress")
 def my_progress():
-    access.patient_or_404(current_user.id, access.VIEW)
+    access.require(current_user, access.VIEW, current_user.id)
     page = progress_report.load(current_user.id, for_staff=False)
     return render_template("outcomes/my_progress.html", p=page)
 
 
 @bp.route("/saq", methods=["GET", "POST"])
 def saq():
-    access.patient_or_404(current_user.id, access.ANSWER_SAQ)
+    access.require(current_user, access.ANSWER_SAQ, current_user.id)
     instrument = saq_service.instrument()
     form = saq_form_class(instrument)()
     today = patients.patient_today(current_user.id)
@@ -150,7 +150,7 @@ def _progress_page(patient_id: int, **forms):
 
 @bp.get("/patients/<int:patient_id>/progress")
 def patient_progress(patient_id: int):
-    access.patient_or_404(patient_id, access.VIEW)
+    access.require(current_user, access.VIEW, patient_id)
     return _progress_page(patient_id)
 
 
@@ -168,13 +168,13 @@ def _review_page(patient_id: int, **forms):
 
 @bp.get("/patients/<int:patient_id>/review")
 def review(patient_id: int):
-    access.patient_or_404(patient_id, access.VIEW)
+    access.require(current_user, access.VIEW, patient_id)
     return _review_page(patient_id)
 
 
 @bp.post("/patients/<int:patient_id>/notes")
 def add_note(patient_id: int):
-    access.patient_or_404(patient_id, access.WRITE_NOTE)
+    access.require(current_user, access.WRITE_NOTE, patient_id)
     form = NoteForm()
     back = form.back.data if form.back.data in NOTE_RETURNS else "review"
     if form.validate_on_submit():
@@ -191,7 +191,7 @@ def add_note(patient_id: int):
 
 @bp.post("/patients/<int:patient_id>/decisions")
 def decide(patient_id: int):
-    access.patient_or_404(patient_id, access.DECIDE)
+    access.require(current_user, access.DECIDE, patient_id)
     form = DecisionForm()
     if form.validate_on_submit():
         try:
@@ -213,7 +213,7 @@ def decide(patient_id: int):
 
 @bp.post("/patients/<int:patient_id>/saq-interval")
 def saq_interval(patient_id: int):
-    access.patient_or_404(patient_id, access.SET_SAQ_SCHEDULE)
+    access.require(current_user, access.SET_SAQ_SCHEDULE, patient_id)
     form = IntervalForm()
     if form.validate_on_submit():
         try:
@@ -228,7 +228,7 @@ def saq_interval(patient_id: int):
 
 @bp.post("/patients/<int:patient_id>/saq-requests")
 def saq_request(patient_id: int):
-    access.patient_or_404(patient_id, access.SET_SAQ_SCHEDULE)
+    access.require(current_user, access.SET_SAQ_SCHEDULE, patient_id)
     form = RequestForm()
     if form.validate_on_submit():
         try:
@@ -251,7 +251,7 @@ def saq_request(patient_id: int):
 
 @bp.post("/patients/<int:patient_id>/saq-requests/cancel")
 def saq_request_cancel(patient_id: int):
-    access.patient_or_404(patient_id, access.SET_SAQ_SCHEDULE)
+    access.require(current_user, access.SET_SAQ_SCHEDULE, patient_id)
     form = CancelRequestForm()
     if form.validate_on_submit():
         try:
@@ -270,7 +270,7 @@ def saq_request_cancel(patient_id: int):
 
 @bp.get("/patients/<int:patient_id>/injections")
 def injections_list(patient_id: int):
-    record = access.patient_or_404(patient_id, access.VIEW)
+    record = access.require(current_user, access.VIEW, patient_id)
     return render_template(
         "outcomes/injections.html",
         patient=record,
@@ -295,7 +295,7 @@ def _visit_form_page(form, patient, *, visit_id=None):
 
 @bp.route("/patients/<int:patient_id>/injections/new", methods=["GET", "POST"])
 def new_injection(patient_id: int):
-    patient = access.patient_or_404(patient_id, access.RECORD_INJECTION)
+    patient = access.require(current_user, access.RECORD_INJECTION, patient_id)
     form = InjectionVisitForm()
     if form.more_rows.data:
         form.add_blank_rows()
@@ -318,7 +318,7 @@ def new_injection(patient_id: int):
 
 @bp.get("/patients/<int:patient_id>/injections/<int:visit_id>")
 def injection(patient_id: int, visit_id: int):
-    patient = access.patient_or_404(patient_id, access.VIEW)
+    patient = access.require(current_user, access.VIEW, patient_id)
     page = injections.visit_page(patient_id, visit_id)
     face = injections.face_map_svg(page)
     return render_template(
@@ -332,7 +332,7 @@ def injection(patient_id: int, visit_id: int):
 
 @bp.route("/patients/<int:patient_id>/injections/<int:visit_id>/edit", methods=["GET", "POST"])
 def edit_injection(patient_id: int, visit_id: int):
-    patient = access.patient_or_404(patient_id, access.RECORD_INJECTION)
+    patient = access.require(current_user, access.RECORD_INJECTION, patient_id)
     if request.method == "GET":
         values = injections.form_values(injections.get_visit(patient_id, visit_id))
         form = InjectionVisitForm(formdata=None, data=values)
@@ -366,7 +366,7 @@ def edit_injection(patient_id: int, visit_id: int):
 
 @bp.get("/patients/<int:patient_id>/export.csv")
 def export_csv(patient_id: int):
-    access.patient_or_404(patient_id, access.EXPORT)
+    access.require(current_user, access.EXPORT, patient_id)
     text = exports.patient_csv(current_user, patient_id)
     name = exports.filename(patient_id, patients.patient_today(patient_id))
     response = Response("\ufeff" + text, mimetype="text/csv")
@@ -378,7 +378,7 @@ def export_csv(patient_id: int):
 @bp.get("/patients/<int:patient_id>/export.zip")
 def export_zip(patient_id: int):
     """The whole record: FHIR JSON, CSV and the photos, in one zip."""
-    access.patient_or_404(patient_id, access.EXPORT)
+    access.require(current_user, access.EXPORT, patient_id)
     data = archive.patient_zip(current_user, patient_id)
     name = exports.filename(patient_id, patients.patient_today(patient_id)).replace(".csv", ".zip")
     response = Response(data, mimetype="application/zip")

@@ -130,7 +130,7 @@ _FIELD_ALIASES = {"performed_at": "performed_date"}
 
 def attach_errors(form: SessionForm, refusal) -> None:
     """Show each refusal beside its field (items-<i>-<name> for a row), else at the top."""
-    for error in getattr(refusal, "errors", [refusal]):
+    for error in refusal.problems:
         target = _field_for(form, _FIELD_ALIASES.get(error.field, error.field) or "")
         if target is None:
             form.form_errors.append(error.message)

@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import LOG_PRACTICE, VIEW, patient_or_404, require_role
+from ..access import LOG_PRACTICE, VIEW, require, require_role
 from ..errors import Invalid
 from ..infrastructure import audit
 from ..models import PATIENT
@@ -16,12 +16,12 @@ bp = Blueprint("patient", __name__)
 
 @bp.before_request
 def _only_patient_roles():
-    require_role(PATIENT)
+    require_role(current_user, PATIENT)
 
 
 @bp.get("/today")
 def today():
-    patient_or_404(current_user.id, VIEW)
+    require(current_user, VIEW, current_user.id)
     summary = practice.today_summary(current_user)
     saq = questionnaires.saq_due_for(current_user.id, summary.today)
     return render_template("patient/today.html", summary=summary, saq=saq)
@@ -35,7 +35,7 @@ def _seconds_scale() -> float:
 
 @bp.get("/session/player")
 def player():
-    patient_or_404(current_user.id, LOG_PRACTICE)
+    require(current_user, LOG_PRACTICE, current_user.id)
     programme = current_programme(current_user.id)
     form = SessionForm(data=form_defaults(programme, source="player"))
     return render_template(
@@ -51,7 +51,7 @@ def player():
 @bp.route("/session/new", methods=["GET", "POST"])
 def log_session():
     """The plain form; the player's summary posts here too (source=player)."""
-    patient_or_404(current_user.id, LOG_PRACTICE)
+    require(current_user, LOG_PRACTICE, current_user.id)
     zone = practice.zone_for(current_user)
     posted = request.method == "POST"
     # A post that saves never needs the programme here (log_session reads it itself).
@@ -88,7 +88,7 @@ def log_session():
 
 @bp.get("/history")
 def history():
-    patient_or_404(current_user.id, VIEW)
+    require(current_user, VIEW, current_user.id)
     page = practice.history_page(current_user, request.args.get("page", 1, type=int))
     return render_template("patient/history.html", history=page)
 
@@ -96,5 +96,5 @@ def history():
 @bp.get("/my-data")
 def my_data():
     """Who on the care team opened this record, and how to get a copy of it."""
-    patient_or_404(current_user.id, VIEW)
+    require(current_user, VIEW, current_user.id)
     return render_template("patient/my_data.html", accesses=audit.who_viewed(current_user.id))

@@ -24,7 +24,7 @@ from flask import (
 from flask_login import current_user
 
 from .. import access
-from ..access import MANAGE_PHOTOS, SET_EXPRESSIONS, VIEW, patient_or_404, require_role
+from ..access import MANAGE_PHOTOS, SET_EXPRESSIONS, VIEW, require, require_role
 from ..errors import Invalid
 from ..extensions import limiter, user_or_address
 from ..models import CLINICIAN, PATIENT, THERAPIST
@@ -52,9 +52,9 @@ STAFF_ENDPOINTS = frozenset(
 @bp.before_request
 def _roles():
     if request.endpoint in PATIENT_ENDPOINTS:
-        require_role(PATIENT)
+        require_role(current_user, PATIENT)
     elif request.endpoint in STAFF_ENDPOINTS:
-        require_role(THERAPIST, CLINICIAN)
+        require_role(current_user, THERAPIST, CLINICIAN)
 
 
 def _consent_needed():
@@ -75,13 +75,13 @@ def _wants_json() -> bool:
 
 @bp.get("/snapshots")
 def gallery():
-    patient_or_404(current_user.id, VIEW)
+    require(current_user, VIEW, current_user.id)
     return render_template("snapshots/gallery.html", g=service.gallery(current_user.id))
 
 
 @bp.route("/snapshots/consent", methods=["GET", "POST"])
 def consent():
-    patient = patient_or_404(current_user.id, MANAGE_PHOTOS)
+    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
     form = ConsentForm()
     if form.validate_on_submit():
         service.give_consent(patient.id)
@@ -98,7 +98,7 @@ def consent():
 
 @bp.post("/snapshots/consent/withdraw")
 def withdraw():
-    patient = patient_or_404(current_user.id, MANAGE_PHOTOS)
+    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     remaining = service.withdraw_consent(patient.id)
@@ -110,7 +110,7 @@ def withdraw():
 
 @bp.route("/snapshots/delete", methods=["GET", "POST"])
 def delete_all():
-    patient = patient_or_404(current_user.id, MANAGE_PHOTOS)
+    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
     form = ConfirmForm()
     if form.validate_on_submit():
         deleted = service.delete_all_photos(patient.id)
@@ -129,15 +129,12 @@ def delete_all():
 
 @bp.get("/snapshots/capture")
 def capture():
-    patient = patient_or_404(current_user.id, MANAGE_PHOTOS)
+    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
     if not service.has_consent(patient):
         return _consent_needed()
-    try:
-        plan = service.capture_plan(
-            patient, request.args.get("session"), request.args.get("expression")
-        )
-    except service.NotFoundHere:
-        abort(404)
+    plan = service.capture_plan(
+        patient, request.args.get("session"), request.args.get("expression")
+    )
     form = UploadForm(
         expressions=[s.expression for s in plan.steps],
         data={"session": plan.session_id or "", "expression": plan.first, "mirrored": "false"},
@@ -152,7 +149,7 @@ def _upload_limit() -> str:
 @bp.post("/snapshots/upload")
 @limiter.limit(_upload_limit, key_func=user_or_address)
 def upload():
-    patient = patient_or_404(current_user.id, MANAGE_PHOTOS)
+    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
     if not service.has_consent(patient):
         return _consent_needed()
     form = UploadForm()
@@ -167,8 +164,6 @@ def upload():
                 mirrored=form.is_mirrored,
                 session_id=form.session.data or None,
             )
-        except service.NotFoundHere:
-            abort(404)
         except Invalid as refused:
             error = (refused.field or "image", refused.message)
         else:
@@ -179,10 +174,7 @@ def upload():
     if json:
         return jsonify(ok=False, field=error[0], message=error[1]), 400
     getattr(form, error[0], form.image).errors = [error[1]]
-    try:
-        plan = service.capture_plan(patient, form.session.data or None)
-    except service.NotFoundHere:
-        abort(404)
+    plan = service.capture_plan(patient, form.session.data or None)
     form.expression.choices = choices_for(s.expression for s in plan.steps)
     return render_template("snapshots/capture.html", plan=plan, form=form), 400
 
@@ -211,13 +203,10 @@ def _uploaded(result):
 
 @bp.post("/snapshots/<int:snapshot_id>/delete")
 def delete_one(snapshot_id: int):
-    patient = patient_or_404(current_user.id, MANAGE_PHOTOS)
+    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        service.delete_photo(patient.id, snapshot_id)
-    except service.NotFoundHere:
-        abort(404)
+    service.delete_photo(patient.id, snapshot_id)
     flash("The photo is deleted.", "success")
     return redirect(url_for(".gallery"))
 
@@ -229,7 +218,7 @@ def _snapshot_or_404(snapshot_id: int):
     row = service.find(snapshot_id)
     if row is None:
         abort(404)
-    patient_or_404(row.patient_id, VIEW)
+    require(current_user, VIEW, row.patient_id)
     return row
 
 
@@ -275,7 +264,7 @@ def detail(snapshot_id: int):
 
 @bp.get("/patients/<int:patient_id>/snapshots")
 def staff_gallery(patient_id: int):
-    patient = patient_or_404(patient_id, VIEW)
+    patient = require(current_user, VIEW, patient_id)
     form = ExpressionSetForm(data={"expressions": service.expressions_for(patient)})
     return _staff_page(patient_id, form)
 
@@ -292,7 +281,7 @@ def _staff_page(patient_id: int, form, status: int = 200):
 
 @bp.post("/patients/<int:patient_id>/snapshots/expressions")
 def set_expressions(patient_id: int):
-    patient_or_404(patient_id, SET_EXPRESSIONS)
+    require(current_user, SET_EXPRESSIONS, patient_id)
     form = ExpressionSetForm()
     if form.validate_on_submit():
         try:
@@ -307,15 +296,12 @@ def set_expressions(patient_id: int):
 
 @bp.get("/patients/<int:patient_id>/snapshots/compare")
 def compare(patient_id: int):
-    patient_or_404(patient_id, VIEW)
-    try:
-        view = service.comparison(
-            patient_id,
-            request.args.get("expression") or None,
-            request.args.get("a"),
-            request.args.get("b"),
-        )
-    except service.NotFoundHere:
-        abort(404)
+    require(current_user, VIEW, patient_id)
+    view = service.comparison(
+        patient_id,
+        request.args.get("expression") or None,
+        request.args.get("a"),
+        request.args.get("b"),
+    )
     aligned_view = request.args.get("aligned") == "1"
     return render_template("snapshots/compare.html", c=view, aligned=aligned_view)

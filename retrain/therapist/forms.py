@@ -131,7 +131,7 @@ class ItemsMixin:
         Returns the text of problems about the whole list (no field to sit beside).
         """
         general = []
-        for problem in getattr(error, "errors", [error]):
+        for problem in error.problems:
             target = self._field_for(problem.field, rows)
             if target is None:
                 general.append(problem.message)

@@ -2,7 +2,7 @@
 
 One way for shared staff views: they live here, under /patients/..., and the
 blueprint lets both roles reach the endpoints in SHARED_ENDPOINTS (each still asks
-access.patient_or_404). Everything else here is for therapists only, so a clinician
+access.require). Everything else here is for therapists only, so a clinician
 gets 403 on the programme builder and the templates, whichever patient id is asked.
 """
 
@@ -41,9 +41,9 @@ SHARED_ENDPOINTS = frozenset({"therapist.patient", "therapist.invite"})
 @bp.before_request
 def _only_staff():
     if request.endpoint in SHARED_ENDPOINTS:
-        access.require_role(THERAPIST, CLINICIAN)
+        access.require_role(current_user, THERAPIST, CLINICIAN)
     else:
-        access.require_role(THERAPIST)
+        access.require_role(current_user, THERAPIST)
 
 
 # Shared by the therapist and clinician blueprints ---------------------------------------
@@ -97,7 +97,7 @@ def new_patient():
 
 @bp.get("/patients/<int:patient_id>")
 def patient(patient_id: int):
-    access.patient_or_404(patient_id, access.VIEW)
+    access.require(current_user, access.VIEW, patient_id)
     overview = patients.patient_overview(patient_id, current_user)
     return render_template(
         "staff/patient.html",
@@ -110,7 +110,7 @@ def patient(patient_id: int):
 
 @bp.post("/patients/<int:patient_id>/invitation")
 def invite(patient_id: int):
-    record = access.patient_or_404(patient_id, access.INVITE)
+    record = access.require(current_user, access.INVITE, patient_id)
     reset_form = PasswordResetForm()
     reset = "confirm" in request.form
     if reset and not reset_form.validate_on_submit():
@@ -129,7 +129,7 @@ def invite(patient_id: int):
 
 @bp.route("/patients/<int:patient_id>/programme/edit", methods=["GET", "POST"])
 def edit_programme(patient_id: int):
-    name = access.patient_or_404(patient_id, access.PRESCRIBE).name
+    name = access.require(current_user, access.PRESCRIBE, patient_id).name
     current = programmes.current_programme(patient_id)
     # Plain values: a refused save rolls the session back and expires ORM objects.
     summary = (current.version, current.starts_on) if current else None
@@ -259,7 +259,7 @@ def apply_template(template_id: int):
     if form.patient_id.data is None:
         flash("Choose a patient to apply the template to.", "error")
         return redirect(url_for(".templates"))
-    record = access.patient_or_404(form.patient_id.data, access.PRESCRIBE)
+    record = access.require(current_user, access.PRESCRIBE, form.patient_id.data)
     try:
         programmes.apply_template(template_id, record.id, current_user)
     except Invalid as error:

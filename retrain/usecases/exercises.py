@@ -12,7 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, raiseload
 
 from ..access import LIBRARY_EDIT_ROLES
-from ..errors import Invalid
+from ..errors import Invalid, NotAllowed
 from ..extensions import db
 from ..models import EXPRESSIONS, REGIONS, Exercise
 from ..models.base import utcnow
@@ -56,10 +56,6 @@ _REQUIRED = {
     "instructions": "Enter at least one step.",
     "hold_back": "Say what the patient should keep still while doing it.",
 }
-
-
-class NotAllowed(Invalid):
-    """The user may not change this exercise (a built-in, or someone else's): 403."""
 
 
 # Built-ins ---------------------------------------------------------------------------

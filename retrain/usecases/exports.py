@@ -18,9 +18,9 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
 from .. import access
+from ..errors import NotFound
 from ..extensions import db
 from ..models import InjectionVisit, PracticeSession, QuestionnaireResponse, User
 from ..usecases import practice

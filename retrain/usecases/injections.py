@@ -27,10 +27,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
 from .. import access, formatting
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..models import (
     INJECTION_SIDES,
@@ -91,18 +90,6 @@ ONE_VISIT_PER_DAY = (
 )
 
 
-class VisitInvalid(Invalid):
-    """Every problem found in one visit form, each with its field.
-
-    ``message``/``field`` are the first problem's, so a plain Invalid handler
-    still shows something useful.
-    """
-
-    def __init__(self, errors: list[Invalid]):
-        super().__init__(errors[0].message, errors[0].field)
-        self.errors = errors
-
-
 def site_field(index: int, key: str) -> str:
     """The field name of one site row's value, as WTForms names it: ``sites-0-units``."""
     return f"sites-{index}-{key}"
@@ -152,7 +139,7 @@ def check_visit(
     note: str | None,
     today: date,
 ) -> CleanVisit:
-    """The visit's values, cleaned; VisitInvalid listing every problem otherwise."""
+    """The visit's values, cleaned; Invalid listing every problem otherwise."""
     errors: list[Invalid] = []
     if injected_on is None:
         errors.append(Invalid("Enter the date of the injections.", "injected_on"))
@@ -195,7 +182,7 @@ def check_visit(
     if len(note) > MAX_NOTE:
         errors.append(Invalid(f"Keep the note under {MAX_NOTE:,} characters.", "note"))
     if errors:
-        raise VisitInvalid(errors)
+        raise Invalid.all_of(errors)
     return CleanVisit(
         injected_on=injected_on, product=product, note=note or None, sites=tuple(clean_sites)
     )

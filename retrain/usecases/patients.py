@@ -6,10 +6,9 @@ from datetime import date, datetime
 from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import NotFound
 
 from .. import access
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..models import (
     CareTeamMember,

@@ -149,18 +149,6 @@ def _check_key(key) -> str | None:
     return key
 
 
-class SessionInvalid(Invalid):
-    """Every problem found in one session, each with its field.
-
-    ``message`` and ``field`` are the first problem's, so code that handles a plain
-    Invalid still shows something useful.
-    """
-
-    def __init__(self, errors: list[Invalid]):
-        super().__init__(errors[0].message, errors[0].field)
-        self.errors = errors
-
-
 class _Problems:
     """Runs checks, keeping every refusal instead of stopping at the first."""
 
@@ -275,13 +263,13 @@ def log_session(
 ) -> PracticeSession:
     """Validate and store one session with its items in one commit.
 
-    Raises SessionInvalid (a Invalid) listing every problem found, each with its
+    Raises Invalid listing every problem found, each with its
     field; nothing is stored then.
     Field names: performed_at, effort, synkinesis_rating, note, source, idempotency_key,
     items-<i>-exercise_id / reps_done / sets_done / difficulty (i = position in ``items``).
     With ``idempotency_key``, sending the same key again returns the session already
     stored instead of a second one, also when two retries race (unique constraint).
-    The caller checks access (access.patient_or_404(..., LOG_PRACTICE)).
+    The caller checks access (access.require(user, LOG_PRACTICE, patient_id)).
     """
     now = now or utcnow()
     key = _check_key(idempotency_key)
@@ -311,7 +299,7 @@ def log_session(
     programme = current_programme(patient_id)
     rows = _item_rows(items, programme, problems)
     if problems.errors:
-        raise SessionInvalid(problems.errors)
+        raise Invalid.all_of(problems.errors)
 
     session = PracticeSession(
         patient_id=patient_id,

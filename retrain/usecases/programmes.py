@@ -26,10 +26,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import Forbidden, NotFound
 
 from .. import access, formatting
-from ..errors import Invalid
+from ..errors import Invalid, NotAllowed, NotFound
 from ..extensions import db
 from ..infrastructure.locking import lock_patient
 from ..models import THERAPIST, Exercise, Programme, ProgrammeItem
@@ -61,18 +60,6 @@ CONCURRENT_SAVE = (
     "Someone else saved a programme for this patient at the same moment. "
     "Please look at the patient's page and try again."
 )
-
-
-class ProgrammeInvalid(Invalid):
-    """Every problem found in one programme, each with its field.
-
-    ``message`` and ``field`` are the first problem's, so code that handles a plain
-    Invalid still shows something useful.
-    """
-
-    def __init__(self, errors: list[Invalid]):
-        super().__init__(errors[0].message, errors[0].field)
-        self.errors = errors
 
 
 def item_field(index: int, key: str) -> str:
@@ -323,7 +310,7 @@ def _write_version(patient_id, author, starts_on, raw_items, note, today) -> Pro
     if problem:
         errors.insert(0, problem)
     if errors:
-        raise ProgrammeInvalid(errors)
+        raise Invalid.all_of(errors)
 
     for previous in open_versions:
         previous.ended_on = end_of_previous(starts_on)
@@ -356,7 +343,7 @@ def save_programme(
 
     ``items`` are dicts: exercise_id, reps, sets, hold_seconds, rest_seconds,
     times_per_day, days_per_week, note. ``today`` defaults to the patient's today.
-    Raises ProgrammeInvalid (a Invalid) with every problem, nothing saved.
+    Raises Invalid with every problem, nothing saved.
     """
     from ..usecases.patients import patient_today
 
@@ -413,7 +400,7 @@ def get_template(template_id: int) -> Programme:
 def _own_template(template_id: int, author) -> Programme:
     template = get_template(template_id)
     if template.created_by_id != author.id:
-        raise Forbidden()
+        raise NotAllowed()
     return template
 
 
@@ -431,14 +418,14 @@ def _checked_template(title, items, note):
     checked = check_items(items, _exercises_for(items))
     errors.extend(checked.errors)
     if errors:
-        raise ProgrammeInvalid(errors)
+        raise Invalid.all_of(errors)
     return title, checked.items, note
 
 
 def save_template(author, title: str, items: Iterable[Mapping], note: str | None = None):
     """A new template written by ``author`` (a therapist)."""
     if getattr(author, "role", None) != THERAPIST:
-        raise Forbidden()
+        raise NotAllowed()
     title, items, note = _checked_template(title, items, note)
     template = Programme(
         patient_id=None,

@@ -31,10 +31,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from werkzeug.exceptions import NotFound
 
 from .. import access, formatting
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..models import (
     DECISIONS,

@@ -28,10 +28,9 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import func, literal_column, select, union_all
-from werkzeug.exceptions import NotFound
 
 from .. import access
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..infrastructure.locking import lock_patient
 from ..models import Patient, Programme, QuestionnaireRequest, QuestionnaireResponse, User
@@ -41,14 +40,6 @@ from ..progress.instruments import AnswerError, Instrument
 SAQ = "saq"
 MIN_INTERVAL, MAX_INTERVAL = 1, 365
 MAX_REQUEST_AHEAD = timedelta(days=365)
-
-
-class AnswersInvalid(Invalid):
-    """Every unanswered or wrong item, each with its field (the item's key)."""
-
-    def __init__(self, errors: list[Invalid]):
-        super().__init__(errors[0].message, errors[0].field)
-        self.errors = errors
 
 
 @cache
@@ -70,7 +61,7 @@ def _require(user, action: str, patient_id: int) -> None:
 
 
 def check_answers(inst: Instrument, raw: Mapping[str, object]) -> list[int]:
-    """One whole number per item, in item order; AnswersInvalid naming every bad item."""
+    """One whole number per item, in item order; Invalid naming every bad item."""
     low, high = inst.scale.min, inst.scale.max
     values: list[int] = []
     errors: list[Invalid] = []
@@ -91,7 +82,7 @@ def check_answers(inst: Instrument, raw: Mapping[str, object]) -> list[int]:
             continue
         values.append(answer)
     if errors:
-        raise AnswersInvalid(errors)
+        raise Invalid.all_of(errors)
     try:
         instruments.score(inst, values)  # the scoring module's own check, as a second guard
     except AnswerError as error:

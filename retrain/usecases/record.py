@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import NotFound
 
+from ..errors import NotFound
 from ..extensions import db
 from ..models import (
     InjectionVisit,

@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from .. import formatting
-from ..errors import Invalid
+from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..ids import to_id
 from ..infrastructure.storage import NotStored, StorageError, new_key, snapshot_storage
@@ -112,10 +112,6 @@ class ConsentRequired(Invalid):
         super().__init__(CONSENT_NEEDED, "image")
 
 
-class NotFoundHere(LookupError):
-    """An id that is not this patient's (the route answers 404)."""
-
-
 # --- consent ------------------------------------------------------------------------
 
 
@@ -184,7 +180,7 @@ def delete_photo(patient_id: int, snapshot_id: int) -> str:
     """Erase one of the patient's photos; returns its expression."""
     row = db.session.get(Snapshot, snapshot_id)
     if row is None or row.patient_id != patient_id:
-        raise NotFoundHere(snapshot_id)
+        raise NotFound()
     expression = row.expression
     _remove_rows_and_files([row])
     return expression
@@ -236,21 +232,21 @@ class CapturePlan:
 def own_session_id(patient_id: int, session_id) -> int | None:
     """The practice session id if it is this patient's; None when none was given.
 
-    Raises NotFoundHere for someone else's session or a malformed id.
+    Raises NotFound for someone else's session or a malformed id.
     """
     if session_id in (None, ""):
         return None
     try:
         wanted = to_id(session_id)
     except ValueError as error:
-        raise NotFoundHere(session_id) from error
+        raise NotFound() from error
     found = db.session.scalar(
         select(PracticeSession.id).where(
             PracticeSession.id == wanted, PracticeSession.patient_id == patient_id
         )
     )
     if found is None:
-        raise NotFoundHere(session_id)
+        raise NotFound()
     return found
 
 
@@ -692,7 +688,7 @@ def comparison(patient_id: int, expression: str | None, a_id=None, b_id=None) ->
     """Two photos of one expression side by side; both must be this patient's.
 
     Without ids: the oldest and the newest photo of the expression. An id that is
-    not one of this patient's photos of this expression raises NotFoundHere.
+    not one of this patient's photos of this expression raises NotFound.
     """
     zone = _zone_for_patient(patient_id)
     rows = _rows(patient_id)
@@ -700,7 +696,7 @@ def comparison(patient_id: int, expression: str | None, a_id=None, b_id=None) ->
     if expression is None:
         expression = with_photos[0] if with_photos else REST
     elif expression not in PROMPTS:
-        raise NotFoundHere(expression)
+        raise NotFound()
     of_expression = [r for r in rows if r.expression == expression]
     by_id = {r.id: r for r in of_expression}
 
@@ -710,7 +706,7 @@ def comparison(patient_id: int, expression: str | None, a_id=None, b_id=None) ->
         try:
             return by_id[int(raw)]
         except (TypeError, ValueError, KeyError) as error:
-            raise NotFoundHere(raw) from error
+            raise NotFound() from error
 
     first = of_expression[0] if of_expression else None
     last = of_expression[-1] if len(of_expression) > 1 else None
@@ -880,65 +876,3 @@ def _chart(chart_id, title, name, points, days, injections, left_out) -> str:
         vlines=vlines,
         empty_text="No photos fit to measure yet.",
     )
-
-
-# --- for the reinjection review --------------------------------------------------------------
-
-REVIEW_DAY = 14  # full toxin effect at 1-2 weeks (DESIGN.md, "Cycle")
-
-
-@dataclass(frozen=True)
-class ReviewPhoto:
-    card: Card
-    days_since_injection: int | None
-
-
-def snapshots_for_review(patient_id: int, last_injected_on: date | None) -> dict:
-    """The photos a reinjection review shows, per expression.
-
-    Returns ``{"expressions": [...], "target_day": date | None, "day14": {expression:
-    ReviewPhoto | None}, "latest": {expression: ReviewPhoto | None}}``:
-
-    - ``day14``: of the photos taken on or after ``last_injected_on`` (the patient's
-      own calendar day), the one nearest to day 14 of the cycle (ties: the one with
-      no quality flag, then the later). Empty when there is no injection.
-    - ``latest``: the most recent photo of each expression (a good one preferred when
-      several were taken that day).
-
-    Image URLs: url_for("snapshots.thumbnail" / "snapshots.image", snapshot_id=...).
-    The caller must already have asked access.py (VIEW) about ``patient_id``.
-    """
-    patient = db.session.get(Patient, patient_id)
-    zone = _zone_for_patient(patient_id)
-    rows = _rows(patient_id)
-    chosen = expressions_for(patient)
-    expressions = chosen + [
-        e for e in CHOICES if e not in chosen and any(r.expression == e for r in rows)
-    ]
-    injections = injection_dates(patient_id)
-    target = last_injected_on + timedelta(days=REVIEW_DAY) if last_injected_on else None
-
-    def photo(row):
-        card = _card(row, zone)
-        return ReviewPhoto(card, _days_since(card.taken_on, injections))
-
-    day14, latest = {}, {}
-    for expression in expressions:
-        mine = [r for r in rows if r.expression == expression]
-        latest_day = max((r.taken_at.astimezone(zone).date() for r in mine), default=None)
-        latest_rows = [r for r in mine if r.taken_at.astimezone(zone).date() == latest_day]
-        latest[expression] = photo(_preferred(latest_rows)) if latest_rows else None
-        day14[expression] = None
-        if target is not None:
-            in_cycle = [r for r in mine if r.taken_at.astimezone(zone).date() >= last_injected_on]
-            if in_cycle:
-                best = min(
-                    in_cycle,
-                    key=lambda r: (
-                        abs((r.taken_at.astimezone(zone).date() - target).days),
-                        not (r.quality or {}).get("ok"),
-                        -r.taken_at.timestamp(),
-                    ),
-                )
-                day14[expression] = photo(best)
-    return {"expressions": expressions, "target_day": target, "day14": day14, "latest": latest}

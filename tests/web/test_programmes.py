@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from retrain.errors import Invalid
+from retrain.errors import Invalid, NotFound
 from retrain.extensions import db
 from retrain.models import Exercise, Programme, ProgrammeItem
 from retrain.models.base import utcnow
@@ -306,7 +306,7 @@ def test_the_service_refuses_a_therapist_off_the_care_team(app, factories):
     (first,) = library(1)
     with pytest.raises(Exception) as caught:
         programmes.save_programme(patient.id, outsider, patient_today(patient.id), [item(first.id)])
-    assert getattr(caught.value, "code", None) == 404
+    assert isinstance(caught.value, NotFound)
     assert programme_count() == 0
 
 

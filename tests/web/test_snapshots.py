@@ -788,50 +788,6 @@ def at(day: int, hour: int = 12, month: int = 4) -> datetime:
     return datetime(2026, month, day, hour, tzinfo=UTC)
 
 
-def test_snapshots_for_review_picks_day_14_and_the_latest(factories):
-    patient = factories.make_patient()
-    before = fake_row(patient.id, "rest", at(1))  # before the injection: never "day 14"
-    day12 = fake_row(patient.id, "rest", at(17))  # injected 5 April: day 12
-    day15 = fake_row(patient.id, "rest", at(20))  # day 15: nearer to 14
-    latest_bad = fake_row(patient.id, "rest", at(28, 9), ok=False)
-    latest_good = fake_row(patient.id, "rest", at(28, 8))  # same day, good: preferred
-    smile = fake_row(patient.id, "full smile", at(3))
-
-    review = service.snapshots_for_review(patient.id, date(2026, 4, 5))
-    assert review["target_day"] == date(2026, 4, 19)
-    assert review["expressions"] == list(service.DEFAULT_EXPRESSIONS)
-    assert review["day14"]["rest"].card.id == day15
-    assert review["day14"]["rest"].days_since_injection is None  # no InjectionVisit rows
-    assert review["latest"]["rest"].card.id == latest_good
-    assert review["day14"]["full smile"] is None  # its only photo predates the injection
-    assert review["latest"]["full smile"].card.id == smile
-    assert review["latest"]["pucker"] is None
-    assert {before, day12, latest_bad}.isdisjoint(
-        {review["day14"]["rest"].card.id, review["latest"]["rest"].card.id}
-    )
-
-
-def test_snapshots_for_review_without_an_injection(factories):
-    patient = factories.make_patient()
-    only = fake_row(patient.id, "pucker", at(2))
-    review = service.snapshots_for_review(patient.id, None)
-    assert review["target_day"] is None
-    assert all(v is None for v in review["day14"].values())
-    assert review["latest"]["pucker"].card.id == only
-
-
-def test_snapshots_for_review_counts_days_from_the_injection(factories):
-    patient = factories.make_patient()
-    db.session.add(
-        InjectionVisit(patient_id=patient.id, injected_on=date(2026, 4, 5), product="other")
-    )
-    db.session.commit()
-    row = fake_row(patient.id, "rest", at(19))
-    review = service.snapshots_for_review(patient.id, date(2026, 4, 5))
-    assert review["day14"]["rest"].card.id == row
-    assert review["day14"]["rest"].days_since_injection == 14
-
-
 def test_photo_count_helper_counts_only_the_patients_rows(factories):
     first, second = factories.make_patient(), factories.make_patient()
     fake_row(first.id, "rest", at(1))
