@@ -18,12 +18,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
-PRODUCTS = (
-    "onabotulinumtoxinA",
-    "incobotulinumtoxinA",
-    "abobotulinumtoxinA",
-    "other",
-)
+# Each product's words on a page; units of different products are never added together.
+PRODUCT_LABELS = {
+    "onabotulinumtoxinA": "onabotulinumtoxinA (Botox)",
+    "incobotulinumtoxinA": "incobotulinumtoxinA (Xeomin)",
+    "abobotulinumtoxinA": "abobotulinumtoxinA (Dysport)",
+    "other": "Other product",
+}
+PRODUCTS = tuple(PRODUCT_LABELS)
 MUSCLES = (
     "frontalis",
     "corrugator",

@@ -25,7 +25,7 @@ import uuid
 from datetime import datetime
 
 from .. import formatting
-from ..usecases.injections import PRODUCT_LABELS
+from ..models import PRODUCT_LABELS
 from ..usecases.questionnaires import instrument
 from ..usecases.record import PatientRecord
 

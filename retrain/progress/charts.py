@@ -31,6 +31,17 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+class Svg(str):
+    """SVG markup built here, every text in it escaped: safe to place in a page as is.
+
+    Jinja calls ``__html__`` and then leaves the string alone, so neither the pages nor
+    the code between need Markup or ``|safe``.
+    """
+
+    def __html__(self) -> str:
+        return str(self)
+
+
 @dataclass(frozen=True)
 class Axis:
     low: float
@@ -203,7 +214,7 @@ def line_chart(
     layout: Layout | None = None,
     empty_text: str = "Nothing to show yet.",
     y_note: str | None = None,
-) -> str:
+) -> Svg:
     """An SVG line chart. Points outside the axes are left out (say so in ``desc``)."""
     layout = layout or Layout()
     frame = _Frame(x, y, layout)
@@ -238,7 +249,7 @@ def line_chart(
         out += _series(frame, item)
     out += _legend(frame, shown, layout)
     out.append("</svg>")
-    return "\n".join(out)
+    return Svg("\n".join(out))
 
 
 def _bands(frame: _Frame, bands: Iterable[Band]) -> list[str]:
@@ -425,7 +436,7 @@ def face_map(
     desc: str,
     sites: Sequence[tuple[str, str, float]],
     unit_label: str = "U",
-) -> str:
+) -> Svg:
     """A simple drawn face with a numbered dot per injected muscle and side.
 
     Each dot shows the units injected there (several rows for the same muscle and side
@@ -494,4 +505,4 @@ def face_map(
         )
     )
     out.append("</svg>")
-    return "\n".join(out)
+    return Svg("\n".join(out))

@@ -23,7 +23,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -34,6 +33,7 @@ from ..extensions import db
 from ..models import (
     INJECTION_SIDES,
     MUSCLES,
+    PRODUCT_LABELS,
     PRODUCTS,
     InjectionSite,
     InjectionVisit,
@@ -48,12 +48,6 @@ MAX_NOTE = 2000
 MAX_UNITS_PER_SITE = 1000  # a typing slip guard (e.g. "55" for "5.5"), far above any dose
 EARLIEST_VISIT = date(1989, 1, 1)  # onabotulinumtoxinA was first licensed (FDA) in 1989
 
-PRODUCT_LABELS = {
-    "onabotulinumtoxinA": "onabotulinumtoxinA (Botox)",
-    "incobotulinumtoxinA": "incobotulinumtoxinA (Xeomin)",
-    "abobotulinumtoxinA": "abobotulinumtoxinA (Dysport)",
-    "other": "Other product",
-}
 SIDE_LABELS = {"left": "Left", "right": "Right"}
 
 
@@ -524,7 +518,7 @@ def visit_page(patient_id: int, visit_id: int) -> VisitPage:
     )
 
 
-def face_map_svg(page: VisitPage) -> Markup:
+def face_map_svg(page: VisitPage) -> charts.Svg:
     """The visit's injection map drawn on a simple face (SVG, escaped by progress.charts)."""
     listed = "; ".join(
         f"{muscle}: "
@@ -544,4 +538,4 @@ def face_map_svg(page: VisitPage) -> Markup:
         ),
         sites=[(s.muscle, s.side, s.units) for s in page.sites],
     )
-    return Markup(svg)  # noqa: S704 - every text in it is escaped by progress.charts
+    return svg

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from markupsafe import Markup
 from sqlalchemy import (
     Date,
     Float,
@@ -38,6 +37,7 @@ from ..extensions import db
 from ..models import (
     DECISIONS,
     MUSCLES,
+    PRODUCT_LABELS,
     InjectionSite,
     InjectionVisit,
     Patient,
@@ -54,7 +54,6 @@ from ..progress import adherence, charts, cycles
 from ..progress.instruments import display_score
 from ..progress.series import OVERLAY_DAYS_BEFORE, overlay_series
 from ..usecases import practice
-from ..usecases.injections import PRODUCT_LABELS
 from ..usecases.questionnaires import SAQ, SaqStatus, instrument, start_on_from, status_from
 
 # The queries load() runs, whatever the amount of data: the patient with their account;
@@ -180,7 +179,7 @@ class DecisionRow:
 
 @dataclass(frozen=True)
 class Chart:
-    svg: Markup
+    svg: charts.Svg
     title: str
 
 
@@ -881,7 +880,7 @@ def _saq_chart(
         empty_text="No questionnaire answered yet.",
         y_note="lower is better",
     )
-    return Chart(Markup(svg), title)  # noqa: S704 - built and escaped by progress.charts
+    return Chart(svg, title)
 
 
 def _overlay(
@@ -946,7 +945,7 @@ def _overlay(
         empty_text="No SAQ within any cycle yet.",
         y_note="lower is better",
     )
-    return Chart(Markup(svg), title), table  # noqa: S704 - escaped by progress.charts
+    return Chart(svg, title), table
 
 
 def _rating_chart(
@@ -980,7 +979,7 @@ def _rating_chart(
     for on, value in trend:
         weeks[adherence.week_start(on)] = value  # the last rated day of each week wins
     table = [(week, f"{value:.1f}") for week, value in sorted(weeks.items())]
-    return Chart(Markup(svg), title), table  # noqa: S704 - escaped by progress.charts
+    return Chart(svg, title), table
 
 
 # --- writing: notes and decisions ----------------------------------------------------------

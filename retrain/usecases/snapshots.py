@@ -747,7 +747,7 @@ class Trend:
     name: str
     title: str
     note: str
-    svg: str  # server-made SVG markup, escaped by the chart module
+    svg: charts.Svg  # escaped by the chart module, placed in the page as is
     rows: list[TrendRow]
     left_out: int  # photo pairs not shown because of quality flags
     underestimate: bool
