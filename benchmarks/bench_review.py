@@ -40,7 +40,7 @@ QUERY_LIMIT = 15
 def build(instance: Path, years: float):
     from retrain.schema import upgrade
     from retrain.usecases import exercises
-    from retrain.usecases.patients import patient_today
+    from retrain.usecases.local_time import patient_today
 
     app = create_app(
         {

@@ -17,7 +17,7 @@ from .. import access, formatting
 from ..errors import Invalid
 from ..models import CLINICIAN, INJECTION_SIDES, MUSCLES, PATIENT, PRODUCTS, THERAPIST
 from ..usecases import injections as service
-from ..usecases import patients
+from ..usecases.local_time import patient_today
 from .core import ApiError, Strict, endpoint, record_id, reply
 from .pagination import PageQuery, page_of
 from .schemas import Text, example, yesterday
@@ -110,7 +110,7 @@ def injection_create(patient, body: InjectionIn):
             sites=[site.model_dump() for site in body.sites],
             note=body.note,
             confirm_high_dose=body.confirm_high_dose,
-            today=patients.patient_today(patient.id),
+            today=patient_today(patient.id),
         )
     except Invalid as error:
         duplicate = service.ONE_VISIT_PER_DAY.format(day=formatting.day(body.injected_on))

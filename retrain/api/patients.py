@@ -3,13 +3,14 @@
 from datetime import datetime
 from typing import Literal
 
+from flask import url_for
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import access
 from ..models import CLINICIAN, PATIENT, SIDES, THERAPIST
 from ..usecases import caseload, patients
-from .core import Strict, endpoint, reply
+from .core import Strict, endpoint, patient_id_from, reply
 from .pagination import PageQuery, page_of
 from .schemas import Email, text
 
@@ -18,7 +19,7 @@ EVERYONE_CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
 
 class CaseloadItem(BaseModel):
-    """One patient on the caseload with their practice figures (services.caseload)."""
+    """One patient on the caseload with their practice figures (presenters/caseload.py)."""
 
     id: int
     name: str
@@ -104,7 +105,8 @@ def patient_create(body: NewPatient):
     patient, token = patients.create_patient(
         current_user, body.name, body.email, body.affected_side
     )
-    return reply(NewPatientOut(id=patient.id, invitation_url=patients.invitation_url(token)), 201)
+    link = url_for("auth.invitation", token=token, _external=True)
+    return reply(NewPatientOut(id=patient.id, invitation_url=link), 201)
 
 
 @endpoint(
@@ -112,12 +114,10 @@ def patient_create(body: NewPatient):
     "GET",
     summary="One patient (a patient: `me`)",
     roles=EVERYONE_CLINICAL,
-    patient=access.VIEW,
     responses={200: PatientOut},
 )
-def patient_detail(patient):
-    staff = current_user if current_user.role in STAFF else None
-    view = patients.patient_overview(patient.id, staff)
+def patient_detail(patient_id: str):
+    view = patients.view_patient(current_user, patient_id_from(patient_id))
     return reply(
         PatientOut(
             id=view.patient_id,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import access
 from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..usecases import programmes
-from .core import Strict, endpoint, reply
+from .core import Strict, endpoint, patient_id_from, reply
 from .pagination import PageQuery, page_of
 from .schemas import Id, Int, Text, example, yesterday
 
@@ -118,21 +118,16 @@ def programme_out(programme) -> ProgrammeOut:
     )
 
 
-def _current(patient_id: int):
-    history = programmes.programme_history(patient_id)
-    return next((p for p in history if p.ended_on is None), None)
-
-
 @endpoint(
     "/patients/<patient_id>/programme",
     "GET",
     summary="The programme in force",
     roles=CLINICAL,
-    patient=access.VIEW,
     responses={200: ProgrammeOut},
 )
-def programme_get(patient):
-    return reply(programme_out(_current(patient.id)))
+def programme_get(patient_id: str):
+    programme = programmes.programme_in_force(current_user, patient_id_from(patient_id))
+    return reply(programme_out(programme))
 
 
 @endpoint(
@@ -140,19 +135,19 @@ def programme_get(patient):
     "PUT",
     summary="Prescribe a new version (the one in force ends the day before it starts)",
     roles=(THERAPIST,),
-    patient=access.PRESCRIBE,
+    patient=access.PRESCRIBE,  # checked before the body is read: a foreign id is 404
     body=ProgrammeIn,
     responses={201: ProgrammeOut},
 )
 def programme_put(patient, body: ProgrammeIn):
-    programmes.save_programme(
-        patient.id,
+    programme = programmes.save_programme(
         current_user,
+        patient.id,
         body.starts_on,
         [item.model_dump() for item in body.items],
         body.note,
     )
-    return reply(programme_out(_current(patient.id)), 201)
+    return reply(programme_out(programme), 201)
 
 
 @endpoint(
@@ -160,10 +155,10 @@ def programme_put(patient, body: ProgrammeIn):
     "GET",
     summary="Every programme version, newest first",
     roles=CLINICAL,
-    patient=access.VIEW,
     query=PageQuery,
     responses={200: ProgrammePage},
 )
-def programme_history(patient, query: PageQuery):
-    rows, cursor = page_of(programmes.programme_history(patient.id), query)
+def programme_history(patient_id: str, query: PageQuery):
+    versions = programmes.programme_versions(current_user, patient_id_from(patient_id))
+    rows, cursor = page_of(versions, query)
     return reply(ProgrammePage(items=[programme_out(p) for p in rows], next_cursor=cursor))

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import access
 from ..errors import Invalid
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..usecases import api_reads, patients
+from ..usecases import api_reads
 from ..usecases import questionnaires as service
+from ..usecases.local_time import patient_today
 from .core import ApiError, Strict, endpoint, problem_fields, reply
 from .pagination import PageQuery, page
 from .schemas import Int
@@ -64,7 +65,7 @@ class SaqPage(BaseModel):
     responses={201: SaqCreated, 200: SaqCreated},
 )
 def saq_create(patient, body: SaqIn):
-    today = patients.patient_today(patient.id)
+    today = patient_today(patient.id)
     if body.answered_on not in (None, today):
         message = f"Answers are for today, {today.isoformat()} in your timezone."
         raise ApiError(422, message, {"answered_on": message})

@@ -1,15 +1,18 @@
 """Practice sessions: logging one (idempotent with an Idempotency-Key), and the list.
 
+Logging checks access before the body is read (``patient=`` of ``endpoint``), so
+another patient's id is 404 whatever the body; the use case checks again itself.
+
 Idempotency: send a header ``Idempotency-Key`` (up to 64 printable characters, e.g. a
 UUID the phone makes once per session). The first request stores the session and
 answers 201; any later request with the same key answers 200 with the session already
-stored, whatever its body, and stores nothing. (Two retries racing may both answer
-201; they carry the same id.)
+stored, whatever its body, and stores nothing (also when two retries race).
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from flask import request
+from flask_login import current_user
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -21,8 +24,8 @@ from pydantic import (
 
 from .. import access
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..usecases import api_reads, practice
-from .core import Strict, endpoint, reply
+from ..usecases import practice, practice_history
+from .core import Strict, endpoint, patient_id_from, reply
 from .pagination import PageQuery, page
 from .schemas import Id, Int, Text, an_hour_ago, example
 
@@ -124,10 +127,6 @@ def session_out(session) -> SessionOut:
     )
 
 
-def _local_midnight(day: date, zone) -> datetime:
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
-
-
 @endpoint(
     "/patients/<patient_id>/sessions",
     "POST",
@@ -140,9 +139,8 @@ def _local_midnight(day: date, zone) -> datetime:
     headers={IDEMPOTENCY_HEADER: "Makes retries safe: the same key never logs twice"},
 )
 def session_create(patient, body: SessionIn):
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    earlier = api_reads.session_id_for_key(patient.id, key)
-    session = practice.log_session(
+    logged = practice.log_session(
+        current_user,
         patient.id,
         performed_at=body.performed_at,
         effort=body.effort,
@@ -150,9 +148,9 @@ def session_create(patient, body: SessionIn):
         note=body.note,
         items=[practice.ItemInput(**item.model_dump()) for item in body.items],
         source="api",
-        idempotency_key=key,
+        idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
     )
-    return reply(session_out(session), 200 if earlier == session.id else 201)
+    return reply(session_out(logged.session), 201 if logged.created else 200)
 
 
 @endpoint(
@@ -160,17 +158,18 @@ def session_create(patient, body: SessionIn):
     "GET",
     summary="Practice sessions, newest first; `from` and `to` are local days, both included",
     roles=CLINICAL,
-    patient=access.VIEW,
     query=SessionQuery,
     responses={200: SessionPage},
 )
-def session_list(patient, query: SessionQuery):
-    zone = practice.zone_for(patient.user)
-    start = _local_midnight(query.from_, zone) if query.from_ else None
-    end = _local_midnight(query.to + timedelta(days=1), zone) if query.to else None
+def session_list(patient_id: str, query: SessionQuery):
     rows, cursor = page(
-        lambda offset, count: practice.sessions_for(
-            patient.id, limit=count, offset=offset, start=start, end=end
+        lambda offset, count: practice_history.list_sessions(
+            current_user,
+            patient_id_from(patient_id),
+            first_day=query.from_,
+            last_day=query.to,
+            offset=offset,
+            limit=count,
         ),
         query,
     )

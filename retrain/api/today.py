@@ -6,7 +6,7 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from ..models import PATIENT
-from ..usecases import practice, questionnaires
+from ..usecases.today import view_today
 from .core import endpoint, reply
 from .programmes import ProgrammeOut, programme_out
 from .sessions import SessionOut, session_out
@@ -24,7 +24,7 @@ class WeekOut(BaseModel):
 
 
 class SaqDueOut(BaseModel):
-    """When the next SAQ is owed (services.questionnaires, docs/progress.md)."""
+    """When the next SAQ is owed (usecases/questionnaires.py, docs/progress.md)."""
 
     due: bool = Field(description="One is owed today")
     due_on: date
@@ -55,9 +55,7 @@ class TodayOut(BaseModel):
     responses={200: TodayOut},
 )
 def today():
-    summary = practice.today_summary(current_user)
-    saq = questionnaires.saq_due_for(current_user.id, summary.today)
-    week = summary.week
+    summary = view_today(current_user)
     return reply(
         TodayOut(
             today=summary.today,
@@ -68,23 +66,10 @@ def today():
             done_today=summary.done_today,
             due=summary.due,
             streak=summary.streak,
-            week=WeekOut(
-                start=week.start,
-                end=week.end,
-                sessions=week.sessions,
-                credited=week.credited,
-                prescribed=week.prescribed,
-                adherence=week.adherence,
-            ),
+            week=WeekOut.model_validate(summary.week, from_attributes=True),
             last_session=session_out(summary.last_session.session)
             if summary.last_session
             else None,
-            saq=SaqDueOut(
-                due=saq.due,
-                due_on=saq.due_on,
-                overdue_days=saq.overdue_days,
-                reason=saq.reason,
-                last_answered_on=saq.last_answered_on,
-            ),
+            saq=SaqDueOut.model_validate(summary.saq, from_attributes=True),
         )
     )

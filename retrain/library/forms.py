@@ -85,7 +85,7 @@ class ExerciseForm(FlaskForm):
     submit = SubmitField("Save exercise")
 
     def values(self) -> dict:
-        """The editable fields, ready for services.exercises."""
+        """The editable fields, ready for usecases.exercises."""
         return {
             "name": self.name.data,
             "region": self.region.data,

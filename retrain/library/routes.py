@@ -1,10 +1,11 @@
 """The exercise library pages, for therapists and clinicians."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import require_role
 from ..errors import Invalid
+from ..errors.handlers import show_on_form
 from ..models import CLINICIAN, REGIONS, THERAPIST
 from ..usecases import exercises as library
 from .forms import ExerciseForm
@@ -22,56 +23,20 @@ def _library_context():
     return {"regions": REGIONS, "region_pictures": library.REGION_PICTURES}
 
 
-def _exercise_or_404(exercise_id: int):
-    exercise = library.get_exercise(exercise_id)
-    if exercise is None:
-        abort(404)
-    return exercise
-
-
-def _editable_or_403(exercise_id: int):
-    exercise = _exercise_or_404(exercise_id)
-    if not library.may_edit(current_user, exercise):
-        abort(403)
-    return exercise
-
-
-def _show_error(form, error: Invalid) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        flash(error.message, "error")
-    else:
-        field.errors.append(error.message)
-
-
 @bp.get("/exercises/")
 def exercises():
-    region = request.args.get("region") or None
-    include_retired = request.args.get("retired") == "1"
-    filter_error = None
-    try:
-        items = library.list_exercises(region=region, include_retired=include_retired)
-    except Invalid as error:
-        filter_error, region = error.message, None
-        items = library.list_exercises(include_retired=include_retired)
-    return render_template(
-        "library/list.html",
-        groups=library.group_by_region(items),
-        count=len(items),
-        region=region,
-        include_retired=include_retired,
-        filter_error=filter_error,
+    page = library.view_library(
+        current_user,
+        region=request.args.get("region") or None,
+        include_retired=request.args.get("retired") == "1",
     )
+    return render_template("library/list.html", page=page)
 
 
 @bp.get("/exercises/<int:exercise_id>")
 def detail(exercise_id):
-    exercise = _exercise_or_404(exercise_id)
-    return render_template(
-        "library/detail.html",
-        exercise=exercise,
-        editable=library.may_edit(current_user, exercise),
-    )
+    view = library.view_exercise(current_user, exercise_id)
+    return render_template("library/detail.html", exercise=view.exercise, editable=view.editable)
 
 
 @bp.route("/exercises/new", methods=["GET", "POST"])
@@ -81,7 +46,7 @@ def new():
         try:
             exercise = library.create_exercise(current_user, **form.values())
         except Invalid as error:
-            _show_error(form, error)
+            show_on_form(form, error, "")
         else:
             flash(f"“{exercise.name}” is added to the library.", "success")
             return redirect(url_for(".detail", exercise_id=exercise.id))
@@ -90,13 +55,13 @@ def new():
 
 @bp.route("/exercises/<int:exercise_id>/edit", methods=["GET", "POST"])
 def edit(exercise_id):
-    exercise = _editable_or_403(exercise_id)
+    exercise = library.exercise_to_edit(current_user, exercise_id)
     form = ExerciseForm(obj=exercise)
     if form.validate_on_submit():
         try:
-            library.update_exercise(exercise, current_user, **form.values())
+            library.update_exercise(current_user, exercise_id, **form.values())
         except Invalid as error:
-            _show_error(form, error)
+            show_on_form(form, error, "")
         else:
             flash("Your changes are saved.", "success")
             return redirect(url_for(".detail", exercise_id=exercise_id))
@@ -105,23 +70,13 @@ def edit(exercise_id):
 
 @bp.post("/exercises/<int:exercise_id>/retire")
 def retire(exercise_id):
-    exercise = _editable_or_403(exercise_id)
-    try:
-        library.retire_exercise(exercise, current_user)
-    except Invalid as error:
-        flash(error.message, "error")
-    else:
-        flash("The exercise is retired. Programmes and history that use it keep it.", "success")
+    library.retire_exercise(current_user, exercise_id)
+    flash("The exercise is retired. Programmes and history that use it keep it.", "success")
     return redirect(url_for(".detail", exercise_id=exercise_id))
 
 
 @bp.post("/exercises/<int:exercise_id>/restore")
 def restore(exercise_id):
-    exercise = _editable_or_403(exercise_id)
-    try:
-        library.restore_exercise(exercise, current_user)
-    except Invalid as error:
-        flash(error.message, "error")
-    else:
-        flash("The exercise is back in the library.", "success")
+    library.restore_exercise(current_user, exercise_id)
+    flash("The exercise is back in the library.", "success")
     return redirect(url_for(".detail", exercise_id=exercise_id))

@@ -29,8 +29,9 @@ from flask_login import current_user
 from .. import access, formatting
 from ..errors import Invalid
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..usecases import archive, exports, injections, patients, progress_report
+from ..usecases import archive, exports, injections, progress_report
 from ..usecases import questionnaires as saq_service
+from ..usecases.local_time import patient_today
 from .forms import (
     CancelRequestForm,
     DecisionForm,
@@ -101,7 +102,7 @@ def saq():
     access.require(current_user, access.ANSWER_SAQ, current_user.id)
     instrument = saq_service.instrument()
     form = saq_form_class(instrument)()
-    today = patients.patient_today(current_user.id)
+    today = patient_today(current_user.id)
     if form.validate_on_submit():
         answers = {item.key: getattr(form, item.key).data for item in instrument.items}
         try:
@@ -201,7 +202,7 @@ def decide(patient_id: int):
                 decision=form.decision.data,
                 wait_until=form.wait_until.data,
                 note=form.note.data,
-                today=patients.patient_today(patient_id),
+                today=patient_today(patient_id),
             )
         except Invalid as error:
             _apply(form, error, "decision")
@@ -236,7 +237,7 @@ def saq_request(patient_id: int):
                 current_user,
                 patient_id,
                 form.requested_on.data,
-                patients.patient_today(patient_id),
+                patient_today(patient_id),
             )
         except Invalid as error:
             _apply(form, error, "requested_on")
@@ -306,7 +307,7 @@ def new_injection(patient_id: int):
                 current_user,
                 patient_id,
                 **form.visit_values(),
-                today=patients.patient_today(patient_id),
+                today=patient_today(patient_id),
             )
         except Invalid as error:
             _apply(form, error, "injected_on")
@@ -351,7 +352,7 @@ def edit_injection(patient_id: int, visit_id: int):
                 patient_id,
                 visit_id,
                 **form.visit_values(),
-                today=patients.patient_today(patient_id),
+                today=patient_today(patient_id),
             )
         except Invalid as error:
             _apply(form, error, "injected_on")
@@ -368,7 +369,7 @@ def edit_injection(patient_id: int, visit_id: int):
 def export_csv(patient_id: int):
     access.require(current_user, access.EXPORT, patient_id)
     text = exports.patient_csv(current_user, patient_id)
-    name = exports.filename(patient_id, patients.patient_today(patient_id))
+    name = exports.filename(patient_id, patient_today(patient_id))
     response = Response("\ufeff" + text, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
@@ -380,7 +381,7 @@ def export_zip(patient_id: int):
     """The whole record: FHIR JSON, CSV and the photos, in one zip."""
     access.require(current_user, access.EXPORT, patient_id)
     data = archive.patient_zip(current_user, patient_id)
-    name = exports.filename(patient_id, patients.patient_today(patient_id)).replace(".csv", ".zip")
+    name = exports.filename(patient_id, patient_today(patient_id)).replace(".csv", ".zip")
     response = Response(data, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"

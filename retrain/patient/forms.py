@@ -36,7 +36,8 @@ RATING_CHOICES = [SelectChoice(n, str(n)) for n in range(11)]
 
 
 def _number(value) -> int | None:
-    """Coerce a posted choice: empty is None; not a number is -1, which the service refuses."""
+    """A posted number: empty is None; not a number is -1, which the use case refuses
+    beside the field (never a valid id, count or choice)."""
     if value is None or value == "":
         return None
     try:
@@ -58,7 +59,7 @@ class SessionForm(FlaskForm):
     """Log one session: the plain form and the guided player's summary post this."""
 
     items = FieldList(FormField(ItemForm), min_entries=0, max_entries=MAX_ITEMS)
-    # The service checks the ranges and says what is wrong beside the field.
+    # The use case checks the ranges and says what is wrong beside the field.
     effort = RadioField(
         "How hard did it feel?", choices=EFFORT_CHOICES, coerce=_number, validate_choice=False
     )
@@ -97,19 +98,12 @@ def form_defaults(programme, source: str = "form") -> dict:
     }
 
 
-def _whole(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return -1  # never a valid id or count: the service refuses it beside the field
-
-
 def item_inputs(form: SessionForm) -> list[ItemInput]:
     return [
         ItemInput(
-            exercise_id=_whole(entry.exercise_id.data),
+            exercise_id=_number(entry.exercise_id.data),
             reps_done=entry.reps_done.data,
-            sets_done=_whole(entry.sets_done.data),
+            sets_done=_number(entry.sets_done.data),
             skipped=bool(entry.skipped.data),
         )
         for entry in form.items
@@ -122,29 +116,3 @@ def labelled_rows(form: SessionForm, programme) -> list[tuple]:
     for item in programme.items if programme is not None else []:
         by_exercise.setdefault(str(item.exercise_id), item)
     return [(entry, by_exercise.get(str(entry.exercise_id.data))) for entry in form.items]
-
-
-# Service field names that the form shows under another field.
-_FIELD_ALIASES = {"performed_at": "performed_date"}
-
-
-def attach_errors(form: SessionForm, refusal) -> None:
-    """Show each refusal beside its field (items-<i>-<name> for a row), else at the top."""
-    for error in refusal.problems:
-        target = _field_for(form, _FIELD_ALIASES.get(error.field, error.field) or "")
-        if target is None:
-            form.form_errors.append(error.message)
-        else:
-            target.errors.append(error.message)
-
-
-def _field_for(form: SessionForm, name: str):
-    if name.startswith("items-"):
-        _, index, sub = name.split("-", 2)
-        entries = form.items.entries
-        if index.isdigit() and int(index) < len(entries) and sub in ("reps_done", "skipped"):
-            return entries[int(index)][sub]
-        return None
-    if name in form._fields and name not in ("source", "idempotency_key", "items"):
-        return form[name]
-    return None

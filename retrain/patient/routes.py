@@ -3,13 +3,14 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import LOG_PRACTICE, VIEW, require, require_role
+from ..access import require_role
 from ..errors import Invalid
-from ..infrastructure import audit
+from ..errors.handlers import show_on_form
 from ..models import PATIENT
-from ..usecases import practice, questionnaires
-from ..usecases.programmes import current_programme
-from .forms import SessionForm, attach_errors, form_defaults, item_inputs, labelled_rows
+from ..usecases import patients, practice, practice_history
+from ..usecases import today as today_usecases
+from ..usecases.local_time import performed_at_from_local, zone_for
+from .forms import SessionForm, form_defaults, item_inputs, labelled_rows
 
 bp = Blueprint("patient", __name__)
 
@@ -21,10 +22,8 @@ def _only_patient_roles():
 
 @bp.get("/today")
 def today():
-    require(current_user, VIEW, current_user.id)
-    summary = practice.today_summary(current_user)
-    saq = questionnaires.saq_due_for(current_user.id, summary.today)
-    return render_template("patient/today.html", summary=summary, saq=saq)
+    summary = today_usecases.view_today(current_user)
+    return render_template("patient/today.html", summary=summary, saq=summary.saq)
 
 
 def _seconds_scale() -> float:
@@ -35,15 +34,14 @@ def _seconds_scale() -> float:
 
 @bp.get("/session/player")
 def player():
-    require(current_user, LOG_PRACTICE, current_user.id)
-    programme = current_programme(current_user.id)
-    form = SessionForm(data=form_defaults(programme, source="player"))
+    page = today_usecases.view_practice(current_user)
+    form = SessionForm(data=form_defaults(page.programme, source="player"))
     return render_template(
         "patient/player.html",
-        programme=programme,
-        data=practice.player_data(programme) if programme else None,
+        programme=page.programme,
+        data=page.player_data,
         form=form,
-        rows=labelled_rows(form, programme),
+        rows=labelled_rows(form, page.programme),
         seconds_scale=_seconds_scale(),
     )
 
@@ -51,18 +49,17 @@ def player():
 @bp.route("/session/new", methods=["GET", "POST"])
 def log_session():
     """The plain form; the player's summary posts here too (source=player)."""
-    require(current_user, LOG_PRACTICE, current_user.id)
-    zone = practice.zone_for(current_user)
-    posted = request.method == "POST"
-    # A post that saves never needs the programme here (log_session reads it itself).
-    programme = None if posted else current_programme(current_user.id)
-    form = SessionForm() if posted else SessionForm(data=form_defaults(programme))
+    if request.method == "GET":
+        page = today_usecases.view_practice(current_user)
+        return _session_form(SessionForm(data=form_defaults(page.programme)), page)
+    form = SessionForm()
     if form.validate_on_submit():
         try:
             practice.log_session(
+                current_user,
                 current_user.id,
-                performed_at=practice.performed_at_from_local(
-                    form.performed_date.data, form.performed_time.data, zone
+                performed_at=performed_at_from_local(
+                    form.performed_date.data, form.performed_time.data, zone_for(current_user)
                 ),
                 effort=form.effort.data,
                 synkinesis_rating=form.synkinesis_rating.data,
@@ -72,29 +69,31 @@ def log_session():
                 idempotency_key=form.idempotency_key.data,
             )
         except Invalid as error:
-            attach_errors(form, error)
+            show_on_form(form, error, "performed_date")  # performed_at: the date and time
         else:
             flash("Well done. Your session is saved.", "success")
             return redirect(url_for(".today"))
-    if posted:  # refused: the form is shown again with its messages
-        programme = current_programme(current_user.id)
+    # Refused: the form again with its messages (a save never needed the page before).
+    return _session_form(form, today_usecases.view_practice(current_user))
+
+
+def _session_form(form: SessionForm, page):
     return render_template(
         "patient/session_form.html",
         form=form,
-        rows=labelled_rows(form, programme),
-        max_date=practice.local_now(zone).date().isoformat(),
+        rows=labelled_rows(form, page.programme),
+        max_date=page.today.isoformat(),
     )
 
 
 @bp.get("/history")
 def history():
-    require(current_user, VIEW, current_user.id)
-    page = practice.history_page(current_user, request.args.get("page", 1, type=int))
+    page = practice_history.view_history(current_user, request.args.get("page", 1, type=int))
     return render_template("patient/history.html", history=page)
 
 
 @bp.get("/my-data")
 def my_data():
     """Who on the care team opened this record, and how to get a copy of it."""
-    require(current_user, VIEW, current_user.id)
-    return render_template("patient/my_data.html", accesses=audit.who_viewed(current_user.id))
+    accesses = patients.view_record_accesses(current_user)
+    return render_template("patient/my_data.html", accesses=accesses)

@@ -1,7 +1,7 @@
 """Staff forms: adding a patient, the programme builder, templates.
 
-Dose ranges and item rules live in services.programmes (one source); the number inputs
-only borrow its limits for the browser's min/max hints.
+Dose ranges and item rules live in usecases/programme_rules.py (one source); the number
+inputs only borrow its limits for the browser's min/max hints.
 """
 
 from flask_wtf import FlaskForm
@@ -23,9 +23,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..errors import Invalid
+from ..errors.handlers import show_on_form
 from ..ids import to_id
 from ..models import REGIONS
-from ..usecases.programmes import ITEM_LIMITS, MAX_ITEM_NOTE, MAX_ITEMS, MAX_NOTE, MAX_TITLE
+from ..usecases.programme_rules import (
+    ITEM_LIMITS,
+    MAX_ITEM_NOTE,
+    MAX_ITEMS,
+    MAX_NOTE,
+    MAX_TITLE,
+    item_field,
+)
 
 # Room for a full programme plus a few blank rows; more rows in a post are ignored.
 MAX_ROWS = MAX_ITEMS + 5
@@ -57,7 +65,7 @@ def _int_or_none(value):
     try:
         return to_id(value)
     except ValueError:
-        return -1  # not an id: the service answers "not in the library"
+        return -1  # not an id: the use case answers "not in the library"
 
 
 def _dose(key: str, hint: str | None = None) -> IntegerField:
@@ -125,31 +133,28 @@ class ItemsMixin:
         if len(self.items) < MAX_ROWS:
             self.items.append_entry()
 
-    def show_error(self, error: Invalid, rows: list[int]) -> str | None:
-        """Put each problem beside its field. ``rows`` maps item index -> form row.
+    def show_problems(self, error: Invalid, rows: list[int]) -> None:
+        """Put each problem beside its field (problems about the list go to ``items``).
 
-        Returns the text of problems about the whole list (no field to sit beside).
+        The use case numbered only the items it was sent: ``rows`` maps those numbers to
+        this form's rows (blank and removed rows were left out).
         """
-        general = []
-        for problem in error.problems:
-            target = self._field_for(problem.field, rows)
-            if target is None:
-                general.append(problem.message)
-            else:
-                target.errors.append(problem.message)
-        if any(entry.errors for entry in self.items.entries):
-            # FieldList keeps the errors it saw at validation: refresh them for form.errors.
-            self.items.errors = [entry.errors for entry in self.items.entries]
-        return " ".join(general) or None
+        show_on_form(self, _on_rows(error, rows), "items")
+        # FieldList keeps the errors it saw at validation: add the rows' for form.errors.
+        self.items.errors = [*self.items.errors, *(e.errors for e in self.items if e.errors)]
 
-    def _field_for(self, name: str | None, rows: list[int]):
-        if name and name.startswith("items-"):
-            _, index, key = name.split("-", 2)
-            row = self.items[rows[int(index)]].form
-            return getattr(row, key, None)
-        if name and name != "items" and name in self:
-            return self[name]
-        return None
+
+def _on_rows(error: Invalid, rows: list[int]) -> Invalid:
+    """``error`` with item fields (items-<n>-<key>) renumbered to the form's rows."""
+
+    def moved(name: str | None) -> str | None:
+        head, _, rest = (name or "").partition("-")
+        number, _, key = rest.partition("-")
+        if head == "items" and number.isdigit() and int(number) < len(rows):
+            return item_field(rows[int(number)], key)
+        return name
+
+    return Invalid.all_of([Invalid(p.message, moved(p.field)) for p in error.problems])
 
 
 class ProgrammeForm(ItemsMixin, FlaskForm):

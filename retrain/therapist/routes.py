@@ -1,14 +1,13 @@
 """Therapist pages, and the patient pages therapists and clinicians share.
 
 One way for shared staff views: they live here, under /patients/..., and the
-blueprint lets both roles reach the endpoints in SHARED_ENDPOINTS (each still asks
-access.require). Everything else here is for therapists only, so a clinician
-gets 403 on the programme builder and the templates, whichever patient id is asked.
+blueprint lets both roles reach the endpoints in SHARED_ENDPOINTS (each use case still
+checks access). Everything else here is for therapists only, so a clinician gets 403 on
+the programme builder and the templates, whichever patient id is asked.
 """
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -21,10 +20,12 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import access
 from ..errors import Invalid
+from ..errors.handlers import show_on_form
 from ..ids import to_id
 from ..models import CLINICIAN, THERAPIST
-from ..usecases import caseload as caseload_service
-from ..usecases import patients, programmes
+from ..usecases import patients, programme_templates, programmes
+from ..usecases.caseload import caseload_rows
+from ..usecases.programme_reads import items_as_rows
 from .forms import (
     ApplyTemplateForm,
     NewPatientForm,
@@ -50,7 +51,7 @@ def _only_staff():
 
 
 def caseload_page(new_patient_endpoint: str):
-    rows = caseload_service.caseload_rows(current_user)
+    rows = caseload_rows(current_user)
     return render_template(
         "staff/caseload.html", rows=rows, new_patient_url=url_for(new_patient_endpoint)
     )
@@ -64,7 +65,7 @@ def new_patient_page(back_endpoint: str):
                 current_user, form.name.data, form.email.data, form.affected_side.data
             )
         except Invalid as error:
-            getattr(form, error.field or "email").errors.append(error.message)
+            show_on_form(form, error, "email")
         else:
             # Shown in this response only: the token is never stored in plain text.
             return invitation_page(patient.id, form.name.data.strip(), token, new=True)
@@ -76,7 +77,7 @@ def invitation_page(patient_id: int, name: str, token: str, *, new: bool):
         "staff/invitation_link.html",
         patient_id=patient_id,
         name=name,
-        link=patients.invitation_url(token),
+        link=url_for("auth.invitation", token=token, _external=True),
         valid_days=current_app.config["INVITATION_VALID_DAYS"],
         new=new,
     )
@@ -97,28 +98,21 @@ def new_patient():
 
 @bp.get("/patients/<int:patient_id>")
 def patient(patient_id: int):
-    access.require(current_user, access.VIEW, patient_id)
-    overview = patients.patient_overview(patient_id, current_user)
-    return render_template(
-        "staff/patient.html",
-        p=overview,
-        can_prescribe=access.may(current_user, access.PRESCRIBE, patient_id),
-        can_invite=access.may(current_user, access.INVITE, patient_id),
-        reset_form=PasswordResetForm(),
-    )
+    overview = patients.view_patient(current_user, patient_id)
+    return render_template("staff/patient.html", p=overview, reset_form=PasswordResetForm())
 
 
 @bp.post("/patients/<int:patient_id>/invitation")
 def invite(patient_id: int):
-    record = access.require(current_user, access.INVITE, patient_id)
     reset_form = PasswordResetForm()
     reset = "confirm" in request.form
     if reset and not reset_form.validate_on_submit():
         flash("The new link was not made. Please try again.", "error")
         return redirect(url_for(".patient", patient_id=patient_id))
     try:
-        token = patients.reinvite(current_user, patient_id, password_reset=reset)
+        record, token = patients.reinvite(current_user, patient_id, password_reset=reset)
     except Invalid as error:
+        # The form is a button on the patient page: its message is shown there.
         flash(error.message, "error")
         return redirect(url_for(".patient", patient_id=patient_id))
     return invitation_page(patient_id, record.name, token, new=False)
@@ -129,57 +123,39 @@ def invite(patient_id: int):
 
 @bp.route("/patients/<int:patient_id>/programme/edit", methods=["GET", "POST"])
 def edit_programme(patient_id: int):
-    name = access.require(current_user, access.PRESCRIBE, patient_id).name
-    current = programmes.current_programme(patient_id)
-    # Plain values: a refused save rolls the session back and expires ORM objects.
-    summary = (current.version, current.starts_on) if current else None
     template_id = request.args.get("template", type=to_id)
-    source = programmes.get_template(template_id) if template_id else current
+    page = programmes.view_programme_builder(current_user, patient_id, template_id)
     data = None
     if request.method == "GET":
-        data = _builder_data(source)
-        data["starts_on"] = patients.patient_today(patient_id)
+        data = _builder_data(page.source)
+        data["starts_on"] = page.today
     form = ProgrammeForm(data=data)
-    form.set_exercise_choices(programmes.exercise_choices(), keep=_exercises_in(source, current))
-    items_error = None
+    form.set_exercise_choices(page.exercises, keep=page.exercises_in_use)
     if request.method == "POST" and form.add_row.data:
         form.add_blank_row()
     elif form.validate_on_submit():
         rows = form.kept_rows()
         try:
             programmes.save_programme(
-                patient_id,
                 current_user,
+                patient_id,
                 form.starts_on.data,
                 [item for _, item in rows],
                 form.note.data,
             )
         except Invalid as error:
-            items_error = form.show_error(error, [index for index, _ in rows])
+            form.show_problems(error, [index for index, _ in rows])
         else:
-            flash(f"The new programme for {name} is saved.", "success")
+            flash(f"The new programme for {page.name} is saved.", "success")
             return redirect(url_for(".patient", patient_id=patient_id))
-    return render_template(
-        "therapist/programme_edit.html",
-        form=form,
-        patient_id=patient_id,
-        name=name,
-        current=summary,
-        templates=programmes.list_templates(),
-        template_id=template_id,
-        items_error=items_error,
-    )
+    return render_template("therapist/programme_edit.html", form=form, page=page)
 
 
 def _builder_data(source) -> dict:
-    data = {"items": [*programmes.items_as_rows(source), {}]}
+    data = {"items": [*items_as_rows(source), {}]}
     if source is not None:
         data["note"] = source.note or ""
     return data
-
-
-def _exercises_in(*sources) -> list:
-    return [item.exercise for source in sources if source for item in source.items]
 
 
 # Templates ---------------------------------------------------------------------------------
@@ -187,19 +163,14 @@ def _exercises_in(*sources) -> list:
 
 @bp.get("/therapist/templates")
 def templates():
+    page = programme_templates.view_templates(current_user)
     apply_form = ApplyTemplateForm()
-    apply_form.patient_id.choices = _caseload_choices()
-    return render_template(
-        "therapist/templates.html",
-        templates=programmes.list_templates(),
-        apply_form=apply_form,
-    )
-
-
-def _caseload_choices() -> list[SelectChoice]:
-    return [SelectChoice("", "Choose a patient")] + [
-        SelectChoice(patient_id, name) for patient_id, name in patients.caseload_names(current_user)
+    apply_form.patient_id.choices = [SelectChoice("", "Choose a patient")] + [
+        SelectChoice(patient_id, name) for patient_id, name in page.patients
     ]
+    return render_template(
+        "therapist/templates.html", templates=page.templates, apply_form=apply_form
+    )
 
 
 @bp.route("/therapist/templates/new", methods=["GET", "POST"])
@@ -209,45 +180,44 @@ def new_template():
 
 @bp.route("/therapist/templates/<int:template_id>/edit", methods=["GET", "POST"])
 def edit_template(template_id: int):
-    template = programmes.get_template(template_id)
-    if template.created_by_id != current_user.id:
-        abort(403)
-    return _template_form(template)
+    return _template_form(template_id)
 
 
-def _template_form(template):
+def _template_form(template_id: int | None):
+    page = programme_templates.view_template_form(current_user, template_id)
+    template = page.template
     data = None
     if request.method == "GET":
         data = _builder_data(template)
         data["title"] = template.title if template else ""
     form = TemplateForm(data=data)
-    form.set_exercise_choices(programmes.exercise_choices(), keep=_exercises_in(template))
-    items_error = None
+    in_use = [item.exercise for item in template.items] if template else []
+    form.set_exercise_choices(page.exercises, keep=in_use)
     if request.method == "POST" and form.add_row.data:
         form.add_blank_row()
     elif form.validate_on_submit():
         rows = form.kept_rows()
         items = [item for _, item in rows]
         try:
-            if template is None:
-                programmes.save_template(current_user, form.title.data, items, form.note.data)
+            if template_id is None:
+                programme_templates.save_template(
+                    current_user, form.title.data, items, form.note.data
+                )
             else:
-                programmes.update_template(
-                    template.id, current_user, form.title.data, items, form.note.data
+                programme_templates.update_template(
+                    current_user, template_id, form.title.data, items, form.note.data
                 )
         except Invalid as error:
-            items_error = form.show_error(error, [index for index, _ in rows])
+            form.show_problems(error, [index for index, _ in rows])
         else:
             flash(f"The template “{form.title.data.strip()}” is saved.", "success")
             return redirect(url_for(".templates"))
-    return render_template(
-        "therapist/template_edit.html", form=form, template=template, items_error=items_error
-    )
+    return render_template("therapist/template_edit.html", form=form, template=template)
 
 
 @bp.post("/therapist/templates/<int:template_id>/delete")
 def delete_template(template_id: int):
-    programmes.delete_template(template_id, current_user)
+    programme_templates.delete_template(current_user, template_id)
     flash("The template is deleted. Programmes made from it are not changed.", "success")
     return redirect(url_for(".templates"))
 
@@ -259,11 +229,6 @@ def apply_template(template_id: int):
     if form.patient_id.data is None:
         flash("Choose a patient to apply the template to.", "error")
         return redirect(url_for(".templates"))
-    record = access.require(current_user, access.PRESCRIBE, form.patient_id.data)
-    try:
-        programmes.apply_template(template_id, record.id, current_user)
-    except Invalid as error:
-        flash(f"The template was not applied: {error.message}", "error")
-        return redirect(url_for(".templates"))
+    record, _ = programmes.apply_template(current_user, template_id, form.patient_id.data)
     flash(f"The template is now {record.name}'s programme.", "success")
     return redirect(url_for(".patient", patient_id=record.id))

@@ -1,164 +1,118 @@
-"""A staff member's caseload with each patient's practice figures.
+"""A staff member's caseload: the patients on their care teams with their practice figures.
 
-Computed here, shown by the therapist and clinician caseload pages. Four SQL queries
-whatever the caseload size: the patients, their programme versions (with the item
-maxima), their session times of the last 28 days, and their latest session time.
-The figures follow retrain/progress/adherence.py (periods "to date": today's share
-counts only as far as it has been met), each patient in their own timezone.
+Four SQL queries whatever the caseload size: the patients, their programme versions
+(with the item maxima), their session times of the last 28 days, and their latest
+session time. presenters/caseload.py makes the figures, each patient in their own zone.
 """
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
+from .. import access
 from ..extensions import db
 from ..models import STAFF_ROLES, CareTeamMember, Patient, PracticeSession, Programme, User
+from ..presenters.caseload import WINDOW_DAYS, CaseloadPatient, CaseloadRow, by_name, caseload_row
 from ..progress import adherence
-from ..usecases import practice
-
-WINDOW_DAYS = 28
-RECENT_DAYS = 7
-QUIET_DAYS = 3  # flag a patient with a programme but no session in this many local days
+from .local_time import before_local_day, local_dates, local_now, zone_for
+from .programme_reads import versions_for
 
 
-@dataclass(frozen=True)
-class CaseloadRow:
-    patient_id: int
-    name: str
-    email: str
-    affected_side: str
-    has_programme: bool
-    last_session_at: datetime | None
-    sessions_7d: int
-    prescribed_7d: float
-    sessions_28d: int
-    prescribed_28d: float
-    adherence_28d: float | None  # percent 0-100, None when nothing was prescribed
-    no_session_3_days: bool  # flag: no session in the last 3 local days (and a programme exists)
-
-
-def caseload_rows(staff: User, today: date | None = None) -> list[CaseloadRow]:
-    """One row per patient on ``staff``'s care teams, sorted by name.
+def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
+    """One row per patient on ``user``'s care teams, sorted by name.
 
     ``today`` (tests) is the local date for every patient; by default each patient's
-    own today. Periods: the last 7 and 28 local days, today included.
-    ``no_session_3_days``: the patient has a programme in force (not ended), it started
-    at least 3 local days ago (today and the 2 days before), and none of those 3 days
-    has a session, so a programme given this morning does not raise the flag at once.
+    own today.
     """
-    if staff.role not in STAFF_ROLES:
-        return []
-    on_team = select(CareTeamMember.patient_id).where(CareTeamMember.staff_id == staff.id)
+    access.require_role(user, *STAFF_ROLES)
     patients = db.session.execute(
         select(Patient.id, User.name, User.email, User.timezone, Patient.affected_side)
         .join(User, User.id == Patient.id)
         .join(CareTeamMember, CareTeamMember.patient_id == Patient.id)
-        .where(CareTeamMember.staff_id == staff.id)
+        .where(CareTeamMember.staff_id == user.id)
     ).all()
     if not patients:
         return []
+    zones = {row.id: zone_for(row) for row in patients}
+    todays = {row.id: today or local_now(zones[row.id]).date() for row in patients}
+    on_team = select(CareTeamMember.patient_id).where(CareTeamMember.staff_id == user.id)
+    versions = versions_for(Programme.patient_id.in_(on_team), zones, zone_for(None))
+    days = _session_days(PracticeSession.patient_id.in_(on_team), zones, min(todays.values()))
+    last_at = _latest_sessions(user.id)
+    return by_name(
+        caseload_row(
+            patient,
+            versions.get(patient.id, []),
+            days.get(patient.id, []),
+            last_at.get(patient.id),
+            todays[patient.id],
+        )
+        for patient in patients
+    )
 
-    default_zone = practice.zone_for(None)
-    zones = {row.id: practice.zone_for(row) for row in patients}
-    versions = practice.versions_for(Programme.patient_id.in_(on_team), zones, default_zone)
 
-    latest_day = today or max(datetime.now(zone).date() for zone in zones.values())
-    # UTC midnight a day before the earliest local day asked for covers every timezone.
-    since = datetime.combine(latest_day - timedelta(days=WINDOW_DAYS + 1), time(), tzinfo=UTC)
+def patient_figures(
+    patient: Patient,
+    versions: list[adherence.Version],
+    last_session_at: datetime | None,
+    today: date | None = None,
+) -> CaseloadRow:
+    """One patient's caseload figures (their staff page), so the page and the caseload
+    table agree: 1 query. The caller has checked access and loaded the patient with
+    their account, their programme versions and the time of their latest session."""
+    zone = zone_for(patient.user)
+    today = today or local_now(zone).date()
+    days = _session_days(PracticeSession.patient_id == patient.id, {patient.id: zone}, today)
+    who = CaseloadPatient(patient.id, patient.user.name, patient.user.email, patient.affected_side)
+    return caseload_row(who, versions, days.get(patient.id, []), last_session_at, today)
+
+
+def caseload_names(staff_id: int) -> list[tuple[int, str]]:
+    """(patient id, name) of the active patients on the staff member's care teams, by
+    name (to choose one from). The caller has checked the staff member's role."""
+    rows = db.session.execute(
+        select(User.id, User.name)
+        .join(CareTeamMember, CareTeamMember.patient_id == User.id)
+        .where(CareTeamMember.staff_id == staff_id, User.active.is_(True))
+    ).all()
+    return sorted(((row.id, row.name) for row in rows), key=lambda r: (r[1].casefold(), r[0]))
+
+
+def _session_days(
+    patient_filter: ColumnElement[bool], zones: Mapping[int, ZoneInfo], earliest_today: date
+) -> dict[int, list[date]]:
+    """The local days of each patient's sessions in the window that ends on their today
+    (the earliest of those todays bounds the read)."""
+    since = before_local_day(earliest_today - timedelta(days=WINDOW_DAYS))
     instants: dict[int, list[datetime]] = {}
     for patient_id, performed_at in db.session.execute(
         select(PracticeSession.patient_id, PracticeSession.performed_at).where(
-            PracticeSession.patient_id.in_(on_team), PracticeSession.performed_at >= since
+            patient_filter, PracticeSession.performed_at >= since
         )
     ):
         instants.setdefault(patient_id, []).append(performed_at)
-    # One index seek per patient (ix_practice_sessions_patient_performed, read backwards)
-    # instead of a GROUP BY over every session they ever logged: the cost follows the
-    # caseload, not the length of the patients' histories.
+    return {pid: local_dates(times, zones[pid]) for pid, times in instants.items()}
+
+
+def _latest_sessions(staff_id: int) -> dict[int, datetime]:
+    """The time of each caseload patient's latest session.
+
+    One index seek per patient (ix_practice_sessions_patient_performed, read backwards)
+    instead of a GROUP BY over every session they ever logged: the cost follows the
+    caseload, not the length of the patients' histories.
+    """
     latest = (
         select(func.max(PracticeSession.performed_at))
         .where(PracticeSession.patient_id == CareTeamMember.patient_id)
         .correlate(CareTeamMember)
         .scalar_subquery()
     )
-    last_at = {
+    return {
         patient_id: at
         for patient_id, at in db.session.execute(
-            select(CareTeamMember.patient_id, latest).where(CareTeamMember.staff_id == staff.id)
+            select(CareTeamMember.patient_id, latest).where(CareTeamMember.staff_id == staff_id)
         )
         if at is not None
     }
-
-    rows = [
-        _row(
-            patient,
-            zones[patient.id],
-            versions.get(patient.id, []),
-            instants.get(patient.id, []),
-            last_at.get(patient.id),
-            today,
-        )
-        for patient in patients
-    ]
-    rows.sort(key=lambda row: (row.name.casefold(), row.patient_id))
-    return rows
-
-
-def patient_row(
-    patient: Patient,
-    versions: list[adherence.Version],
-    last_session_at: datetime | None,
-    today: date | None = None,
-) -> CaseloadRow:
-    """The caseload figures of one patient (their staff page): 1 query.
-
-    The caller has the patient with their account, their programme versions
-    (practice.versions_of) and the time of their latest session.
-    """
-    zone = practice.zone_for(patient.user)
-    local_today = today or datetime.now(zone).date()
-    since = datetime.combine(local_today - timedelta(days=WINDOW_DAYS + 1), time(), tzinfo=UTC)
-    instants = db.session.scalars(
-        select(PracticeSession.performed_at).where(
-            PracticeSession.patient_id == patient.id, PracticeSession.performed_at >= since
-        )
-    )
-    who = _Patient(patient.id, patient.user.name, patient.user.email, patient.affected_side)
-    return _row(who, zone, versions, instants, last_session_at, today)
-
-
-@dataclass(frozen=True)
-class _Patient:
-    id: int
-    name: str
-    email: str
-    affected_side: str
-
-
-def _row(patient, zone, versions, instants, last_session_at, today) -> CaseloadRow:
-    """One patient's figures from their versions and recent session instants (UTC)."""
-    local_today = today or datetime.now(zone).date()
-    counts = adherence.daily_counts(
-        day for day in practice.local_dates(instants, zone) if day <= local_today
-    )
-    recent = adherence.last_days(counts, versions, local_today, RECENT_DAYS)
-    window = adherence.last_days(counts, versions, local_today, WINDOW_DAYS)
-    has_programme = any(v.ended_on is None for v in versions)
-    quiet_from = local_today - timedelta(days=QUIET_DAYS - 1)
-    started_early = any(v.starts_on <= quiet_from for v in versions)
-    quiet = all(counts.get(quiet_from + timedelta(days=n), 0) == 0 for n in range(QUIET_DAYS))
-    return CaseloadRow(
-        patient_id=patient.id,
-        name=patient.name,
-        email=patient.email,
-        affected_side=patient.affected_side,
-        has_programme=has_programme,
-        last_session_at=last_session_at,
-        sessions_7d=recent.sessions,
-        prescribed_7d=recent.prescribed,
-        sessions_28d=window.sessions,
-        prescribed_28d=window.prescribed,
-        adherence_28d=window.adherence,
-        no_session_3_days=has_programme and started_early and quiet,
-    )

@@ -6,15 +6,17 @@ never deletes: programmes and practice history refer to exercises by id.
 """
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, raiseload
 
-from ..access import LIBRARY_EDIT_ROLES
-from ..errors import Invalid, NotAllowed
+from .. import access
+from ..errors import Invalid, NotAllowed, NotFound
 from ..extensions import db
-from ..models import EXPRESSIONS, REGIONS, Exercise
+from ..models import EXPRESSIONS, REGIONS, STAFF_ROLES, Exercise
 from ..models.base import utcnow
 
 BUILTIN_FIELDS = (
@@ -50,6 +52,7 @@ _MESSAGES = {
     "default_hold_seconds": "Enter a hold time from {low} to {high} seconds.",
     "default_rest_seconds": "Enter a rest time from {low} to {high} seconds.",
 }
+UNKNOWN_REGION = "Choose one of the listed face regions."
 _REQUIRED = {
     "name": "Enter a name for the exercise.",
     "purpose": "Say in a sentence or two why this exercise helps.",
@@ -105,7 +108,7 @@ def list_exercises(region: str | None = None, include_retired: bool = False) -> 
     query = _library_query().order_by(_region_order(), func.lower(Exercise.name), Exercise.id)
     if region:
         if region not in REGIONS:
-            raise Invalid("Choose one of the listed face regions.", field="region")
+            raise Invalid(UNKNOWN_REGION, field="region")
         query = query.where(Exercise.region == region)
     if not include_retired:
         query = query.where(Exercise.retired_at.is_(None))
@@ -120,36 +123,67 @@ def group_by_region(exercises: list[Exercise]) -> list[tuple[str, list[Exercise]
     return [(region, items) for region, items in groups.items() if items]
 
 
-def get_exercise(exercise_id: int) -> Exercise | None:
-    """One exercise with its author loaded, or None."""
-    return db.session.scalars(_library_query().where(Exercise.id == exercise_id)).first()
-
-
 def choices_for_programme() -> list[Exercise]:
-    """Active (not retired) exercises ordered by region then name, for the programme builder.
-
-    Each has id, name, region and the default dose to prefill. For a SelectField:
-    ``[(e.id, e.name) for e in choices_for_programme()]``.
-    """
+    """Active (not retired) exercises ordered by region then name, for the programme builder."""
     return list_exercises()
 
 
-def exercise_for_programme(exercise_id: int) -> Exercise:
-    """The exercise to add to a new programme; refused when unknown or retired."""
-    exercise = db.session.get(Exercise, exercise_id)
-    if exercise is None:
-        raise Invalid("Choose an exercise from the library.", field="exercise")
-    if exercise.retired:
-        raise Invalid(
-            f"“{exercise.name}” is retired and can't be added to new programmes.",
-            field="exercise",
-        )
-    return exercise
+def by_id(ids: Iterable[int]) -> dict[int, Exercise]:
+    """The exercises with these ids (retired ones too), by id."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    return {e.id: e for e in db.session.scalars(select(Exercise).where(Exercise.id.in_(ids)))}
 
 
 def region_picture(region: str) -> str | None:
     """The static path of the region's drawing, for url_for('static', filename=...)."""
     return REGION_PICTURES.get(region)
+
+
+# The library pages -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LibraryPage:
+    groups: list[tuple[str, list[Exercise]]]
+    count: int
+    region: str | None  # the region shown; None: all
+    include_retired: bool
+    filter_error: str | None  # an unknown region was asked for: all are shown
+
+
+@dataclass(frozen=True)
+class ExerciseView:
+    exercise: Exercise
+    editable: bool  # by this user (may_edit)
+
+
+def view_library(user, region: str | None = None, include_retired: bool = False) -> LibraryPage:
+    """The library for staff; an unknown region shows every region with a message."""
+    access.require_role(user, *STAFF_ROLES)
+    filter_error = None
+    if region and region not in REGIONS:
+        filter_error, region = UNKNOWN_REGION, None
+    items = list_exercises(region, include_retired)
+    return LibraryPage(group_by_region(items), len(items), region, include_retired, filter_error)
+
+
+def view_exercise(user, exercise_id: int) -> ExerciseView:
+    access.require_role(user, *STAFF_ROLES)
+    exercise = db.session.scalars(_library_query().where(Exercise.id == exercise_id)).first()
+    if exercise is None:
+        raise NotFound()
+    return ExerciseView(exercise, may_edit(user, exercise))
+
+
+def exercise_to_edit(user, exercise_id: int) -> Exercise:
+    """One of the user's own exercises; NotFound, or NotAllowed for anyone else's."""
+    exercise = db.session.get(Exercise, exercise_id)
+    if exercise is None:
+        raise NotFound()
+    _require_editor(user, exercise)
+    return exercise
 
 
 # Changing ----------------------------------------------------------------------------
@@ -161,7 +195,7 @@ def may_edit(user, exercise: Exercise) -> bool:
         user is not None
         and getattr(user, "is_authenticated", False)
         and user.active
-        and user.role in LIBRARY_EDIT_ROLES
+        and user.role in access.LIBRARY_EDIT_ROLES
         and not exercise.builtin
         and exercise.author_id is not None
         and exercise.author_id == user.id
@@ -248,19 +282,19 @@ def clean_values(values: dict) -> dict:
     }
 
 
-def create_exercise(author, **values) -> Exercise:
+def create_exercise(user, **values) -> Exercise:
     """A staff member adds their own exercise."""
-    if author is None or author.role not in LIBRARY_EDIT_ROLES or not author.active:
+    if user is None or user.role not in access.LIBRARY_EDIT_ROLES or not user.active:
         raise NotAllowed("Only therapists and clinicians add exercises.")
-    exercise = Exercise(builtin=False, slug=None, author_id=author.id, **clean_values(values))
+    exercise = Exercise(builtin=False, slug=None, author_id=user.id, **clean_values(values))
     db.session.add(exercise)
     db.session.commit()
     return exercise
 
 
-def update_exercise(exercise: Exercise, editor, **values) -> Exercise:
+def update_exercise(user, exercise_id: int, **values) -> Exercise:
     """Change the fields given (the others keep their value); only by the author."""
-    _require_editor(editor, exercise)
+    exercise = exercise_to_edit(user, exercise_id)
     current = {key: getattr(exercise, key) for key in EDITABLE_FIELDS}
     cleaned = clean_values({**current, **values})
     for key, value in cleaned.items():
@@ -269,9 +303,9 @@ def update_exercise(exercise: Exercise, editor, **values) -> Exercise:
     return exercise
 
 
-def retire_exercise(exercise: Exercise, editor) -> Exercise:
+def retire_exercise(user, exercise_id: int) -> Exercise:
     """Hide from the library and from new programmes; history keeps showing it."""
-    _require_editor(editor, exercise)
+    exercise = exercise_to_edit(user, exercise_id)
     if exercise.retired:
         raise Invalid("This exercise is already retired.")
     exercise.retired_at = utcnow()
@@ -279,9 +313,9 @@ def retire_exercise(exercise: Exercise, editor) -> Exercise:
     return exercise
 
 
-def restore_exercise(exercise: Exercise, editor) -> Exercise:
+def restore_exercise(user, exercise_id: int) -> Exercise:
     """Bring a retired exercise back into the library."""
-    _require_editor(editor, exercise)
+    exercise = exercise_to_edit(user, exercise_id)
     if not exercise.retired:
         raise Invalid("This exercise is not retired.")
     exercise.retired_at = None

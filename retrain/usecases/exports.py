@@ -23,7 +23,7 @@ from .. import access
 from ..errors import NotFound
 from ..extensions import db
 from ..models import InjectionVisit, PracticeSession, QuestionnaireResponse, User
-from ..usecases import practice
+from ..usecases.local_time import zone_for
 from ..usecases.questionnaires import instrument
 
 COLUMNS = (
@@ -72,7 +72,7 @@ def rows_for(patient_id: int) -> list[dict]:
     user = db.session.get(User, patient_id)
     if user is None:
         raise NotFound()
-    zone = practice.zone_for(user)
+    zone = zone_for(user)
     item_keys = instrument().item_keys
     rows: list[dict] = []
     for response in db.session.scalars(

@@ -1,88 +1,38 @@
-"""Practice sessions: logging one sitting, the history, and what the Today page shows.
+"""Logging a practice session: one sitting of the patient's programme, checked and stored.
 
-Times are stored as aware UTC datetimes; a patient's "day" is a calendar day in their
-own timezone (user.timezone, else app.config["TIMEZONE"]). The adherence figures are
-defined in retrain/progress/adherence.py; this module only gathers the dates.
+The patient logs for themself (access.LOG_PRACTICE), from the plain form, the guided
+player or the API. Every problem is reported at once, each beside its field; with an
+idempotency key a retry never stores a second session.
 """
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
-from .. import formatting
+from .. import access
 from ..errors import Invalid
 from ..extensions import db
-from ..models import PracticeItem, PracticeSession, Programme, ProgrammeItem, User
+from ..models import PracticeItem, PracticeSession, Programme
 from ..models.base import utcnow
 from ..models.practice import SOURCES
-from ..progress import adherence
-from ..usecases.programmes import current_programme
+from .local_time import zone_for  # noqa: F401 (retrain/__init__.py imports it from here)
+from .programme_reads import current_programme
 
 CLOCK_SKEW = timedelta(minutes=5)  # a phone clock a little ahead is not "the future"
 OLDEST = timedelta(days=365)  # sessions more than a year back are refused
 NOTE_MAX = 2000
 IDEMPOTENCY_KEY_MAX = 64
-HISTORY_PER_PAGE = 30
-# Today reads the sessions of the last 400 local days, so its cost does not grow with a
-# patient's years of history; only a streak that long makes it read the rest.
-TODAY_WINDOW_DAYS = 400
 EFFORT_RANGE = (1, 5)
 RATING_RANGE = (0, 10)
 REPS_RANGE = (0, 1000)
 SETS_RANGE = (0, 20)
 DIFFICULTY_RANGE = (1, 5)
 MAX_ITEMS = 100
-
-
-# --- time zones ---------------------------------------------------------------------
-
-
-def zone_for(user: User | None) -> ZoneInfo:
-    """The user's own timezone, else the clinic's (an unknown name falls back too)."""
-    for name in (getattr(user, "timezone", None), current_app.config["TIMEZONE"]):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
-
-
-def local_now(zone: ZoneInfo, now: datetime | None = None) -> datetime:
-    return (now or utcnow()).astimezone(zone)
-
-
-def local_dates(instants: Iterable[datetime], zone: ZoneInfo) -> list[date]:
-    return [instant.astimezone(zone).date() for instant in instants]
-
-
-def performed_at_from_local(
-    day: date | None, at: time | None, zone: ZoneInfo, now: datetime | None = None
-) -> datetime:
-    """A session time typed in the patient's zone, as aware UTC.
-
-    Both empty: now. A time without a date: today at that time. A date without a time
-    is refused (we cannot guess it). Ambiguous clock times at the autumn change take
-    the first occurrence (fold=0).
-    """
-    now = now or utcnow()
-    if day is None and at is None:
-        return now
-    if at is None:
-        raise Invalid("Please add the time too, or leave both empty.", "performed_time")
-    if day is None:
-        day = local_now(zone, now).date()
-    return datetime.combine(day, at, tzinfo=zone).astimezone(now.tzinfo)
-
-
-# --- logging a session --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -139,6 +89,32 @@ def _check_note(note) -> str | None:
             f"Please keep the note to {NOTE_MAX} characters (it has {len(note)}).", "note"
         )
     return note or None
+
+
+def _check_effort(effort) -> int:
+    return _check_range(
+        effort,
+        EFFORT_RANGE,
+        "effort",
+        "Please choose how hard it felt.",
+        "How hard it felt must be from 1 to 5.",
+    )
+
+
+def _check_rating(rating) -> int:
+    return _check_range(
+        rating,
+        RATING_RANGE,
+        "synkinesis_rating",
+        "Please choose how much synkinesis you felt.",
+        "Synkinesis felt must be from 0 to 10.",
+    )
+
+
+def _check_source(source) -> str:
+    if source not in SOURCES:
+        raise Invalid("Unknown source.", "source")
+    return source
 
 
 def _check_key(key) -> str | None:
@@ -249,7 +225,14 @@ def _values(item: PracticeItem, session_id: int) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class LoggedSession:
+    session: PracticeSession
+    created: bool  # False: the idempotency key named a session already stored
+
+
 def log_session(
+    user,
     patient_id: int,
     *,
     performed_at: datetime,
@@ -260,58 +243,42 @@ def log_session(
     source: str,
     idempotency_key: str | None = None,
     now: datetime | None = None,
-) -> PracticeSession:
-    """Validate and store one session with its items in one commit.
+) -> LoggedSession:
+    """Check and store one session with its items in one commit.
 
-    Raises Invalid listing every problem found, each with its
-    field; nothing is stored then.
-    Field names: performed_at, effort, synkinesis_rating, note, source, idempotency_key,
-    items-<i>-exercise_id / reps_done / sets_done / difficulty (i = position in ``items``).
-    With ``idempotency_key``, sending the same key again returns the session already
-    stored instead of a second one, also when two retries race (unique constraint).
-    The caller checks access (access.require(user, LOG_PRACTICE, patient_id)).
+    Raises Invalid listing every problem found, each with its field; nothing is stored
+    then. Field names: performed_at, effort, synkinesis_rating, note, source,
+    idempotency_key, items-<i>-exercise_id / reps_done / sets_done / difficulty
+    (i = position in ``items``). With ``idempotency_key``, sending the same key again
+    returns the session already stored instead of a second one, also when two retries
+    race (unique constraint).
     """
+    access.require(user, access.LOG_PRACTICE, patient_id)
     now = now or utcnow()
     key = _check_key(idempotency_key)
     if key is not None and (existing := _existing(patient_id, key)) is not None:
-        return existing
-    problems = _Problems()
-    performed_at = problems.check(_check_time, performed_at, now)
-    effort = problems.check(
-        _check_range,
-        effort,
-        EFFORT_RANGE,
-        "effort",
-        "Please choose how hard it felt.",
-        "How hard it felt must be from 1 to 5.",
-    )
-    rating = problems.check(
-        _check_range,
-        synkinesis_rating,
-        RATING_RANGE,
-        "synkinesis_rating",
-        "Please choose how much synkinesis you felt.",
-        "Synkinesis felt must be from 0 to 10.",
-    )
-    note = problems.check(_check_note, note)
-    if source not in SOURCES:
-        problems.errors.append(Invalid("Unknown source.", "source"))
+        return LoggedSession(existing, created=False)
     programme = current_programme(patient_id)
-    rows = _item_rows(items, programme, problems)
-    if problems.errors:
-        raise Invalid.all_of(problems.errors)
-
+    problems = _Problems()
     session = PracticeSession(
         patient_id=patient_id,
         programme_id=programme.id if programme else None,
-        performed_at=performed_at,
+        performed_at=problems.check(_check_time, performed_at, now),
         logged_at=now,
-        effort=effort,
-        synkinesis_rating=rating,
-        note=note,
-        source=source,
+        effort=problems.check(_check_effort, effort),
+        synkinesis_rating=problems.check(_check_rating, synkinesis_rating),
+        note=problems.check(_check_note, note),
+        source=problems.check(_check_source, source),
         idempotency_key=key,
     )
+    rows = _item_rows(items, programme, problems)
+    if problems.errors:
+        raise Invalid.all_of(problems.errors)
+    return _store(session, rows)
+
+
+def _store(session: PracticeSession, rows: list[PracticeItem]) -> LoggedSession:
+    key, patient_id = session.idempotency_key, session.patient_id
     db.session.add(session)
     try:
         db.session.flush()  # the session's id, for its items
@@ -327,248 +294,6 @@ def log_session(
     except IntegrityError:
         db.session.rollback()
         if key is not None and (existing := _existing(patient_id, key)) is not None:
-            return existing  # a concurrent retry stored it first
+            return LoggedSession(existing, created=False)  # a concurrent retry stored it first
         raise
-    return session
-
-
-# --- reading sessions ---------------------------------------------------------------
-
-
-def _sessions_query(patient_id: int, start: datetime | None, end: datetime | None):
-    query = select(PracticeSession).where(PracticeSession.patient_id == patient_id)
-    if start is not None:
-        query = query.where(PracticeSession.performed_at >= start)
-    if end is not None:
-        query = query.where(PracticeSession.performed_at < end)
-    return query
-
-
-def sessions_for(
-    patient_id: int,
-    *,
-    limit: int | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    offset: int = 0,
-) -> list[PracticeSession]:
-    """Sessions newest first (``start`` <= performed_at < ``end``), items and exercises loaded."""
-    query = (
-        _sessions_query(patient_id, start, end)
-        .order_by(PracticeSession.performed_at.desc(), PracticeSession.id.desc())
-        .options(selectinload(PracticeSession.items).selectinload(PracticeItem.exercise))
-        .offset(offset)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
-
-
-@dataclass(frozen=True)
-class SessionView:
-    """A stored session with its time in the patient's zone, ready for a template."""
-
-    session: PracticeSession
-    local_time: datetime
-
-    @property
-    def when(self) -> str:
-        """Like "Tuesday 3 March 2026 at 18:05" (the patient's local time)."""
-        return formatting.long_when(self.local_time)
-
-    @property
-    def done_items(self) -> list[PracticeItem]:
-        return [item for item in self.session.items if not item.skipped]
-
-    @property
-    def skipped_items(self) -> list[PracticeItem]:
-        return [item for item in self.session.items if item.skipped]
-
-
-@dataclass(frozen=True)
-class HistoryPage:
-    entries: list[SessionView]
-    page: int
-    pages: int
-    total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def history_page(user: User, page: int = 1, per_page: int = HISTORY_PER_PAGE) -> HistoryPage:
-    """One page of the patient's sessions, newest first; ``page`` is clamped to 1..pages."""
-    total = db.session.scalar(
-        select(func.count(PracticeSession.id)).where(PracticeSession.patient_id == user.id)
-    )
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    zone = zone_for(user)
-    sessions = sessions_for(user.id, limit=per_page, offset=(page - 1) * per_page)
-    entries = [SessionView(s, s.performed_at.astimezone(zone)) for s in sessions]
-    return HistoryPage(entries=entries, page=page, pages=pages, total=total)
-
-
-# --- programme versions and adherence -----------------------------------------------
-
-
-def versions_for(
-    patient_filter: ColumnElement[bool], zones: Mapping[int, ZoneInfo], default: ZoneInfo
-) -> dict[int, list[adherence.Version]]:
-    """Every programme version of the patients matched by ``patient_filter``, in one query.
-
-    ``patient_filter`` is a condition on Programme.patient_id. A version without a start
-    date starts on the local day it was created. times_per_day and days_per_week are the
-    maxima over its items (as Programme.times_per_day), 0 for a version without items.
-    """
-    rows = db.session.execute(
-        select(
-            Programme.patient_id,
-            Programme.starts_on,
-            Programme.ended_on,
-            Programme.created_at,
-            func.max(ProgrammeItem.times_per_day),
-            func.max(ProgrammeItem.days_per_week),
-        )
-        .outerjoin(ProgrammeItem, ProgrammeItem.programme_id == Programme.id)
-        .where(patient_filter)
-        .group_by(Programme.id)
-        .order_by(Programme.patient_id, Programme.version, Programme.id)
-    )
-    versions: dict[int, list[adherence.Version]] = {}
-    for patient_id, starts_on, ended_on, created_at, times, days in rows:
-        zone = zones.get(patient_id, default)
-        versions.setdefault(patient_id, []).append(
-            _version(starts_on, ended_on, created_at, times, days, zone)
-        )
-    return versions
-
-
-def versions_of(programmes: Iterable[Programme], zone: ZoneInfo) -> list[adherence.Version]:
-    """The same as versions_for, from one patient's versions already loaded with items."""
-    return [
-        _version(
-            p.starts_on,
-            p.ended_on,
-            p.created_at,
-            max((item.times_per_day for item in p.items), default=0),
-            max((item.days_per_week for item in p.items), default=0),
-            zone,
-        )
-        for p in sorted(programmes, key=lambda p: (p.version, p.id))
-    ]
-
-
-def _version(starts_on, ended_on, created_at, times, days, zone) -> adherence.Version:
-    start = starts_on or created_at.astimezone(zone).date()
-    return adherence.Version(start, ended_on, times or 0, days or 0)
-
-
-@dataclass(frozen=True)
-class TodaySummary:
-    """Everything the patient's Today page shows."""
-
-    name: str  # first name, for the greeting
-    greeting: str
-    today: date
-    programme: Programme | None  # items and exercises loaded
-    times_per_day: int
-    days_per_week: int
-    done_today: int
-    due: int
-    streak: int
-    week: adherence.Window
-    last_session: SessionView | None
-
-    @property
-    def week_percent(self) -> int | None:
-        value = self.week.adherence
-        return None if value is None else round(value)
-
-
-def _greeting(hour: int) -> str:
-    if 5 <= hour < 12:
-        return "Good morning"
-    if 12 <= hour < 18:
-        return "Good afternoon"
-    return "Good evening"
-
-
-def _last_session(patient_id: int) -> PracticeSession | None:
-    """The latest session with its items and exercises, in one query (joined, not selectin)."""
-    return (
-        db.session.scalars(
-            _sessions_query(patient_id, None, None)
-            .order_by(PracticeSession.performed_at.desc(), PracticeSession.id.desc())
-            .options(joinedload(PracticeSession.items).joinedload(PracticeItem.exercise))
-            .limit(1)
-        )
-        .unique()
-        .first()
-    )
-
-
-def _daily_counts(patient_id: int, zone: ZoneInfo, since: date | None = None) -> dict[date, int]:
-    """Sessions per local day, from local day ``since`` on (every day when None)."""
-    query = select(PracticeSession.performed_at).where(PracticeSession.patient_id == patient_id)
-    if since is not None:
-        # UTC midnight a day earlier covers local day ``since`` in every timezone.
-        start = datetime.combine(since - timedelta(days=1), time(), tzinfo=UTC)
-        query = query.where(PracticeSession.performed_at >= start)
-    return adherence.daily_counts(local_dates(db.session.scalars(query), zone))
-
-
-def today_summary(user: User, today: date | None = None) -> TodaySummary:
-    """What is due today, the streak, this week's adherence and the last session."""
-    zone = zone_for(user)
-    now = local_now(zone)
-    today = today or now.date()
-    programme = current_programme(user.id)
-    counts = _daily_counts(user.id, zone, since=today - timedelta(days=TODAY_WINDOW_DAYS))
-    if adherence.streak(counts, today) >= TODAY_WINDOW_DAYS:
-        counts = _daily_counts(user.id, zone)  # a streak as long as the window: read it all
-    versions = versions_for(Programme.patient_id == user.id, {}, zone).get(user.id, [])
-    last = _last_session(user.id)
-    return TodaySummary(
-        name=(user.name.split() or [user.name])[0],
-        greeting=_greeting(now.hour),
-        today=today,
-        programme=programme,
-        times_per_day=programme.times_per_day if programme else 0,
-        days_per_week=programme.days_per_week if programme else 0,
-        done_today=counts.get(today, 0),
-        due=adherence.due_today(counts, versions, today),
-        streak=adherence.streak(counts, today),
-        week=adherence.week_to_date(counts, versions, today),
-        last_session=SessionView(last, last.performed_at.astimezone(zone)) if last else None,
-    )
-
-
-# --- the guided player --------------------------------------------------------------
-
-
-def player_data(programme: Programme) -> dict:
-    """The programme as the guided player (static/js/player.js) reads it, JSON-ready."""
-    return {
-        "programme_id": programme.id,
-        "exercises": [
-            {
-                "index": index,
-                "exercise_id": item.exercise_id,
-                "name": item.exercise.name,
-                "steps": item.exercise.steps,
-                "hold_back": item.exercise.hold_back,
-                "reps": item.reps,
-                "sets": item.sets,
-                "hold_seconds": item.hold_seconds,
-                "rest_seconds": item.rest_seconds,
-                "note": item.note or "",
-            }
-            for index, item in enumerate(programme.items)
-        ],
-    }
+    return LoggedSession(session, created=True)

@@ -53,7 +53,8 @@ from ..models.base import UTCDateTime, utcnow
 from ..progress import adherence, charts, cycles
 from ..progress.instruments import display_score
 from ..progress.series import OVERLAY_DAYS_BEFORE, overlay_series
-from ..usecases import practice
+from ..usecases.local_time import zone_for
+from ..usecases.programme_reads import versions_for
 from ..usecases.questionnaires import SAQ, SaqStatus, instrument, start_on_from, status_from
 
 # The queries load() runs, whatever the amount of data: the patient with their account;
@@ -356,13 +357,13 @@ def load_record(patient_id: int, today: date | None) -> Record:
     if patient is None:
         raise NotFound()
     user = patient.user
-    zone = practice.zone_for(user)
+    zone = zone_for(user)
     if today is None:
         today = utcnow().astimezone(zone).date()
     timeline = _timeline(patient_id, zone)
-    versions = practice.versions_for(
-        Programme.patient_id == patient_id, {patient_id: zone}, zone
-    ).get(patient_id, [])
+    versions = versions_for(Programme.patient_id == patient_id, {patient_id: zone}, zone).get(
+        patient_id, []
+    )
     return Record(
         patient=patient,
         user=user,

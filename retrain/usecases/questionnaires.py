@@ -183,7 +183,7 @@ def saq_due_for(patient_id: int, today: date | None = None) -> SaqStatus:
     The patient with their account and their first programme's start (a subquery), then
     the days they answered and the days they were asked for (one UNION ALL).
     """
-    from ..usecases.practice import zone_for
+    from ..usecases.local_time import zone_for
 
     first_start = (
         select(func.min(Programme.starts_on))

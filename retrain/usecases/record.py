@@ -27,7 +27,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from ..usecases import practice
+from ..usecases.local_time import zone_for
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def load(patient_id: int) -> PatientRecord:
         exported_at=utcnow(),
         user=user,
         patient=patient,
-        zone=practice.zone_for(user),
+        zone=zone_for(user),
         programmes=_all(
             select(Programme)
             .where(Programme.patient_id == patient_id)

@@ -44,7 +44,7 @@ from ..models import DEFAULT_EXPRESSIONS, InjectionVisit, Patient, PracticeSessi
 from ..models.base import utcnow
 from ..models.exercises import EXPRESSIONS
 from ..progress import charts
-from ..usecases import practice
+from ..usecases.local_time import zone_for
 
 log = logging.getLogger("retrain.snapshots")
 
@@ -430,7 +430,7 @@ class Card:
 
 
 def _zone_for_patient(patient_id: int):
-    return practice.zone_for(db.session.get(User, patient_id))
+    return zone_for(db.session.get(User, patient_id))
 
 
 def _card(row: Snapshot, zone) -> Card:

@@ -67,7 +67,7 @@ def make_visit(patient_id, *, days_ago, product="onabotulinumtoxinA", sites=None
 
     from retrain.extensions import db
     from retrain.models import InjectionSite, InjectionVisit
-    from retrain.usecases.patients import patient_today
+    from retrain.usecases.local_time import patient_today
 
     sites = sites or [("orbicularis oculi", "left", 2.5), ("platysma", "left", 5.0)]
     visit = InjectionVisit(

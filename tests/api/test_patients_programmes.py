@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from retrain.extensions import db
 from retrain.models import CareTeamMember, Invitation, Programme, User
-from retrain.usecases.patients import patient_today
+from retrain.usecases.local_time import patient_today
 
 from .conftest import table_rows
 

@@ -23,7 +23,7 @@ from fhir.resources.R4B.bundle import Bundle
 from retrain.extensions import db
 from retrain.models import QuestionnaireResponse
 from retrain.usecases import progress_report
-from retrain.usecases.patients import patient_today
+from retrain.usecases.local_time import patient_today
 from tests.web.practice_helpers import add_session, local_noon
 
 from .conftest import make_visit

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from retrain.models.base import utcnow
-from retrain.usecases.patients import patient_today
+from retrain.usecases.local_time import patient_today
 
 from .conftest import table_rows
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from retrain.extensions import db
 from retrain.models import InjectionVisit, QuestionnaireResponse
-from retrain.usecases.patients import patient_today
+from retrain.usecases.local_time import patient_today
 
 from .conftest import table_rows
 

@@ -89,7 +89,7 @@ def seed_clinic(live_server) -> Clinic:
     """The demo clinic, through the real services, plus photos, a template, own exercises."""
     from retrain.extensions import db
     from retrain.models import InjectionVisit, User
-    from retrain.usecases import demo, patients, programmes
+    from retrain.usecases import demo, patients, programme_templates
     from retrain.usecases import exercises as library
 
     from ..web.test_snapshots import store
@@ -109,7 +109,7 @@ def seed_clinic(live_server) -> Clinic:
         store(patient_id, expression="rest")
         snapshot_id = store(patient_id, expression="full smile").id
         builtin = library.list_exercises()[:2]
-        template = programmes.save_template(
+        template = programme_templates.save_template(
             users["therapist"],
             "Early synkinesis, eyes and mouth",
             [{"exercise_id": e.id} for e in builtin],

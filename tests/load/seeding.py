@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from retrain.extensions import db
 from retrain.models import CLINICIAN, THERAPIST
-from retrain.usecases import accounts, care_teams, exercises, patients, programmes
+from retrain.usecases import accounts, care_teams, exercises, local_time, patients, programmes
 
 PASSWORD = "amber quokka lantern 7391"
 
@@ -53,9 +53,9 @@ def seed(app, patient_count: int = 4) -> Seed:
             accounts.accept_invitation(token, PASSWORD)
             care_teams.add_member(patient.id, clinician.id)
             programmes.save_programme(
-                patient.id,
                 therapist,
-                patients.patient_today(patient.id),
+                patient.id,
+                local_time.patient_today(patient.id),
                 [{"exercise_id": e, "reps": 10, "sets": 1} for e in exercise_ids],
                 "First programme (seed).",
             )

@@ -511,12 +511,12 @@ def _reads(table: str, also: str = ""):
 def test_two_first_saq_answers_at_once_keep_one_row(seeded_app):
     """A patient's phone and laptop send today's first SAQ at the same moment."""
     from retrain.models import User
-    from retrain.usecases import patients, questionnaires
+    from retrain.usecases import local_time, questionnaires
 
     app, people = seeded_app
     patient_id = people.patients[0].id
     with app.app_context():
-        today = patients.patient_today(patient_id)
+        today = local_time.patient_today(patient_id)
         keys = [item.key for item in questionnaires.instrument().items]
     sent = {i: [1 + i] * len(keys) for i in (0, 1)}
 
@@ -547,18 +547,18 @@ def test_two_programme_saves_at_once_keep_one_version_in_force(seeded_app):
     """The therapist presses "Save as a new version" on two devices at the same moment."""
     from retrain.errors import Invalid
     from retrain.models import User
-    from retrain.usecases import patients, programmes
+    from retrain.usecases import local_time, programmes
 
     app, people = seeded_app
     patient_id = people.patients[1].id
     with app.app_context():
-        today = patients.patient_today(patient_id)
+        today = local_time.patient_today(patient_id)
     items = [{"exercise_id": e, "reps": 12} for e in people.exercise_ids]
 
     def save(index):
         therapist = db.session.get(User, people.therapist.id)
         try:
-            programmes.save_programme(patient_id, therapist, today, items, f"same moment {index}")
+            programmes.save_programme(therapist, patient_id, today, items, f"same moment {index}")
         except Invalid as refusal:
             return f"refused: {refusal.message}"
         return "ok"

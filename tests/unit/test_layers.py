@@ -77,14 +77,7 @@ KNOWN_VIOLATIONS: set[tuple[str, str]] = {
     ("retrain.presenters.fhir", "retrain.usecases.questionnaires"),
     ("retrain.presenters.fhir", "retrain.usecases.record"),
 }
-KNOWN_CYCLES: list[set[str]] = [
-    {
-        "retrain.usecases.caseload",
-        "retrain.usecases.patients",
-        "retrain.usecases.practice",
-        "retrain.usecases.programmes",
-    }
-]
+KNOWN_CYCLES: list[set[str]] = []
 
 
 def module_name(path: Path) -> str:

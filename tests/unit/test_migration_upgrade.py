@@ -352,7 +352,7 @@ def fill_at_first_migration() -> Filled:
 
 def test_upgrade_from_the_first_migration_keeps_every_record(empty_app):
     from retrain.models import Patient, Programme, User
-    from retrain.usecases import patients, programmes
+    from retrain.usecases import local_time, programme_reads, programmes
 
     filled = fill_at_first_migration()
     ids, before, first_tables = filled.ids, filled.before, filled.first_tables
@@ -378,14 +378,14 @@ def test_upgrade_from_the_first_migration_keeps_every_record(empty_app):
     ann = db.session.get(Patient, ids["ann"])
     assert (ann.saq_interval_days, ann.user.name, ann.affected_side) == (14, "Ann Patient", "left")
     assert db.session.get(User, ids["ben"]).name == "Ben O’Neill"
-    current = programmes.current_programme(ids["ann"])
+    current = programme_reads.current_programme(ids["ann"])
     assert (current.version, current.note) == (2, "Gently – don’t force the smile.")
     names = [item.exercise.name for item in current.items]
     assert names == ["Gentle smile", "Brow lift", "Slow pucker – 50 %"]
-    today = patients.patient_today(ids["ann"])
+    today = local_time.patient_today(ids["ann"])
     new = programmes.save_programme(
-        ids["ann"],
         db.session.get(User, ids["therapist"]),
+        ids["ann"],
         today,
         [{"exercise_id": ids["smile"], "reps": 15}],
         "After the upgrade.",

@@ -1,4 +1,4 @@
-"""The programme rules of services.programmes, on hand-made values (no database)."""
+"""The programme rules (usecases/programme_rules.py), on hand-made values (no database)."""
 
 import re
 from dataclasses import dataclass
@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from retrain.models import ProgrammeItem
-from retrain.usecases import programmes
-from retrain.usecases.programmes import (
+from retrain.usecases import programme_rules
+from retrain.usecases.programme_rules import (
     ITEM_LIMITS,
     MAX_ITEMS,
     check_items,
@@ -186,4 +186,4 @@ def test_item_limits_match_the_model_check_constraints():
 
 
 def test_item_field_names_follow_wtforms():
-    assert programmes.item_field(3, "reps") == "items-3-reps"
+    assert programme_rules.item_field(3, "reps") == "items-3-reps"

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from retrain.extensions import db
 from retrain.models import Exercise, PracticeSession, Programme, ProgrammeItem
 from retrain.models.base import utcnow
-from retrain.usecases import practice
+from retrain.usecases import local_time
 
 
 def make_exercise(name: str = "Gentle smile", **changes) -> Exercise:
@@ -81,12 +81,12 @@ def add_session(patient_id: int, performed_at: datetime, **changes) -> PracticeS
 
 def local_noon(day: date, user=None) -> datetime:
     """Noon of ``day`` in the user's (or the clinic's) zone, as aware UTC."""
-    zone = practice.zone_for(user)
+    zone = local_time.zone_for(user)
     return datetime(day.year, day.month, day.day, 12, tzinfo=zone).astimezone(utcnow().tzinfo)
 
 
 def local_today(user=None) -> date:
-    return practice.local_now(practice.zone_for(user)).date()
+    return local_time.local_now(local_time.zone_for(user)).date()
 
 
 def form_data(programme, **overrides) -> dict:

@@ -1,13 +1,17 @@
-"""retrain.usecases.caseload: the practice figures staff see, and its fixed query count."""
+"""usecases/caseload.py: the practice figures staff see, and its fixed query count.
+
+The figures themselves, on hand-made values: tests/unit/test_caseload_presenter.py."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
 
+from retrain.errors import NotAllowed
 from retrain.extensions import db
-from retrain.usecases import practice, programmes
-from retrain.usecases.caseload import CaseloadRow, caseload_rows, patient_row
+from retrain.presenters.caseload import CaseloadRow
+from retrain.usecases import local_time, programme_reads
+from retrain.usecases.caseload import caseload_rows, patient_figures
 
 from .practice_helpers import add_session, make_exercise, make_programme
 
@@ -88,9 +92,9 @@ def test_figures_per_patient(factories, exercise):
     # One patient's figures (their staff page), from their loaded versions, are the same
     # as their caseload row.
     for patient in (alice, bob, carol, dan):
-        zone = practice.zone_for(patient.user)
-        versions = practice.versions_of(programmes.programme_history(patient.id), zone)
-        row = patient_row(patient, versions, by_id[patient.id].last_session_at, TODAY)
+        zone = local_time.zone_for(patient.user)
+        versions = programme_reads.versions_of(programme_reads.programme_history(patient.id), zone)
+        row = patient_figures(patient, versions, by_id[patient.id].last_session_at, TODAY)
         assert row == by_id[patient.id]
 
 
@@ -134,9 +138,10 @@ def test_ended_programme_counts_until_its_end(factories, exercise):
 
 def test_admin_and_patients_have_no_caseload(factories):
     admin = factories.make_user("admin")
-    patient = factories.make_patient()
-    assert caseload_rows(admin, TODAY) == []
-    assert caseload_rows(patient.user, TODAY) == []
+    patient = factories.make_patient(care_team=[factories.make_user("therapist")])
+    for someone in (admin, patient.user):
+        with pytest.raises(NotAllowed):
+            caseload_rows(someone, TODAY)
 
 
 def test_empty_caseload(factories):

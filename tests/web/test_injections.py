@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from retrain.extensions import db
 from retrain.models import InjectionSite, InjectionVisit, InjectionVisitRevision
 from retrain.usecases import injections
-from retrain.usecases.patients import patient_today
+from retrain.usecases.local_time import patient_today
 
 from ..conftest import csrf_from, post_form
 

@@ -1,4 +1,4 @@
-"""Paths changed for speed (issue 7, docs/performance.md) give the same answers as before.
+"""Paths changed for speed (docs/performance.md) give the same answers as before.
 
 Today reads only the last TODAY_WINDOW_DAYS of sessions unless the streak is that long;
 a save writes its exercise rows in one statement.
@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from retrain.extensions import db
 from retrain.models import PracticeSession
-from retrain.usecases import practice
+from retrain.usecases import practice, today
 
 from .practice_helpers import make_exercise, make_programme
 
@@ -54,33 +54,33 @@ def selects_of(function):
 
 
 def test_a_streak_longer_than_the_window_is_counted_in_full(factories):
-    window = practice.TODAY_WINDOW_DAYS
+    window = today.TODAY_WINDOW_DAYS
     user = patient_with(factories, list(range(window + 50)))
-    summary = practice.today_summary(user, TODAY)
+    summary = today.view_today(user, TODAY)
     assert summary.streak == window + 50
     assert summary.done_today == 1 and summary.week.credited == 3  # Monday to Wednesday
 
 
 def test_a_streak_that_ends_just_inside_the_window_is_exact(factories):
-    window = practice.TODAY_WINDOW_DAYS
+    window = today.TODAY_WINDOW_DAYS
     # Every day but one, window - 1 days ago: the streak is the days after that gap.
     user = patient_with(factories, [n for n in range(window + 30) if n != window - 1])
-    assert practice.today_summary(user, TODAY).streak == window - 1
+    assert today.view_today(user, TODAY).streak == window - 1
 
 
 def test_years_of_history_cost_no_more_queries_than_a_short_one(factories):
     short = patient_with(factories, [0, 1, 3])
     long = patient_with(factories, [n for n in range(5 * 365) if n % 40 != 2])
     db.session.expire_all()
-    (short_summary, short_selects) = selects_of(lambda: practice.today_summary(short, TODAY))
+    (short_summary, short_selects) = selects_of(lambda: today.view_today(short, TODAY))
     db.session.expire_all()
-    (long_summary, long_selects) = selects_of(lambda: practice.today_summary(long, TODAY))
+    (long_summary, long_selects) = selects_of(lambda: today.view_today(long, TODAY))
     assert short_summary.streak == 2 and long_summary.streak == 2
     assert short_selects == long_selects
 
 
 def test_saving_a_session_writes_its_items_in_one_statement(factories):
-    """A save costs the same statements for 1 exercise or 10 (issue 7, part 5)."""
+    """A save costs the same statements for 1 exercise or 10."""
     user = factories.make_patient().user
     exercises = [make_exercise(f"Exercise {n}") for n in range(3)]
     make_programme(user.id, exercises, times_per_day=1)
@@ -97,7 +97,8 @@ def test_saving_a_session_writes_its_items_in_one_statement(factories):
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        session = practice.log_session(
+        logged = practice.log_session(
+            user,
             user.id,
             performed_at=datetime.now(UTC) - timedelta(hours=1),
             effort=2,
@@ -109,7 +110,7 @@ def test_saving_a_session_writes_its_items_in_one_statement(factories):
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert len(inserts) == 1
-    stored = [(i.exercise_id, i.reps_done, i.difficulty, i.skipped) for i in session.items]
+    stored = [(i.exercise_id, i.reps_done, i.difficulty, i.skipped) for i in logged.session.items]
     assert stored == [
         (exercises[0].id, 10, 3, False),
         (exercises[1].id, 7, None, False),
@@ -119,7 +120,7 @@ def test_saving_a_session_writes_its_items_in_one_statement(factories):
 
 # --- SQL statements per page: at most 10, the same for a new patient and five years ----------
 
-PAGE_BUDGET = 10  # issue 7, part 5
+PAGE_BUDGET = 10  # docs/performance.md
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
@@ -141,7 +142,7 @@ def queries_of(send) -> tuple[object, list[str]]:
 
 def test_pages_stay_within_ten_queries_whatever_the_record(app, factories):
     from benchmarks.review_data import add_history
-    from retrain.usecases.patients import patient_today
+    from retrain.usecases.local_time import patient_today
 
     from ..conftest import csrf_from, login
 

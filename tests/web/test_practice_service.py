@@ -1,15 +1,17 @@
-"""retrain.usecases.practice: validation, idempotency, reading sessions, the Today summary."""
+"""Logging a session (usecases/practice.py): validation, idempotency, access; reading
+sessions (practice_history.py), local times (local_time.py), the Today summary (today.py)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from retrain.errors import Invalid
+from retrain.errors import Invalid, NotFound
 from retrain.extensions import db
 from retrain.models import PracticeSession
-from retrain.usecases import practice
+from retrain.usecases import local_time, practice, practice_history
 from retrain.usecases.practice import ItemInput
+from retrain.usecases.today import view_today
 
 from .practice_helpers import add_session, make_exercise, make_programme
 
@@ -25,6 +27,11 @@ def setup(factories):
 
 
 def log(patient, exercise, **changes):
+    """The stored session (see logged() for whether it was new)."""
+    return logged(patient, exercise, **changes).session
+
+
+def logged(patient, exercise, **changes):
     values = {
         "performed_at": NOW - timedelta(hours=1),
         "effort": 3,
@@ -35,7 +42,7 @@ def log(patient, exercise, **changes):
         "now": NOW,
     }
     values.update(changes)
-    return practice.log_session(patient.id, **values)
+    return practice.log_session(patient.user, patient.id, **values)
 
 
 def count() -> int:
@@ -131,9 +138,10 @@ def test_blank_note_is_stored_as_none(setup):
 
 def test_idempotency_key_returns_the_existing_session(setup):
     patient, exercise, _ = setup
-    first = log(patient, exercise, idempotency_key="phone-1")
-    again = log(patient, exercise, idempotency_key="phone-1", effort=5)
-    assert again.id == first.id and again.effort == 3
+    first = logged(patient, exercise, idempotency_key="phone-1")
+    again = logged(patient, exercise, idempotency_key="phone-1", effort=5)
+    assert first.created and not again.created
+    assert again.session.id == first.session.id and again.session.effort == 3
     assert count() == 1
 
 
@@ -159,8 +167,8 @@ def test_concurrent_retry_caught_by_the_unique_constraint(setup, monkeypatch):
         return None if len(calls) == 1 else real_existing(patient_id, key)
 
     monkeypatch.setattr(practice, "_existing", blind_first_look)
-    again = log(patient, exercise, idempotency_key="race")
-    assert again.id == first.id
+    again = logged(patient, exercise, idempotency_key="race")
+    assert again.session.id == first.id and not again.created
     assert len(calls) == 2 and count() == 1
 
 
@@ -181,18 +189,28 @@ def test_sessions_for_newest_first_with_bounds(setup):
     patient, exercise, _ = setup
     for hours in (30, 5, 50):
         log(patient, exercise, performed_at=NOW - timedelta(hours=hours))
-    sessions = practice.sessions_for(patient.id)
+    sessions = practice_history.sessions_for(patient.id)
     assert [s.performed_at for s in sessions] == [
         NOW - timedelta(hours=5),
         NOW - timedelta(hours=30),
         NOW - timedelta(hours=50),
     ]
     assert sessions[0].items[0].exercise.name == "Gentle smile"
-    assert len(practice.sessions_for(patient.id, limit=1)) == 1
-    window = practice.sessions_for(
+    assert len(practice_history.sessions_for(patient.id, limit=1)) == 1
+    window = practice_history.sessions_for(
         patient.id, start=NOW - timedelta(hours=40), end=NOW - timedelta(hours=5)
     )
     assert [s.performed_at for s in window] == [NOW - timedelta(hours=30)]
+
+
+def test_only_the_patient_logs_for_themself(setup, factories):
+    patient, exercise, _ = setup
+    values = {"performed_at": NOW, "effort": 3, "synkinesis_rating": 2, "note": None}
+    values.update(items=[ItemInput(exercise.id, 10)], source="api", now=NOW)
+    for someone in (factories.make_patient().user, factories.make_user("therapist")):
+        with pytest.raises(NotFound):
+            practice.log_session(someone, patient.id, **values)
+    assert count() == 0
 
 
 def test_performed_at_from_local():
@@ -200,15 +218,15 @@ def test_performed_at_from_local():
 
     zone = ZoneInfo("Europe/London")
     now = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)  # 10:00 in London (summer time)
-    assert practice.performed_at_from_local(None, None, zone, now) == now
-    assert practice.performed_at_from_local(date(2026, 6, 30), time(18, 30), zone, now) == (
+    assert local_time.performed_at_from_local(None, None, zone, now) == now
+    assert local_time.performed_at_from_local(date(2026, 6, 30), time(18, 30), zone, now) == (
         datetime(2026, 6, 30, 17, 30, tzinfo=UTC)
     )
-    assert practice.performed_at_from_local(None, time(7, 0), zone, now) == datetime(
+    assert local_time.performed_at_from_local(None, time(7, 0), zone, now) == datetime(
         2026, 7, 1, 6, 0, tzinfo=UTC
     )
     with pytest.raises(Invalid) as raised:
-        practice.performed_at_from_local(date(2026, 6, 30), None, zone, now)
+        local_time.performed_at_from_local(date(2026, 6, 30), None, zone, now)
     assert raised.value.field == "performed_time"
 
 
@@ -228,7 +246,7 @@ def test_today_summary(factories):
     for days_ago, sittings in ((0, 1), (1, 2), (2, 1)):  # Wednesday 1, Tuesday 2, Monday 1
         for n in range(sittings):
             add_session(user.id, noon - timedelta(days=days_ago, hours=n))
-    summary = practice.today_summary(user, today)
+    summary = view_today(user, today)
     assert summary.times_per_day == 2 and summary.done_today == 1 and summary.due == 1
     assert summary.streak == 3
     # Monday 1 + Tuesday 2 + Wednesday 1 credited; prescribed 2 + 2 + the 1 met today.
@@ -241,7 +259,7 @@ def test_today_summary(factories):
 def test_today_summary_without_programme(factories):
     user = factories.make_patient().user
     add_session(user.id, datetime(2026, 3, 4, 9, tzinfo=UTC))
-    summary = practice.today_summary(user, date(2026, 3, 4))
+    summary = view_today(user, date(2026, 3, 4))
     assert summary.programme is None and summary.due == 0
     assert summary.done_today == 1 and summary.streak == 1
     assert summary.week.adherence is None and summary.week_percent is None
@@ -249,9 +267,9 @@ def test_today_summary_without_programme(factories):
 
 def test_zone_for_falls_back_to_the_clinic(app, factories):
     user = factories.make_user("patient", timezone="Not/AZone")
-    assert practice.zone_for(user).key == app.config["TIMEZONE"]
+    assert local_time.zone_for(user).key == app.config["TIMEZONE"]
     user.timezone = "Asia/Tokyo"
-    assert practice.zone_for(user).key == "Asia/Tokyo"
+    assert local_time.zone_for(user).key == "Asia/Tokyo"
 
 
 def test_every_problem_is_reported_together(setup):

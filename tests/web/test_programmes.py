@@ -9,8 +9,8 @@ from retrain.errors import Invalid, NotFound
 from retrain.extensions import db
 from retrain.models import Exercise, Programme, ProgrammeItem
 from retrain.models.base import utcnow
-from retrain.usecases import programmes
-from retrain.usecases.patients import patient_today
+from retrain.usecases import programme_reads, programme_templates, programmes
+from retrain.usecases.local_time import patient_today
 
 from ..conftest import post_form
 
@@ -87,7 +87,7 @@ def test_builder_saves_the_first_version_with_its_items(client, team):
     assert response.status_code == 302
     assert response.headers["Location"] == f"/patients/{patient.id}"
 
-    saved = programmes.current_programme(patient.id)
+    saved = programme_reads.current_programme(patient.id)
     assert (saved.version, saved.starts_on, saved.ended_on) == (1, today, None)
     assert saved.note == "Start gently" and saved.created_by_id == therapist.id
     assert [
@@ -100,7 +100,7 @@ def test_builder_is_prefilled_with_the_current_programme(client, team):
     therapist, patient = team
     first, second = library(2)
     programmes.save_programme(
-        patient.id, therapist, patient_today(patient.id), [item(second.id, reps=17)]
+        therapist, patient.id, patient_today(patient.id), [item(second.id, reps=17)]
     )
     html = client.get(edit_url(patient.id)).get_data(as_text=True)
     assert 'name="items-0-reps"' in html and 'value="17"' in html
@@ -113,41 +113,41 @@ def test_a_new_version_ends_the_old_one_and_keeps_the_history(app, team):
     first, second, third = library(3)
     today = patient_today(patient.id)
     old = programmes.save_programme(
-        patient.id, therapist, today - timedelta(days=10), [item(first.id), item(second.id)]
+        therapist, patient.id, today - timedelta(days=10), [item(first.id), item(second.id)]
     )
     new = programmes.save_programme(
-        patient.id, therapist, today, [item(third.id, reps=5)], "Harder now"
+        therapist, patient.id, today, [item(third.id, reps=5)], "Harder now"
     )
 
-    history = programmes.programme_history(patient.id)
+    history = programme_reads.programme_history(patient.id)
     assert [p.id for p in history] == [new.id, old.id]
     assert (history[1].version, history[1].ended_on) == (1, today - timedelta(days=1))
     assert (history[0].version, history[0].starts_on, history[0].ended_on) == (2, today, None)
     assert [i.exercise_id for i in history[1].items] == [first.id, second.id]  # unchanged
     assert [(i.exercise_id, i.reps) for i in history[0].items] == [(third.id, 5)]
-    assert programmes.current_programme(patient.id).id == new.id
+    assert programme_reads.current_programme(patient.id).id == new.id
 
 
 def test_a_second_version_on_the_same_day_replaces_the_first_but_keeps_it(app, team):
     therapist, patient = team
     (first,) = library(1)
     today = patient_today(patient.id)
-    old = programmes.save_programme(patient.id, therapist, today, [item(first.id, reps=3)])
-    new = programmes.save_programme(patient.id, therapist, today, [item(first.id, reps=4)])
+    old = programmes.save_programme(therapist, patient.id, today, [item(first.id, reps=3)])
+    new = programmes.save_programme(therapist, patient.id, today, [item(first.id, reps=4)])
     db.session.refresh(old)
     assert old.ended_on == today - timedelta(days=1) < old.starts_on  # never in force
-    assert programmes.current_programme(patient.id).id == new.id
-    assert [p.version for p in programmes.programme_history(patient.id)] == [2, 1]
+    assert programme_reads.current_programme(patient.id).id == new.id
+    assert [p.version for p in programme_reads.programme_history(patient.id)] == [2, 1]
 
 
 def test_a_version_may_not_start_before_the_current_one(app, team):
     therapist, patient = team
     (first,) = library(1)
     today = patient_today(patient.id)
-    programmes.save_programme(patient.id, therapist, today, [item(first.id)])
+    programmes.save_programme(therapist, patient.id, today, [item(first.id)])
     with pytest.raises(Invalid) as caught:
         programmes.save_programme(
-            patient.id, therapist, today - timedelta(days=1), [item(first.id)]
+            therapist, patient.id, today - timedelta(days=1), [item(first.id)]
         )
     assert caught.value.field == "starts_on"
     assert programme_count(patient.id) == 1
@@ -157,7 +157,7 @@ def test_two_saves_at_once_never_share_a_version(app, team, monkeypatch):
     therapist, patient = team
     (first,) = library(1)
     today = patient_today(patient.id)
-    programmes.save_programme(patient.id, therapist, today, [item(first.id)])
+    programmes.save_programme(therapist, patient.id, today, [item(first.id)])
     real = programmes._next_version
     calls = []
 
@@ -167,21 +167,21 @@ def test_two_saves_at_once_never_share_a_version(app, team, monkeypatch):
         return 1 if len(calls) == 1 else real(patient_id)
 
     monkeypatch.setattr(programmes, "_next_version", stale_once)
-    saved = programmes.save_programme(patient.id, therapist, today, [item(first.id, reps=9)])
+    saved = programmes.save_programme(therapist, patient.id, today, [item(first.id, reps=9)])
     assert len(calls) == 2 and saved.version == 2
-    assert sorted(p.version for p in programmes.programme_history(patient.id)) == [1, 2]
+    assert sorted(p.version for p in programme_reads.programme_history(patient.id)) == [1, 2]
 
 
 def test_a_save_that_collides_twice_reports_it_and_writes_nothing(app, team, monkeypatch):
     therapist, patient = team
     (first,) = library(1)
     today = patient_today(patient.id)
-    programmes.save_programme(patient.id, therapist, today, [item(first.id)])
+    programmes.save_programme(therapist, patient.id, today, [item(first.id)])
     monkeypatch.setattr(programmes, "_next_version", lambda patient_id: 1)
     with pytest.raises(Invalid) as caught:
-        programmes.save_programme(patient.id, therapist, today, [item(first.id, reps=9)])
+        programmes.save_programme(therapist, patient.id, today, [item(first.id, reps=9)])
     assert caught.value.message == programmes.CONCURRENT_SAVE
-    (only,) = programmes.programme_history(patient.id)
+    (only,) = programme_reads.programme_history(patient.id)
     assert only.version == 1 and only.ended_on is None and only.items[0].reps == 10
 
 
@@ -250,7 +250,7 @@ def test_removed_rows_are_left_out_and_blank_doses_use_the_defaults(client, team
         client, edit_url(patient.id), builder_data(rows, starts_on=patient_today(patient.id))
     )
     assert response.status_code == 302
-    (saved,) = programmes.current_programme(patient.id).items
+    (saved,) = programme_reads.current_programme(patient.id).items
     assert (saved.exercise_id, saved.reps, saved.hold_seconds, saved.rest_seconds) == (
         second.id,
         second.default_reps,
@@ -305,7 +305,7 @@ def test_the_service_refuses_a_therapist_off_the_care_team(app, factories):
     patient = factories.make_patient()
     (first,) = library(1)
     with pytest.raises(Exception) as caught:
-        programmes.save_programme(patient.id, outsider, patient_today(patient.id), [item(first.id)])
+        programmes.save_programme(outsider, patient.id, patient_today(patient.id), [item(first.id)])
     assert isinstance(caught.value, NotFound)
     assert programme_count() == 0
 
@@ -345,7 +345,7 @@ def test_a_template_applied_to_two_patients_gives_each_their_own_copy(client, as
         assert response.status_code == 302
         assert response.headers["Location"] == f"/patients/{patient.id}"
 
-    copies = [programmes.current_programme(p.id) for p in (anna, ben)]
+    copies = [programme_reads.current_programme(p.id) for p in (anna, ben)]
     for copy in copies:
         assert copy.version == 1 and copy.starts_on == patient_today(copy.patient_id)
         assert copy.note == "From the template “Early recovery”.\nDaily"
@@ -363,14 +363,14 @@ def test_a_template_applied_to_two_patients_gives_each_their_own_copy(client, as
         template_data([item(first.id, reps=20)], title="Renamed"),
     )
     db.session.expire_all()
-    assert [i.reps for i in programmes.current_programme(anna.id).items] == [6, 10]
-    assert programmes.get_template(template.id).title == "Renamed"
+    assert [i.reps for i in programme_reads.current_programme(anna.id).items] == [6, 10]
+    assert programme_reads.get_template(template.id).title == "Renamed"
 
 
 def test_the_builder_can_start_from_a_template(client, team):
     therapist, patient = team
     first, second = library(2)
-    template = programmes.save_template(therapist, "Smile work", [item(second.id, reps=7)])
+    template = programme_templates.save_template(therapist, "Smile work", [item(second.id, reps=7)])
     html = client.get(f"{edit_url(patient.id)}?template={template.id}").get_data(as_text=True)
     assert f'<option selected value="{second.id}">' in html and 'value="7"' in html
     assert programme_count(patient.id) == 0  # nothing saved by looking
@@ -379,7 +379,7 @@ def test_the_builder_can_start_from_a_template(client, team):
 def test_only_the_author_changes_or_deletes_a_template(client, as_user, factories):
     author = factories.make_user("therapist")
     (first,) = library(1)
-    template = programmes.save_template(author, "Brow", [item(first.id)])
+    template = programme_templates.save_template(author, "Brow", [item(first.id)])
     as_user("therapist")
     listing = client.get("/therapist/templates").get_data(as_text=True)
     assert "Brow" in listing and f"/therapist/templates/{template.id}/edit" not in listing
@@ -395,13 +395,13 @@ def test_only_the_author_changes_or_deletes_a_template(client, as_user, factorie
     )
     assert edit.status_code == delete.status_code == 403
     db.session.expire_all()
-    assert programmes.get_template(template.id).title == "Brow"
+    assert programme_reads.get_template(template.id).title == "Brow"
 
 
 def test_the_author_deletes_a_template(client, as_user):
     therapist = as_user("therapist")
     (first,) = library(1)
-    template = programmes.save_template(therapist, "Brow", [item(first.id)])
+    template = programme_templates.save_template(therapist, "Brow", [item(first.id)])
     response = post_form(
         client, f"/therapist/templates/{template.id}/delete", {}, page="/therapist/templates"
     )
@@ -423,7 +423,7 @@ def test_a_template_cannot_be_applied_to_a_patient_off_the_care_team(client, as_
     therapist = as_user("therapist")
     stranger = factories.make_patient(care_team=[factories.make_user("therapist")])
     (first,) = library(1)
-    template = programmes.save_template(therapist, "Brow", [item(first.id)])
+    template = programme_templates.save_template(therapist, "Brow", [item(first.id)])
     response = post_form(
         client,
         f"/therapist/templates/{template.id}/apply",
@@ -438,7 +438,7 @@ def test_a_patient_programme_is_not_reachable_as_a_template(client, team):
     therapist, patient = team
     (first,) = library(1)
     own = programmes.save_programme(
-        patient.id, therapist, patient_today(patient.id), [item(first.id)]
+        therapist, patient.id, patient_today(patient.id), [item(first.id)]
     )
     assert client.get(f"/therapist/templates/{own.id}/edit").status_code == 404
     delete = post_form(
@@ -451,4 +451,4 @@ def test_a_patient_programme_is_not_reachable_as_a_template(client, team):
         page="/therapist/templates",
     )
     assert delete.status_code == apply.status_code == 404
-    assert [p.id for p in programmes.programme_history(patient.id)] == [own.id]
+    assert [p.id for p in programme_reads.programme_history(patient.id)] == [own.id]

@@ -17,7 +17,7 @@ from retrain.models import (
     QuestionnaireResponse,
     ReinjectionDecision,
 )
-from retrain.usecases.patients import patient_today
+from retrain.usecases.local_time import patient_today
 
 from ..conftest import csrf_from, post_form
 from .practice_helpers import make_exercise, make_programme

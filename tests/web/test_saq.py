@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from retrain.extensions import db
 from retrain.models import Patient, QuestionnaireRequest, QuestionnaireResponse
 from retrain.usecases import questionnaires
-from retrain.usecases.patients import patient_today
+from retrain.usecases.local_time import patient_today
 
 from ..conftest import csrf_from, post_form
 from .practice_helpers import make_exercise, make_programme

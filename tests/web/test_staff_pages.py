@@ -20,7 +20,7 @@ from retrain.models import (
 )
 from retrain.models.base import utcnow
 from retrain.usecases import patients, programmes
-from retrain.usecases.patients import patient_today
+from retrain.usecases.local_time import patient_today
 
 from ..conftest import TEST_PASSWORD, csrf_from, post_form
 
@@ -33,8 +33,8 @@ def first_exercise() -> Exercise:
 
 def prescribe(patient, therapist, *, days_ago=0, reps=10):
     return programmes.save_programme(
-        patient.id,
         therapist,
+        patient.id,
         patient_today(patient.id) - timedelta(days=days_ago),
         [{"exercise_id": first_exercise().id, "reps": reps, "times_per_day": 2}],
     )
@@ -238,7 +238,7 @@ def test_patient_page_loads_with_a_fixed_number_of_queries(app, factories):
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            overview = patients.patient_overview(patient_id, therapist)
+            overview = patients.view_patient(therapist, patient_id)
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         return len(seen), overview
@@ -303,7 +303,7 @@ def test_a_patient_off_the_care_team_is_404_everywhere_and_nothing_is_written(
     other = factories.make_user("therapist")
     patient = factories.make_patient(care_team=[other])
     programmes.save_programme(
-        patient.id, other, patient_today(patient.id), [{"exercise_id": first_exercise().id}]
+        other, patient.id, patient_today(patient.id), [{"exercise_id": first_exercise().id}]
     )
     base = f"/patients/{patient.id}"
     assert client.get(base).status_code == 404

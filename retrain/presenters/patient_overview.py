@@ -1,0 +1,85 @@
+"""The staff patient page (and the API's patient detail) from loaded records."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..models import Patient, PracticeSession, Programme
+from .caseload import CaseloadRow
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    performed_at: datetime  # in the patient's zone
+    effort: int
+    synkinesis_rating: int
+    exercises_done: int
+    exercises_skipped: int
+    note: str | None
+
+
+@dataclass(frozen=True)
+class PatientOverview:
+    patient_id: int
+    name: str
+    email: str
+    affected_side: str
+    active: bool
+    timezone: str
+    password_set: bool
+    invitation_expires_at: datetime | None  # the live unused link, if any
+    current: Programme | None
+    history: list[Programme]  # newest first
+    sessions: list[SessionRow]  # newest first
+    adherence: CaseloadRow | None  # staff only: the same figures as their caseload row
+    can_prescribe: bool  # the viewer may write a new programme version
+    can_invite: bool  # the viewer may make a new invitation link
+
+
+def session_rows(
+    counted: Iterable[tuple[PracticeSession, int, int]], zone: ZoneInfo
+) -> list[SessionRow]:
+    """(session, exercises done, exercises skipped) as rows in the patient's time."""
+    return [
+        SessionRow(
+            performed_at=session.performed_at.astimezone(zone),
+            effort=session.effort,
+            synkinesis_rating=session.synkinesis_rating,
+            exercises_done=done,
+            exercises_skipped=skipped,
+            note=session.note,
+        )
+        for session, done, skipped in counted
+    ]
+
+
+def patient_overview(
+    patient: Patient,
+    zone: ZoneInfo,
+    *,
+    invitation_expires_at: datetime | None,
+    history: list[Programme],
+    sessions: list[SessionRow],
+    adherence: CaseloadRow | None,
+    can_prescribe: bool,
+    can_invite: bool,
+) -> PatientOverview:
+    """``patient`` with their account loaded; ``history`` newest first."""
+    user = patient.user
+    return PatientOverview(
+        patient_id=patient.id,
+        name=user.name,
+        email=user.email,
+        affected_side=patient.affected_side,
+        active=user.active,
+        timezone=str(zone),
+        password_set=bool(user.password_hash),
+        invitation_expires_at=invitation_expires_at,
+        current=next((p for p in history if p.ended_on is None), None),
+        history=history,
+        sessions=sessions,
+        adherence=adherence,
+        can_prescribe=can_prescribe,
+        can_invite=can_invite,
+    )

@@ -1,0 +1,143 @@
+"""The patient's practice pages from loaded records: Today, the history, the guided player.
+
+Plain values in (the patient's local time, loaded sessions and programme), dataclasses
+out; no database and no clock. The adherence figures follow retrain/progress/adherence.py.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from .. import formatting
+from ..models import PracticeItem, PracticeSession, Programme
+from ..progress import adherence
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A stored session with its time in the patient's zone."""
+
+    session: PracticeSession
+    local_time: datetime
+
+    @property
+    def when(self) -> str:
+        """Like "Tuesday 3 March 2026 at 18:05" (the patient's local time)."""
+        return formatting.long_when(self.local_time)
+
+    @property
+    def done_items(self) -> list[PracticeItem]:
+        return [item for item in self.session.items if not item.skipped]
+
+    @property
+    def skipped_items(self) -> list[PracticeItem]:
+        return [item for item in self.session.items if item.skipped]
+
+
+def session_view(session: PracticeSession, zone: ZoneInfo) -> SessionView:
+    return SessionView(session, session.performed_at.astimezone(zone))
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    entries: list[SessionView]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def history_page(
+    sessions: Sequence[PracticeSession], zone: ZoneInfo, page: int, pages: int, total: int
+) -> HistoryPage:
+    return HistoryPage([session_view(s, zone) for s in sessions], page, pages, total)
+
+
+@dataclass(frozen=True)
+class TodaySummary:
+    """Everything the patient's Today page (and the API's /today) shows."""
+
+    name: str  # first name, for the greeting
+    greeting: str
+    today: date
+    programme: Programme | None  # items and exercises loaded
+    times_per_day: int
+    days_per_week: int
+    done_today: int
+    due: int
+    streak: int
+    week: adherence.Window
+    last_session: SessionView | None
+    saq: object  # usecases.questionnaires.SaqStatus: whether a questionnaire is owed
+
+    @property
+    def week_percent(self) -> int | None:
+        value = self.week.adherence
+        return None if value is None else round(value)
+
+
+def greeting(hour: int) -> str:
+    if 5 <= hour < 12:
+        return "Good morning"
+    if 12 <= hour < 18:
+        return "Good afternoon"
+    return "Good evening"
+
+
+def today_summary(
+    *,
+    full_name: str,
+    now: datetime,
+    today: date,
+    programme: Programme | None,
+    counts: Mapping[date, int],
+    versions: Sequence[adherence.Version],
+    last_session: PracticeSession | None,
+    saq: object,
+) -> TodaySummary:
+    """``now`` is the patient's local time (its zone is theirs); ``counts`` are their
+    sessions per local day, far enough back for the streak."""
+    return TodaySummary(
+        name=(full_name.split() or [full_name])[0],
+        greeting=greeting(now.hour),
+        today=today,
+        programme=programme,
+        times_per_day=programme.times_per_day if programme else 0,
+        days_per_week=programme.days_per_week if programme else 0,
+        done_today=counts.get(today, 0),
+        due=adherence.due_today(counts, versions, today),
+        streak=adherence.streak(counts, today),
+        week=adherence.week_to_date(counts, versions, today),
+        last_session=session_view(last_session, now.tzinfo) if last_session else None,
+        saq=saq,
+    )
+
+
+def player_data(programme: Programme) -> dict:
+    """The programme as the guided player (static/js/player.js) reads it, JSON-ready."""
+    return {
+        "programme_id": programme.id,
+        "exercises": [
+            {
+                "index": index,
+                "exercise_id": item.exercise_id,
+                "name": item.exercise.name,
+                "steps": item.exercise.steps,
+                "hold_back": item.exercise.hold_back,
+                "reps": item.reps,
+                "sets": item.sets,
+                "hold_seconds": item.hold_seconds,
+                "rest_seconds": item.rest_seconds,
+                "note": item.note or "",
+            }
+            for index, item in enumerate(programme.items)
+        ],
+    }

@@ -1,0 +1,59 @@
+"""The patient's day: the Today page, the guided player and the plain session form.
+
+Today reads the sessions of the last TODAY_WINDOW_DAYS local days, so its cost does not
+grow with a patient's years of history; only a streak that long makes it read the rest.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .. import access
+from ..models import Programme
+from ..presenters import practice as presenters
+from ..progress import adherence
+from . import practice_history, questionnaires
+from .local_time import local_now, zone_for
+from .programme_reads import current_programme, versions_for
+
+TODAY_WINDOW_DAYS = 400
+
+
+def view_today(user, today: date | None = None) -> presenters.TodaySummary:
+    """What is due today, the streak, this week's adherence, the last session, and
+    whether a questionnaire is owed. ``today`` (tests) defaults to the patient's today."""
+    access.require(user, access.VIEW, user.id)
+    zone = zone_for(user)
+    now = local_now(zone)
+    today = today or now.date()
+    since = today - timedelta(days=TODAY_WINDOW_DAYS)
+    counts = practice_history.daily_counts(user.id, zone, since=since)
+    if adherence.streak(counts, today) >= TODAY_WINDOW_DAYS:
+        counts = practice_history.daily_counts(user.id, zone)  # as long as the window: all
+    return presenters.today_summary(
+        full_name=user.name,
+        now=now,
+        today=today,
+        programme=current_programme(user.id),
+        counts=counts,
+        versions=versions_for(Programme.patient_id == user.id, {}, zone).get(user.id, []),
+        last_session=practice_history.last_session(user.id),
+        saq=questionnaires.saq_due_for(user.id, today),
+    )
+
+
+@dataclass(frozen=True)
+class PracticePage:
+    """The guided player or the plain session form."""
+
+    programme: Programme | None  # items and exercises loaded
+    today: date  # the patient's today: the latest day a session may be logged for
+
+    @property
+    def player_data(self) -> dict | None:
+        return presenters.player_data(self.programme) if self.programme else None
+
+
+def view_practice(user) -> PracticePage:
+    """The programme to practise now, for the player and the session form."""
+    access.require(user, access.LOG_PRACTICE, user.id)
+    return PracticePage(current_programme(user.id), local_now(zone_for(user)).date())
