@@ -1,3 +1,5 @@
+"""The patient's session form: the plain form and the guided player's summary."""
+
 from uuid import uuid4
 
 from flask_wtf import FlaskForm
@@ -13,17 +15,10 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..usecases.practice import MAX_ITEMS, NOTE_MAX, ItemInput
-
-try:  # WTForms 3.3 deprecates plain tuples as choices
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - WTForms < 3.3
-
-    def SelectChoice(value, label):  # noqa: N802 - stands in for the class
-        return (value, label)
-
 
 EFFORT_CHOICES = [
     SelectChoice(1, "1 · very easy"),

@@ -107,6 +107,7 @@ class ItemForm(Form):
 class ItemsMixin:
     """The rows shared by the builder and the template form."""
 
+    items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ROWS)
     add_row = SubmitField("Add a row")
 
     def set_exercise_choices(self, exercises, keep=()):
@@ -157,18 +158,19 @@ def _on_rows(error: Invalid, rows: list[int]) -> Invalid:
     return Invalid.all_of([Invalid(p.message, moved(p.field)) for p in error.problems])
 
 
+def _note(description: str) -> TextAreaField:
+    return TextAreaField(
+        "Note for the patient", validators=[Length(max=MAX_NOTE)], description=description
+    )
+
+
 class ProgrammeForm(ItemsMixin, FlaskForm):
     starts_on = DateField(
         "Starts on",
         validators=[InputRequired("Enter the date the programme starts.")],
         description="Today or an earlier day. The current programme ends the day before.",
     )
-    note = TextAreaField(
-        "Note for the patient",
-        validators=[Length(max=MAX_NOTE)],
-        description="Optional. Shown with the programme.",
-    )
-    items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ROWS)
+    note = _note("Optional. Shown with the programme.")
     submit = SubmitField("Save as a new version")
 
 
@@ -176,12 +178,7 @@ class TemplateForm(ItemsMixin, FlaskForm):
     title = StringField(
         "Title", validators=[DataRequired("Give the template a title."), Length(max=MAX_TITLE)]
     )
-    note = TextAreaField(
-        "Note for the patient",
-        validators=[Length(max=MAX_NOTE)],
-        description="Optional. Copied into each programme made from this template.",
-    )
-    items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ROWS)
+    note = _note("Optional. Copied into each programme made from this template.")
     submit = SubmitField("Save template")
 
 
