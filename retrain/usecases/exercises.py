@@ -284,8 +284,7 @@ def clean_values(values: dict) -> dict:
 
 def create_exercise(user, **values) -> Exercise:
     """A staff member adds their own exercise."""
-    if user is None or user.role not in access.LIBRARY_EDIT_ROLES or not user.active:
-        raise NotAllowed("Only therapists and clinicians add exercises.")
+    access.require_role(user, *access.LIBRARY_EDIT_ROLES)
     exercise = Exercise(builtin=False, slug=None, author_id=user.id, **clean_values(values))
     db.session.add(exercise)
     db.session.commit()
