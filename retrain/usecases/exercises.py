@@ -43,7 +43,7 @@ MAX_LENGTH = {"name": 120, "purpose": 1000, "hold_back": 500, "instructions": 40
 MAX_STEPS = 20
 MAX_STEP_LENGTH = 300
 
-# Pictures in static/img/regions/, one per region.
+# Pictures in static/img/regions/, one per region (for url_for('static', filename=...)).
 REGION_SLUGS = {region: region.replace(" ", "-") for region in REGIONS}
 REGION_PICTURES = {region: f"img/regions/{slug}.svg" for region, slug in REGION_SLUGS.items()}
 
@@ -134,11 +134,6 @@ def by_id(ids: Iterable[int]) -> dict[int, Exercise]:
     if not ids:
         return {}
     return {e.id: e for e in db.session.scalars(select(Exercise).where(Exercise.id.in_(ids)))}
-
-
-def region_picture(region: str) -> str | None:
-    """The static path of the region's drawing, for url_for('static', filename=...)."""
-    return REGION_PICTURES.get(region)
 
 
 # The library pages -------------------------------------------------------------------

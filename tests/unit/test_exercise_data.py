@@ -133,7 +133,7 @@ def test_every_built_in_passes_the_same_checks_as_a_staff_exercise(definitions):
 def test_region_pictures_exist():
     static = Path(__file__).resolve().parents[2] / "static"
     for region in REGIONS:
-        picture = static / library.region_picture(region)
+        picture = static / library.REGION_PICTURES[region]
         text = picture.read_text("utf-8")
         assert "<title" in text and "<script" not in text
 
