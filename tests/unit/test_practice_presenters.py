@@ -14,9 +14,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")  # UTC+9, no summer time
 
 
 def programme(times_per_day: int = 2, days_per_week: int = 7) -> Programme:
-    smile = Exercise(
-        id=7, name="Gentle smile", instructions="Sit.\nSmile.", hold_back="Eyes"
-    )
+    smile = Exercise(id=7, name="Gentle smile", instructions="Sit.\nSmile.", hold_back="Eyes")
     item = ProgrammeItem(
         exercise_id=7,
         exercise=smile,
