@@ -4,7 +4,7 @@ what is stored stays in the service that stores it."""
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import PracticeSession, QuestionnaireResponse, Snapshot
+from ..models import PracticeSession, QuestionnaireResponse
 
 
 def session_id_for_key(patient_id: int, key: str | None) -> int | None:
@@ -18,19 +18,6 @@ def session_id_for_key(patient_id: int, key: str | None) -> int | None:
     return db.session.scalar(
         select(PracticeSession.id).where(
             PracticeSession.patient_id == patient_id, PracticeSession.idempotency_key == key
-        )
-    )
-
-
-def snapshots_page(patient_id: int, offset: int, count: int) -> list[Snapshot]:
-    """The patient's snapshots, newest first, ``count`` of them from ``offset``."""
-    return list(
-        db.session.scalars(
-            select(Snapshot)
-            .where(Snapshot.patient_id == patient_id)
-            .order_by(Snapshot.taken_at.desc(), Snapshot.id.desc())
-            .offset(offset)
-            .limit(count)
         )
     )
 

@@ -23,7 +23,7 @@ def erase_patient(user_id: int, *, confirm_email: str, admin: User) -> None:
         raise Invalid(
             "Type the patient's e-mail address exactly to confirm.", field="confirm_email"
         )
-    snapshots.delete_all_photos(user_id)  # files first: rows without files are harmless
+    snapshots.erase_all_photos(user_id)  # files first: rows without files are harmless
     logins.end_all(user_id)
     # A core DELETE: the database's ON DELETE CASCADE rules remove every dependent row.
     db.session.execute(delete(User).where(User.id == user_id))

@@ -33,7 +33,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from retrain.media import images
-from retrain.usecases import snapshots as snapshot_service
+from retrain.usecases import snapshots
 
 from ..conftest import csrf_from
 from .conftest import (
@@ -240,7 +240,7 @@ def photographer(app, factories):
     """
     app.config["UPLOAD_RATE_LIMIT"] = "100000 per minute"
     user = factories.make_patient().user
-    snapshot_service.give_consent(user.id)
+    snapshots.give_consent(user, user.id)
     client = logged_in_client(app, user)
     token = csrf_from(client.get("/snapshots/capture").get_data(as_text=True))
     return client, token
