@@ -1,4 +1,4 @@
-"""Snapshots (issue 4): consent, upload, serving, galleries, comparison, access.
+"""Snapshots: consent, upload, serving, galleries, comparison, access.
 
 Through the test client with CSRF on. The face photo is matplotlib's public-domain
 Grace Hopper sample (mpl-data/sample_data/grace_hopper.jpg).
