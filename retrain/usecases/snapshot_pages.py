@@ -15,7 +15,6 @@ from .. import access
 from ..access import MANAGE_PHOTOS, SET_EXPRESSIONS, VIEW
 from ..errors import NotFound
 from ..extensions import db
-from ..ids import to_id
 from ..models import InjectionVisit, Patient, Snapshot
 from ..models.snapshots import PROMPTS, REST
 from ..presenters import snapshot_gallery, snapshot_measures, snapshot_trends
@@ -135,12 +134,9 @@ def comparison_page(
 
 
 def _chosen(rows: list[Snapshot], raw_id, default: Snapshot | None) -> Snapshot | None:
-    if raw_id in (None, ""):
+    wanted = snapshots.given_id(raw_id)
+    if wanted is None:
         return default
-    try:
-        wanted = to_id(raw_id)
-    except ValueError as error:
-        raise NotFound() from error
     for row in rows:
         if row.id == wanted:
             return row

@@ -165,17 +165,25 @@ def set_expressions(user, patient_id: int, expressions: Iterable[str] | None) ->
 # --- upload -------------------------------------------------------------------------------
 
 
+def given_id(raw) -> int | None:
+    """An id from a form or a query string; None when none was given, NotFound when it
+    cannot be one (it names nothing the user may see)."""
+    if raw in (None, ""):
+        return None
+    try:
+        return to_id(raw)
+    except ValueError as error:
+        raise NotFound() from error
+
+
 def own_session_id(patient_id: int, session_id) -> int | None:
     """The practice session id if it is this patient's; None when none was given.
 
     Raises NotFound for someone else's session or a malformed id.
     """
-    if session_id in (None, ""):
+    wanted = given_id(session_id)
+    if wanted is None:
         return None
-    try:
-        wanted = to_id(session_id)
-    except ValueError as error:
-        raise NotFound() from error
     found = db.session.scalar(
         select(PracticeSession.id).where(
             PracticeSession.id == wanted, PracticeSession.patient_id == patient_id
