@@ -246,7 +246,9 @@ def upload_photo(
         ),
         image,
     )
-    return UploadResult(analyse_stored_photo(row.id))
+    # Measured at once for now, so the answer can say whether a retake would help; the
+    # analysis reads only the stored file, so a background job could take it over.
+    return UploadResult(analyse_stored_photo(row.id) or row)
 
 
 def _store_photo(row: Snapshot, image) -> Snapshot:

@@ -508,6 +508,27 @@ def test_missing_face_models_still_keep_the_photo_unmeasured(client, as_user, mo
     assert "Not measured" in client.get("/snapshots").get_data(as_text=True)
 
 
+def test_a_photo_stored_unmeasured_can_be_analysed_later(as_user, monkeypatch, app):
+    from retrain import vision
+
+    def failing(_image):
+        raise RuntimeError("the analysis broke")
+
+    patient = consenting_patient(as_user)
+    with monkeypatch.context() as patched:
+        patched.setattr(vision, "analyse", failing)
+        row = store(patient.id)
+    assert row.analysis_version == snapshots.NOT_ANALYSED
+    analysed = snapshots.analyse_stored_photo(row.id)  # what a background job would call
+    assert analysed.analysis_version == vision.ANALYSIS_VERSION
+    assert analysed.quality["ok"] is True and analysed.measures["geometry"] is not None
+    # a file that went missing leaves the analysis as it was
+    (Path(app.instance_path) / "snapshots" / row.storage_key).unlink()
+    db.session.expire_all()
+    assert snapshots.analyse_stored_photo(row.id).analysis_version == vision.ANALYSIS_VERSION
+    assert snapshots.analyse_stored_photo(999_999) is None
+
+
 # --- serving ----------------------------------------------------------------------------------
 
 
@@ -778,7 +799,7 @@ def test_a_clinician_may_look_but_not_set_the_expression_set(client, factories):
     assert db.session.get(Patient, patient.id).snapshot_expressions is None
 
 
-# --- the reinjection review's photos ----------------------------------------------------------
+# --- counting ----------------------------------------------------------------------------------
 
 
 def fake_row(patient_id, expression, taken_at, ok=True):
