@@ -23,30 +23,25 @@ Backends (config JOBS_BACKEND, docs/deploy.md):
   context, after the caller commits); delayed jobs are recorded, not run: a test reads
   them with scheduled() and runs them with run_scheduled(). Periodic jobs never run by
   themselves; a test calls the function. As everywhere, a failure is logged, not raised.
+
+What the backends share with this module (the registry, naming and running a job) is in
+jobs_base.py.
 """
 
 import contextlib
-import importlib
-import logging
 import os
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-
-log = logging.getLogger("retrain.jobs")
-
-# Periodic jobs: import path -> interval in seconds. Filled by @every at import time.
-PERIODIC: dict[str, int] = {}
+from .jobs_base import EXTENSION, PERIODIC, backend, job_path, log_failure, run
 
 _PENDING = "retrain.jobs.pending"  # key in Session.info: jobs waiting for the commit
-_EXTENSION = "retrain.jobs"
 
 
 def every(seconds: int) -> Callable:
@@ -81,48 +76,22 @@ def enqueue_at(when: datetime, func: Callable, *args, **kwargs) -> None:
     _submit(when, func, args, kwargs)
 
 
-def job_path(func: Callable) -> str:
-    """``module:qualname``, checked to lead back to ``func`` (no lambdas or inner functions)."""
-    path = f"{func.__module__}:{func.__qualname__}"
-    try:
-        found = resolve(path)
-    except (ImportError, AttributeError):
-        found = None
-    if found is not func:
-        raise ValueError(f"{path} is not a module-level function a worker could import")
-    return path
-
-
-def resolve(path: str) -> Callable:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
-def next_slot(now: float, seconds: int) -> int:
-    """The first slot that starts after ``now`` (seconds since the epoch)."""
-    return int(now // seconds) + 1
-
-
-def backend(app: Flask | None = None):
-    return (app or current_app).extensions[_EXTENSION]
-
-
 def init_app(app: Flask) -> None:
     """Pick the backend named by JOBS_BACKEND (config.load has checked the name)."""
     name = app.config["JOBS_BACKEND"]
     if name == "rq":
         from .jobs_rq import RQBackend
 
-        app.extensions[_EXTENSION] = RQBackend(app)
+        app.extensions[EXTENSION] = RQBackend(app)
     elif name == "thread":
         from .jobs_thread import ThreadBackend
 
-        runner = app.extensions[_EXTENSION] = ThreadBackend(app)
+        runner = app.extensions[EXTENSION] = ThreadBackend(app)
         # Only a process that serves requests starts the thread: never the reloader's
         # watcher process, a `flask db` command or a test.
         app.before_request(runner.start)
     else:
-        app.extensions[_EXTENSION] = SyncBackend(app)
+        app.extensions[EXTENSION] = SyncBackend(app)
 
 
 def _submit(when: datetime | None, func: Callable, args: tuple, kwargs: dict) -> None:
@@ -142,39 +111,13 @@ def _hand_over_after_commit(session: Session) -> None:
         try:
             target.submit(*job)
         except Exception:  # the caller's data is committed: report, never undo
-            _log_failure("could not enqueue job %s", job[1])
+            log_failure("could not enqueue job %s", job[1])
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _drop_after_rollback(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)  # still pending here means it never committed
-
-
-def run(app: Flask, path: str, args: tuple = (), kwargs: dict | None = None) -> None:
-    """Run one job in its own app context and database session; failures are logged
-    with an error id, then raised for the backend to handle."""
-    with app.app_context():
-        try:
-            resolve(path)(*args, **(kwargs or {}))
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            _log_failure("job %s failed", path)
-            raise
-
-
-def execute(path: str, args: tuple = (), kwargs: dict | None = None) -> None:
-    """What a worker process calls (by this import path): the app is the one that
-    `flask jobs worker` created and whose context the worker runs in."""
-    if not has_app_context():
-        raise RuntimeError("Jobs run inside the app: start workers with `flask jobs worker`.")
-    run(current_app._get_current_object(), path, args, kwargs)
-
-
-def _log_failure(message: str, path: str) -> None:
-    error_id = uuid.uuid4().hex[:12]
-    log.error(message + ": error id %s", path, error_id, exc_info=True)
 
 
 class SyncBackend:

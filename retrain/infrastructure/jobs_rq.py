@@ -20,7 +20,7 @@ from flask import Flask, current_app
 from redis import Redis
 from rq import Queue, Worker
 
-from . import jobs
+from . import jobs_base
 
 FAILED_JOB_SECONDS = 7 * 24 * 3600  # a failed job (with its arguments) stays in Redis
 MIN_CLAIM_SECONDS = 300  # a slot's claim outlives any late duplicate of its job
@@ -40,7 +40,7 @@ class RQBackend:
         """Arm one slot of a periodic job (idempotent: the job id is the slot's)."""
         self._enqueue(
             datetime.fromtimestamp(slot * seconds, UTC),
-            jobs.job_path(run_slot),
+            jobs_base.job_path(run_slot),
             (path, seconds, slot),
             {},
             description=f"{path} slot {slot}",
@@ -50,8 +50,8 @@ class RQBackend:
     def arm_periodic(self, now: float | None = None) -> None:
         """Arm the next slot of every periodic job (at worker start)."""
         now = time.time() if now is None else now
-        for path, seconds in jobs.PERIODIC.items():
-            self.schedule_slot(path, seconds, jobs.next_slot(now, seconds))
+        for path, seconds in jobs_base.PERIODIC.items():
+            self.schedule_slot(path, seconds, jobs_base.next_slot(now, seconds))
 
     def claim(self, path: str, seconds: int, slot: int) -> bool:
         """True for the first caller only, for each slot of each job."""
@@ -66,24 +66,24 @@ class RQBackend:
             failure_ttl=FAILED_JOB_SECONDS,
         )
         if when is None:
-            self.queue.enqueue(jobs.execute, **options)
+            self.queue.enqueue(jobs_base.execute, **options)
         else:
-            self.queue.enqueue_at(when, jobs.execute, **options)
+            self.queue.enqueue_at(when, jobs_base.execute, **options)
 
 
 def run_slot(path: str, seconds: int, slot: int) -> None:
     """A job: run one slot of a periodic job, then arm the next."""
-    if jobs.PERIODIC.get(path) != seconds:
+    if jobs_base.PERIODIC.get(path) != seconds:
         log.info("periodic job %s every %ss is no longer declared: chain ended", path, seconds)
         return
-    backend = jobs.backend()
+    backend = jobs_base.backend()
     try:
         if backend.claim(path, seconds, slot):
-            jobs.resolve(path)()
+            jobs_base.resolve(path)()
         else:
             log.info("periodic job %s slot %s ran already", path, slot)
     finally:
-        following = max(slot + 1, jobs.next_slot(time.time(), seconds))
+        following = max(slot + 1, jobs_base.next_slot(time.time(), seconds))
         backend.schedule_slot(path, seconds, following)
 
 
@@ -93,7 +93,7 @@ def slot_job_id(path: str, slot: int) -> str:
 
 class AppWorker(Worker):
     """RQ's worker, but its failure log names the job only: RQ's own handler attaches the
-    job's arguments to the log record, and jobs.run() has logged the error already."""
+    job's arguments to the log record, and jobs_base.run() has logged the error already."""
 
     def handle_exception(self, job, *exc_info):
         self.log.error("Worker %s: job %s failed (see its error id above)", self.name, job.id)
@@ -118,7 +118,7 @@ class AppWorker(Worker):
 def make_worker() -> AppWorker:
     """A worker for this app's queue, with the periodic jobs armed; call in an app context
     (each job then runs in a fresh context of this app)."""
-    backend = current_app.extensions.get("retrain.jobs")
+    backend = current_app.extensions.get(jobs_base.EXTENSION)
     if not isinstance(backend, RQBackend):
         raise RuntimeError(
             f"JOBS_BACKEND is {current_app.config['JOBS_BACKEND']!r}: jobs run inside the"

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from .jobs import PERIODIC, next_slot, run
+from .jobs_base import PERIODIC, next_slot, run
 
 STOP_WAIT_SECONDS = 30  # at exit, how long the jobs already due may take to finish
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from retrain import create_app
 from retrain.extensions import db
-from retrain.infrastructure import jobs, jobs_rq
+from retrain.infrastructure import jobs, jobs_base, jobs_rq
 from retrain.models import Exercise
 
 from ..conftest import make_config
@@ -117,7 +117,7 @@ def test_a_periodic_slot_claimed_twice_runs_once(rq_app, monkeypatch):
     monkeypatch.setitem(jobs.PERIODIC, PING, 3600)
     backend = jobs.backend()
     now = time.time()
-    past_slot = jobs.next_slot(now, 3600) - 1  # due already
+    past_slot = jobs_base.next_slot(now, 3600) - 1  # due already
     backend.schedule_slot(PING, 3600, past_slot, job_id="first-scheduler")
     backend.schedule_slot(PING, 3600, past_slot, job_id="second-scheduler")
 
@@ -127,20 +127,20 @@ def test_a_periodic_slot_claimed_twice_runs_once(rq_app, monkeypatch):
 
     assert len(ping_runs(rq_app)) == 1
     # Each run armed the next slot, under the slot's own id: one job, not two.
-    assert scheduled_ids() == [jobs_rq.slot_job_id(PING, jobs.next_slot(now, 3600))]
+    assert scheduled_ids() == [jobs_rq.slot_job_id(PING, jobs_base.next_slot(now, 3600))]
 
 
 def test_periodic_jobs_are_armed_once_however_often_workers_start(rq_app, monkeypatch):
     monkeypatch.setitem(jobs.PERIODIC, PING, 3600)
     run_worker()
     run_worker()  # a restart, or a second worker
-    expected = jobs_rq.slot_job_id(PING, jobs.next_slot(time.time(), 3600))
+    expected = jobs_rq.slot_job_id(PING, jobs_base.next_slot(time.time(), 3600))
     assert scheduled_ids() == [expected]
     assert ping_runs(rq_app) == []  # its slot has not come yet
 
 
 def test_a_chain_ends_when_its_job_is_no_longer_declared(rq_app):
-    jobs_rq.run_slot(PING, 3600, jobs.next_slot(time.time(), 3600) - 1)
+    jobs_rq.run_slot(PING, 3600, jobs_base.next_slot(time.time(), 3600) - 1)
     assert ping_runs(rq_app) == [] and scheduled_ids() == []
 
 
@@ -154,7 +154,7 @@ def test_a_failed_job_is_rolled_back_and_kept_as_failed(rq_app):
 def test_the_workers_failure_log_names_the_job_but_not_its_arguments(rq_app, caplog):
     backend = jobs.backend()
     job = Job.create(
-        jobs.execute,
+        jobs_base.execute,
         args=("tests.infrastructure.helpers:add_exercise", ("Tight chin",), {}),
         connection=backend.redis,
     )

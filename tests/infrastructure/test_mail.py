@@ -41,8 +41,7 @@ def mail_app(tmp_path):
 def parts(message):
     """The text and HTML bodies, with line ends as Python writes them (SMTP sends CRLF)."""
     return tuple(
-        message.get_body((kind,)).get_content().replace("\r\n", "\n")
-        for kind in ("plain", "html")
+        message.get_body((kind,)).get_content().replace("\r\n", "\n") for kind in ("plain", "html")
     )
 
 
