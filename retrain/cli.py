@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(jobs_group)
 
 
 @click.command("demo")
@@ -107,3 +108,39 @@ def restore_command(folder: str, yes: bool) -> None:
     except Invalid as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Restored from {folder}")
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Background jobs (docs/deploy.md)."""
+
+
+@jobs_group.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs that are due, then stop.")
+@with_appcontext
+def jobs_worker(burst: bool) -> None:
+    """Run jobs from Redis (JOBS_BACKEND=rq), with RQ's scheduler for delayed and periodic
+    jobs. Run one or more next to the web servers."""
+    import logging
+
+    from .infrastructure import jobs_rq
+
+    try:
+        worker = jobs_rq.make_worker()
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
+    # RQ logs its own lines; ours (failures with error ids, mail sent) join them on stderr.
+    logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("retrain").setLevel(logging.INFO)
+    worker.work(burst=burst, with_scheduler=True)
+
+
+@jobs_group.command("ping")
+@click.option("--name", default="ping", help="Names the file the job writes to.")
+@with_appcontext
+def jobs_ping(name: str) -> None:
+    """Queue the test job: a worker that runs it adds a line to instance/jobs/NAME.log."""
+    from .infrastructure import jobs
+
+    jobs.enqueue(jobs.ping, name)
+    click.echo(f"Ping queued ({current_app.config['JOBS_BACKEND']} backend).")
