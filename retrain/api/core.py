@@ -230,7 +230,7 @@ def endpoint(
     return decorator
 
 
-def patient_endpoint(method: str, path: str, action: str, *, roles=CLINICAL, **declared):
+def patient_endpoint(path: str, method: str, action: str, *, roles=CLINICAL, **declared):
     """An operation on one patient's record, at ``/patients/<patient_id>`` + ``path``: the
     view gets ``patient_id`` (see ``endpoint``'s ``action``). Read by the patient and
     their care team unless ``roles`` says otherwise."""

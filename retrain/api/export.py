@@ -74,8 +74,8 @@ def _patient_out(record) -> ExportPatient:
 
 
 @patient_endpoint(
-    "GET",
     "/export",
+    "GET",
     access.EXPORT,
     summary="The patient's whole record as JSON",
     responses={200: ExportOut},
@@ -100,8 +100,8 @@ def export(patient_id: int):
 
 
 @patient_endpoint(
-    "GET",
     "/fhir",
+    "GET",
     access.EXPORT,
     summary="The patient's record as a FHIR R4 Bundle (Patient, QuestionnaireResponse and "
     "Observation for each SAQ, Observation for each daily rating, Procedure for each "
