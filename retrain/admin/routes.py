@@ -118,9 +118,6 @@ def erase(user_id: int):
 def _audit_filter() -> tuple[AuditFilterForm, audit_trail.EventFilter]:
     """The filter of the query string; no filter at all while any value is not valid."""
     form = AuditFilterForm(request.args)
-    form.action.choices = [SelectChoice("", "Any")] + [
-        SelectChoice(a, a.replace("_", " ")) for a in audit_trail.actions(current_user)
-    ]
     if not form.validate():
         return form, audit_trail.EventFilter()
     return form, audit_trail.EventFilter(
@@ -138,6 +135,9 @@ def audit_page():
     form, event_filter = _audit_filter()
     before = request.args.get("before", type=to_id)
     page = audit_trail.audit_page(current_user, event_filter, before_id=before)
+    form.action.choices = [SelectChoice("", "Any")] + [
+        SelectChoice(a, a.replace("_", " ")) for a in page.actions
+    ]
     return render_template(
         "admin/audit.html", form=form, rows=page.events, next_before=page.next_before
     )

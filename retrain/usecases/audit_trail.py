@@ -33,6 +33,7 @@ class EventFilter:
 class AuditPage:
     events: list[AuditEvent]  # newest first
     next_before: int | None  # ``before_id`` of the next (older) page; None: the last page
+    actions: list[str]  # every action name in the trail, for the filter
 
 
 def _filtered(f: EventFilter):
@@ -53,14 +54,6 @@ def _filtered(f: EventFilter):
     return query
 
 
-def actions(admin) -> list[str]:
-    """Every action name in the trail (the audit page's filter offers these)."""
-    access.require_role(admin, ADMIN)
-    return list(
-        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
-    )
-
-
 def audit_page(admin, f: EventFilter, *, before_id: int | None = None) -> AuditPage:
     """One page of matching events, newest first, older than ``before_id``."""
     access.require_role(admin, ADMIN)
@@ -68,7 +61,8 @@ def audit_page(admin, f: EventFilter, *, before_id: int | None = None) -> AuditP
     if before_id:
         query = query.where(AuditEvent.id < before_id)
     events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE)))
-    return AuditPage(events, events[-1].id if len(events) == PAGE_SIZE else None)
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    return AuditPage(events, events[-1].id if len(events) == PAGE_SIZE else None, list(actions))
 
 
 def audit_csv(admin, f: EventFilter) -> Iterator[str]:
