@@ -5,9 +5,8 @@ from flask_login import current_user
 
 from ..access import LOG_PRACTICE, VIEW, require, require_role
 from ..errors import Invalid
-from ..infrastructure import audit
 from ..models import PATIENT
-from ..usecases import practice, questionnaires
+from ..usecases import audit_trail, practice, questionnaires
 from ..usecases.programmes import current_programme
 from .forms import SessionForm, attach_errors, form_defaults, item_inputs, labelled_rows
 
@@ -96,5 +95,5 @@ def history():
 @bp.get("/my-data")
 def my_data():
     """Who on the care team opened this record, and how to get a copy of it."""
-    require(current_user, VIEW, current_user.id)
-    return render_template("patient/my_data.html", accesses=audit.who_viewed(current_user.id))
+    accesses = audit_trail.who_opened(current_user, current_user.id)
+    return render_template("patient/my_data.html", accesses=accesses)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import access
 from ..errors import Invalid, NotFound
 from ..extensions import db
+from ..infrastructure import invitations
 from ..models import (
     CareTeamMember,
     Invitation,
@@ -86,7 +87,9 @@ def reinvite(staff, patient_id: int, *, password_reset: bool = False) -> str:
         )
     if not user.active:
         raise Invalid("This account is closed. An administrator can reopen it.")
-    return accounts.reinvite(user, staff)
+    token = invitations.renew(user, staff)
+    db.session.commit()
+    return token
 
 
 # The staff patient page -----------------------------------------------------------------
