@@ -50,21 +50,37 @@ lock: | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-run: install
+run: install static/vendor/face_mesh/.copied
 	$(FLASK) db upgrade
 	$(FLASK) exercises sync
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-# axe-core (npm) for the accessibility checks; without npm those checks are skipped.
+# npm packages (package-lock.json): axe-core for the accessibility checks, and the
+# face-mesh runtime that static/ serves for live feedback (docs/live-feedback.md).
+# Without npm both are skipped: the checks, and live feedback (the player says so).
 node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \
-	else echo "npm not found: the axe-core accessibility checks will be skipped"; fi
+	else echo "npm not found: axe-core checks and live feedback will be unavailable"; fi
+
+# The files the face-mesh runtime loads, copied to a path named by its version, so a
+# new version is a new URL (git-ignored; only `make` writes there).
+FACE_MESH := node_modules/@mediapipe/face_mesh
+FACE_MESH_FILES := face_mesh.js face_mesh.binarypb face_mesh_solution_packed_assets_loader.js \
+	face_mesh_solution_packed_assets.data face_mesh_solution_simd_wasm_bin.js \
+	face_mesh_solution_simd_wasm_bin.wasm face_mesh_solution_wasm_bin.js face_mesh_solution_wasm_bin.wasm
+static/vendor/face_mesh/.copied: node_modules/.package-lock.json
+	@if [ -f $(FACE_MESH)/package.json ]; then \
+	  version=$$(node -p "require('./$(FACE_MESH)/package.json').version") && \
+	  rm -rf static/vendor/face_mesh && mkdir -p static/vendor/face_mesh/$$version && \
+	  cp $(addprefix $(FACE_MESH)/,$(FACE_MESH_FILES) package.json) static/vendor/face_mesh/$$version/ && \
+	  touch $@; \
+	fi
 
 # Pass 2 runs half the Hypothesis examples unless RETRAIN_PROPERTY_SCALE is set (its fixed
 # sweeps of sharp values all run): pass 1 searches the same forms in full, and the whole
 # suite stays near 15 minutes on 2 cores.
-test: install-test node_modules/.package-lock.json
+test: install-test static/vendor/face_mesh/.copied
 	@echo "== Test pass 1 of 2: SQLite"
 	$(BIN)/python -m pytest
 	@if $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)"; then \

@@ -851,6 +851,12 @@ def main(argv=None) -> int:
     shutil.rmtree(instance, ignore_errors=True)
     env = {f"RETRAIN_{k}": v for k, v in app_config(large_url, instance).items()}
     env["RETRAIN_ENV"] = "production"
+    # Production requires these; the benchmarked pages queue no job and send no mail, and
+    # rate limits stay counted in memory as before.
+    env["RETRAIN_REDIS_URL"] = "redis://127.0.0.1:6379/0"
+    env["RETRAIN_RATELIMIT_STORAGE_URI"] = "memory://"
+    env["RETRAIN_MAIL_SMTP_HOST"] = "127.0.0.1"
+    env["RETRAIN_MAIL_FROM"] = "retrain@bench.invalid"
     inner_start, outer_start = start_time(env)
 
     bare_url = (

@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from . import database, security
     from .extensions import csrf, db, limiter, login_manager
+    from .infrastructure import jobs
 
     db.init_app(app)
     database.configure_engine(app)
@@ -46,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)  # deny-by-default runs first: anonymous requests go to login
     csrf.init_app(app)
     limiter.init_app(app)
+    jobs.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

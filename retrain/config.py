@@ -15,7 +15,7 @@ class Defaults:
     ENV = "development"  # "production" turns on the strict checks below
     SECRET_KEY = None  # generated into instance/ in development; required in production
     DATABASE_URL = None  # default: SQLite at instance/retrain.sqlite3
-    REDIS_URL = None  # shared store for rate limits; memory when unset
+    REDIS_URL = None  # shared store for rate limits and background jobs; memory when unset
     TIMEZONE = "Europe/London"  # the clinic's zone: "today" for a patient without their own
 
     # Password hashing: argon2id (RFC 9106 second recommended option, ASVS 11.4.2).
@@ -46,6 +46,24 @@ class Defaults:
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
+    # Background jobs (retrain/infrastructure/jobs.py, docs/deploy.md). Unset means "rq" in
+    # production (required there, with REDIS_URL; run `flask jobs worker`), "sync" in tests
+    # and "thread" otherwise: a thread inside `flask run`, no Redis needed.
+    JOBS_BACKEND = None
+    JOBS_QUEUE = "retrain"  # RQ's queue: installations sharing one Redis need their own
+
+    # Outgoing e-mail (retrain/infrastructure/mail.py). Unset means "smtp" in production
+    # (required there, with MAIL_SMTP_HOST and MAIL_FROM), "memory" in tests and "outbox"
+    # otherwise: one .eml file per message in instance/outbox/.
+    MAIL_BACKEND = None
+    MAIL_FROM = None  # e.g. "Retrain at Your Clinic <retrain@clinic.example>"
+    MAIL_SMTP_HOST = None
+    MAIL_SMTP_PORT = 587
+    MAIL_SMTP_SECURITY = "starttls"  # "starttls" (port 587), "ssl" (port 465) or "none"
+    MAIL_SMTP_USER = None
+    MAIL_SMTP_PASSWORD = None
+    MAIL_SMTP_TIMEOUT = 30  # seconds; the job waits, never a request
+
 
 def load(app, test_config=None):
     """Fill app.config in the documented order and derive what depends on it."""
@@ -68,6 +86,7 @@ def load(app, test_config=None):
         app.config["SECRET_KEY"] = _development_secret(instance / DEFAULT_SECRET_NAME)
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
+    _background_services(app.config, production)
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
 
@@ -78,6 +97,36 @@ def load(app, test_config=None):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     else:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+
+
+BACKENDS = {
+    "JOBS_BACKEND": {"production": "rq", "testing": "sync", "other": "thread"},
+    "MAIL_BACKEND": {"production": "smtp", "testing": "memory", "other": "outbox"},
+}
+MAIL_SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+def _background_services(config, production: bool) -> None:
+    """Fill in the jobs and mail backends; refuse unknown names and, in production,
+    anything but RQ with Redis and SMTP with a host and a sender."""
+    setting = "production" if production else "testing" if config.get("TESTING") else "other"
+    for key, defaults in BACKENDS.items():
+        config[key] = config.get(key) or defaults[setting]
+        if config[key] not in defaults.values():
+            raise RuntimeError(f"RETRAIN_{key} must be one of {', '.join(defaults.values())}.")
+    if config["MAIL_SMTP_SECURITY"] not in MAIL_SMTP_SECURITY:
+        raise RuntimeError(f"RETRAIN_MAIL_SMTP_SECURITY must be one of {MAIL_SMTP_SECURITY}.")
+    if not production:
+        return
+    if config["JOBS_BACKEND"] != "rq" or not config.get("REDIS_URL"):
+        raise RuntimeError(
+            "Production runs background jobs on RQ: set RETRAIN_REDIS_URL (and leave"
+            " RETRAIN_JOBS_BACKEND unset or 'rq'), and run `flask jobs worker`."
+        )
+    if config["MAIL_BACKEND"] != "smtp" or not config.get("MAIL_SMTP_HOST"):
+        raise RuntimeError("Production sends e-mail by SMTP: set RETRAIN_MAIL_SMTP_HOST.")
+    if not config.get("MAIL_FROM"):
+        raise RuntimeError("RETRAIN_MAIL_FROM must be set in production (the sender address).")
 
 
 def _development_secret(path: Path) -> str:

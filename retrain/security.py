@@ -5,7 +5,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from .extensions import login_manager
-from .infrastructure import audit
+from .infrastructure import audit, logins, tokens
 
 # The only endpoints an anonymous visitor may reach (ASVS 8.2.1: deny by default).
 PUBLIC_ENDPOINTS = frozenset(
@@ -59,24 +59,26 @@ CSP = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = CookielessApiSessions()
+    _init_logins()
+    app.before_request(deny_by_default)
+    app.before_request(refuse_nul_characters)
+    app.after_request(security_headers)
+
+
+def _init_logins() -> None:
+    """Who is asking: the page's login session (cookie) or the API's bearer token."""
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
 
-    app.session_interface = CookielessApiSessions()
-
     @login_manager.user_loader
     def load_user(session_key: str):
-        from .infrastructure import logins
-
         return logins.user_for_key(session_key)
 
     @login_manager.request_loader
     def load_api_user(req):
-        from .api.core import current_token
-        from .infrastructure import tokens
-
-        token = current_token() if is_api(req.path) else None
+        token = bearer_token() if is_api(req.path) else None
         return tokens.user_for(token) if token else None
 
     @login_manager.unauthorized_handler
@@ -86,37 +88,44 @@ def init_app(app: Flask) -> None:
         flash(login_manager.login_message, login_manager.login_message_category)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
-    @app.before_request
-    def deny_by_default():
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
-            return None  # no endpoint: the 404/405 handlers answer
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return None
 
-    @app.before_request
-    def refuse_nul_characters():
-        # No keyboard types U+0000, and PostgreSQL cannot store it in text (it would
-        # fail at the database, a 500): a request carrying one is malformed (400).
-        if _carries_nul(request):
-            abort(400)
+def deny_by_default():
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None  # no endpoint: the 404/405 handlers answer
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
 
-    @app.after_request
-    def security_headers(response):
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-        if current_app.config["ENV"] == "production":
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static":
-            headers["X-Request-ID"] = audit.request_id()
-            # Pages show personal data: never store them in a shared or browser cache.
-            headers["Cache-Control"] = "no-store"
-            headers.add("Vary", "Cookie")
-        return response
+
+def refuse_nul_characters():
+    # No keyboard types U+0000, and PostgreSQL cannot store it in text (it would
+    # fail at the database, a 500): a request carrying one is malformed (400).
+    if _carries_nul(request):
+        abort(400)
+
+
+def security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+    if current_app.config["ENV"] == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static":
+        headers["X-Request-ID"] = audit.request_id()
+        # Pages show personal data: never store them in a shared or browser cache.
+        headers["Cache-Control"] = "no-store"
+        headers.add("Vary", "Cookie")
+    return response
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def _carries_nul(req) -> bool:

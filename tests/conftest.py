@@ -46,6 +46,18 @@ def make_config(instance, **overrides):
     return config
 
 
+# What production needs besides the test settings; config.load refuses to start without
+# it. Nothing connects to these hosts when the app starts.
+PRODUCTION = {
+    "ENV": "production",
+    "SECRET_KEY": "x" * 64,
+    "REDIS_URL": "redis://redis.invalid:6379/0",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "MAIL_SMTP_HOST": "smtp.invalid",
+    "MAIL_FROM": "Retrain <retrain@clinic.example>",
+}
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory):
     """The database at the head migration with the built-in exercises loaded.

@@ -47,7 +47,8 @@ class AuditFilterForm(FlaskForm):
 
     actor_id = IntegerField("Person (account id)", validators=[Optional(), _ACCOUNT_ID])
     patient_id = IntegerField("Patient (account id)", validators=[Optional(), _ACCOUNT_ID])
-    action = SelectField("Action", validators=[Optional()])  # one of audit.actions()
+    # Choices: the actions in the trail (usecases/audit_trail.py); any other matches nothing.
+    action = SelectField("Action", validate_choice=False, validators=[Optional()])
     outcome = SelectField(
         "Outcome",
         choices=[

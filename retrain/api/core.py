@@ -1,24 +1,42 @@
-"""The API's plumbing: the blueprint, bearer authentication, JSON errors, and `endpoint`."""
+"""The API's plumbing: the blueprint, JSON bodies and errors, and declaring an endpoint.
+
+An endpoint module declares each operation once with ``endpoint`` (or, for one
+patient's record, ``patient_endpoint``): the Flask route and its OpenAPI operation come
+from the same call. Bad input raises ``retrain.errors.Invalid`` (422 naming the field,
+answered by errors/handlers.py); ``ApiError`` is only for what has no use-case error:
+a body that is not JSON (400), failed credentials (401), a wrong content type (415).
+"""
 
 import re
 from functools import wraps
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .. import access
-from ..errors import AppError
-from ..models import PATIENT
-from .spec import API_PREFIX, MAX_ID, OPERATIONS, Operation
+from ..errors import AppError, Invalid, NotFound, Problem
+from ..ids import MAX_ID
+from ..models import CLINICIAN, PATIENT, THERAPIST
+from .spec import API_PREFIX, OPERATIONS, Operation
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
+
+CLINICAL = (PATIENT, THERAPIST, CLINICIAN)  # the patient (``me``) and their care team
+PATIENT_PATH = "/patients/<patient_id>"
 
 
 class Strict(BaseModel):
     """Request bodies: unknown fields and wrong types are refused (422 naming the field)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Out(BaseModel):
+    """Response models filled from a loaded row or a dataclass: the fields of the same
+    names are read from its attributes (``ExerciseOut.model_validate(exercise)``)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class ErrorBody(BaseModel):
@@ -55,6 +73,8 @@ def error(status: int, message: str, fields: dict | None = None, error_id: str |
 
 
 class ApiError(Exception):
+    """A refusal with no use-case error of its own (400, 401, 403 with a reason, 415)."""
+
     def __init__(self, status: int, message: str, fields: dict | None = None):
         super().__init__(message)
         self.status, self.message, self.fields = status, message, fields or {}
@@ -66,7 +86,7 @@ def _api_error(exc: ApiError):
 
 
 def json_field(name: str) -> str:
-    """A service's form-style field name as a JSON path: ``items-2-reps`` -> ``items.2.reps``."""
+    """A use case's form-style field name as a JSON path: ``items-2-reps`` -> ``items.2.reps``."""
     return re.sub(r"-(\d+)-", r".\1.", name)
 
 
@@ -78,8 +98,12 @@ def problem_fields(exc: AppError, rename=json_field) -> dict[str, str]:
     return fields
 
 
-def _field_name(loc) -> str:
-    return ".".join(str(part) for part in loc) or "body"
+def invalid(exc: ValidationError, message: str = "Some fields are missing or invalid.") -> Invalid:
+    """pydantic's errors as one Invalid (422), each beside its field (``items.0.reps``)."""
+    problems = [
+        Problem(e["msg"], ".".join(str(part) for part in e["loc"]) or None) for e in exc.errors()
+    ]
+    return Invalid(message, problems=problems)
 
 
 def json_body():
@@ -103,16 +127,14 @@ def parse_json(model: type[BaseModel]) -> BaseModel:
         # From the JSON text, so strict mode still reads ISO dates and times from strings.
         return model.model_validate_json(request.get_data())
     except ValidationError as exc:
-        fields = {_field_name(e["loc"]): e["msg"] for e in exc.errors()}
-        raise ApiError(422, "Some fields are missing or invalid.", fields) from exc
+        raise invalid(exc) from exc
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as exc:
-        fields = {_field_name(e["loc"]): e["msg"] for e in exc.errors()}
-        raise ApiError(422, "Some query parameters are invalid.", fields) from exc
+        raise invalid(exc, "Some query parameters are invalid.") from exc
 
 
 _ID = re.compile(r"[1-9][0-9]{0,9}")
@@ -122,82 +144,99 @@ def patient_id_from(raw: str) -> int:
     """``me`` (a patient's own id) or a decimal id; anything else answers 404."""
     if raw == "me":
         if current_user.role != PATIENT:
-            abort(404)
+            raise NotFound()
         return current_user.id
     if not _ID.fullmatch(raw) or int(raw) > MAX_ID:
-        abort(404)
+        raise NotFound()
     return int(raw)
 
 
 def record_id(value: int) -> int:
     """A record id from the path; out-of-range ids cannot exist (404, not a database error)."""
     if not 1 <= value <= MAX_ID:
-        abort(404)
+        raise NotFound()
     return value
+
+
+def refuse_early(action: str, raw: str) -> int:
+    """The patient id of the path, when the user may do ``action`` to that record.
+
+    The use case asks access.require itself (and audits the access); this answers a
+    refusal before the body is read, so another patient's id is 404 whatever the body
+    holds. access.require is what records the refusal in the audit trail and raises.
+    """
+    patient_id = patient_id_from(raw)
+    if not access.may(current_user, action, patient_id):
+        access.require(current_user, action, patient_id)  # audits the refusal, raises NotFound
+    return patient_id
+
+
+def _guarded(view, *, roles, action, patient, body, query):
+    """The view behind the checks: role (403), the patient (404), then body and query."""
+
+    @wraps(view)
+    def wrapped(**kwargs):
+        if roles:
+            access.require_role(current_user, *roles)  # 403 (audited) for other roles
+        if action is not None:
+            kwargs["patient_id"] = refuse_early(action, kwargs["patient_id"])
+        if patient is not None:
+            raw = kwargs.pop("patient_id")
+            kwargs["patient"] = access.require(current_user, patient, patient_id_from(raw))
+        if body is not None:
+            kwargs["body"] = parse_json(body)
+        if query is not None:
+            kwargs["query"] = parse_query(query)
+        return view(**kwargs)
+
+    return wrapped
 
 
 def endpoint(
     rule: str,
     method: str,
     *,
-    summary: str,
     roles: tuple[str, ...] = (),
-    body: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
-    responses: dict | None = None,
-    public: bool = False,
+    action: str | None = None,
     patient: str | None = None,
-    **extra,
+    **declared,
 ):
-    """Register a Flask route and its OpenAPI operation in one place.
+    """Register a Flask route and its OpenAPI operation (spec.Operation) in one place.
 
-    The parsed body (and query) arrive as keyword arguments ``body`` and ``query``.
+    ``declared`` is the operation: ``summary``, ``body`` and ``query`` (models; the
+    parsed values arrive as the keyword arguments ``body`` and ``query``),
+    ``responses``, ``public`` and the rest of spec.Operation's fields.
     ``roles`` refuses other roles with 403; an empty tuple admits every logged-in role.
-    ``patient`` (an access action) turns the rule's ``<patient_id>`` into the Patient
-    the current user may do that action to, asked of access.require before the
-    body is read, so another patient's id is 404 whatever the body holds.
+    ``action`` (an access action) turns the rule's ``<patient_id>`` (``me`` or a number)
+    into the int ``patient_id``, refusing a user who may not (see refuse_early); the use
+    case the view calls asks access.require with it.
+    ``patient`` (an access action; being replaced by ``action``) instead passes the
+    Patient row, asked of access.require here, to views whose use cases take no user.
     """
 
     def decorator(view):
-        OPERATIONS.append(
-            Operation(
-                method=method,
-                path=rule,
-                summary=summary,
-                roles=roles,
-                body=body,
-                query=query,
-                responses=responses or {},
-                public=public,
-                **extra,
-            )
+        OPERATIONS.append(Operation(method=method, path=rule, roles=roles, **declared))
+        wrapped = _guarded(
+            view,
+            roles=roles,
+            action=action,
+            patient=patient,
+            body=declared.get("body"),
+            query=declared.get("query"),
         )
-
-        @wraps(view)
-        def wrapped(**kwargs):
-            if roles:
-                access.require_role(current_user, *roles)  # 403 (audited) for other roles
-            if patient is not None:
-                raw = kwargs.pop("patient_id")
-                kwargs["patient"] = access.require(current_user, patient, patient_id_from(raw))
-            if body is not None:
-                kwargs["body"] = parse_json(body)
-            if query is not None:
-                kwargs["query"] = parse_query(query)
-            return view(**kwargs)
-
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapped, methods=[method])
         return wrapped
 
     return decorator
 
 
+def patient_endpoint(path: str, method: str, action: str, *, roles=CLINICAL, **declared):
+    """An operation on one patient's record, at ``/patients/<patient_id>`` + ``path``: the
+    view gets ``patient_id`` (see ``endpoint``'s ``action``). Read by the patient and
+    their care team unless ``roles`` says otherwise."""
+    return endpoint(PATIENT_PATH + path, method, roles=roles, action=action, **declared)
+
+
 def reply(model: BaseModel, status: int = 200):
     """A pydantic response model as the JSON response (dates as ISO 8601 strings)."""
     return jsonify(model.model_dump(mode="json")), status
-
-
-def current_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None

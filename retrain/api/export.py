@@ -1,28 +1,26 @@
 """The patient's whole record: as JSON (GDPR access and portability) and as FHIR R4.
 
-Both are read through services.record, after access.EXPORT (the patient themself and
-their care team; the audit trail notes every export). Photos are listed with the URLs
-of their image files (GET them with the same token). Care-team notes and reinjection
-decisions are not part of the export, as in the CSV export.
+Both are read by usecases/exports.py, which asks access.EXPORT (the patient themself
+and their care team; the audit trail notes every export). Photos are listed with the
+URLs of their image files (GET them with the same token). Care-team notes and
+reinjection decisions are not part of the export, as in the CSV export.
 """
 
 from datetime import date, datetime
 
 from flask import jsonify
+from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from .. import access
-from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..presenters import fhir
-from ..usecases import record
-from .core import endpoint, reply
+from ..usecases import exports
+from .core import Out, patient_endpoint, reply
 from .injections import InjectionOut, injection_out
 from .programmes import ProgrammeOut, programme_out
 from .saq import SaqOut
 from .sessions import SessionOut, session_out
 from .snapshots import SnapshotOut, snapshot_out
 
-CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 FHIR_JSON = "application/fhir+json"
 
 
@@ -37,7 +35,7 @@ class ExportPatient(BaseModel):
     photo_consent_at: datetime | None
 
 
-class SaqRequestOut(BaseModel):
+class SaqRequestOut(Out):
     requested_on: date
 
 
@@ -53,7 +51,7 @@ class ExportOut(BaseModel):
 
 
 class FhirBundle(BaseModel):
-    """A FHIR R4 Bundle (type collection); see services/fhir.py for its content."""
+    """A FHIR R4 Bundle (type collection); see presenters/fhir.py for its content."""
 
     resourceType: str
     type: str
@@ -61,55 +59,57 @@ class FhirBundle(BaseModel):
     entry: list[dict]
 
 
-@endpoint(
-    "/patients/<patient_id>/export",
+def _patient_out(record) -> ExportPatient:
+    user, patient = record.user, record.patient
+    return ExportPatient(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        affected_side=patient.affected_side,
+        timezone=str(record.zone),
+        created_at=user.created_at,
+        saq_interval_days=patient.saq_interval_days,
+        photo_consent_at=patient.photo_consent_at,
+    )
+
+
+@patient_endpoint(
+    "/export",
     "GET",
+    access.EXPORT,
     summary="The patient's whole record as JSON",
-    roles=CLINICAL,
-    patient=access.EXPORT,
     responses={200: ExportOut},
 )
-def export(patient):
-    r = record.load(patient.id)
-    user = r.user
+def export(patient_id: int):
+    record = exports.whole_record(current_user, patient_id)
     return reply(
         ExportOut(
-            exported_at=r.exported_at,
-            patient=ExportPatient(
-                id=user.id,
-                name=user.name,
-                email=user.email,
-                affected_side=r.patient.affected_side,
-                timezone=str(r.zone),
-                created_at=user.created_at,
-                saq_interval_days=r.patient.saq_interval_days,
-                photo_consent_at=r.patient.photo_consent_at,
-            ),
-            programmes=[programme_out(p) for p in r.programmes],
-            sessions=[session_out(s) for s in r.sessions],
+            exported_at=record.exported_at,
+            patient=_patient_out(record),
+            programmes=[programme_out(p) for p in record.programmes],
+            sessions=[session_out(s) for s in record.sessions],
             saq=[
                 SaqOut(id=q.id, answered_on=q.answered_on, score=q.score, answers=q.answers or [])
-                for q in r.saqs
+                for q in record.saqs
             ],
-            saq_requests=[SaqRequestOut(requested_on=q.requested_on) for q in r.saq_requests],
-            injections=[injection_out(v) for v in r.visits],
-            snapshots=[snapshot_out(s) for s in r.snapshots],
+            saq_requests=[SaqRequestOut.model_validate(q) for q in record.saq_requests],
+            injections=[injection_out(v) for v in record.visits],
+            snapshots=[snapshot_out(s) for s in record.snapshots],
         )
     )
 
 
-@endpoint(
-    "/patients/<patient_id>/fhir",
+@patient_endpoint(
+    "/fhir",
     "GET",
+    access.EXPORT,
     summary="The patient's record as a FHIR R4 Bundle (Patient, QuestionnaireResponse and "
     "Observation for each SAQ, Observation for each daily rating, Procedure for each "
     "injection visit)",
-    roles=CLINICAL,
-    patient=access.EXPORT,
     responses={200: FhirBundle},
     media_type=FHIR_JSON,
 )
-def export_fhir(patient):
-    response = jsonify(fhir.bundle(record.load(patient.id)))
+def export_fhir(patient_id: int):
+    response = jsonify(exports.fhir_bundle(current_user, patient_id))
     response.mimetype = FHIR_JSON
     return response

@@ -1,7 +1,8 @@
 """Paginated lists: ``limit`` (1-200, default 50) and an opaque ``cursor``.
 
-A list answers ``{"items": [...], "next_cursor": str | null}``; pass ``next_cursor`` back
-as ``cursor`` (with the same filters) for the next page; null means the last page.
+A list answers ``Page[ItemOut]``: ``{"items": [...], "next_cursor": str | null}``; pass
+``next_cursor`` back as ``cursor`` (with the same filters) for the next page; null means
+the last page.
 The cursor is an offset in the list's fixed order (newest first, or by name), written
 so that clients treat it as opaque.
 """
@@ -9,17 +10,28 @@ so that clients treat it as opaque.
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .core import ApiError
+from ..errors import Invalid, Problem
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 MAX_OFFSET = 1_000_000
 _PREFIX = "o:"
 
 T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: ``Page[SessionOut]`` is named SessionPage in the document."""
+
+    items: list[T]
+    next_cursor: str | None = Field(description="`cursor` for the next page; null: the last")
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple) -> str:
+        return params[0].__name__.removesuffix("Out") + "Page"
 
 
 class PageQuery(BaseModel):
@@ -45,12 +57,11 @@ def decode_cursor(cursor: str | None) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         text = ""
     number = text.removeprefix(_PREFIX)
-    if not text.startswith(_PREFIX) or not number.isascii() or not number.isdigit():
-        raise ApiError(422, "That cursor is not valid.", {"cursor": "Not a cursor we gave."})
-    offset = int(number)
-    if offset > MAX_OFFSET:
-        raise ApiError(422, "That cursor is not valid.", {"cursor": "Not a cursor we gave."})
-    return offset
+    valid = text.startswith(_PREFIX) and number.isascii() and number.isdigit()
+    if not valid or int(number) > MAX_OFFSET:
+        problem = Problem("Not a cursor we gave.", "cursor")
+        raise Invalid("That cursor is not valid.", problems=[problem])
+    return int(number)
 
 
 def page(fetch: Callable[[int, int], Sequence[T]], query: PageQuery) -> tuple[list[T], str | None]:

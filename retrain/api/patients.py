@@ -8,14 +8,13 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import access
-from ..models import CLINICIAN, PATIENT, SIDES, THERAPIST
+from ..models import CLINICIAN, SIDES, THERAPIST
 from ..usecases import caseload, patients
-from .core import Strict, endpoint, patient_id_from, reply
+from .core import Strict, endpoint, patient_endpoint, reply
 from .pagination import PageQuery, page_of
 from .schemas import Email, text
 
 STAFF = (THERAPIST, CLINICIAN)
-EVERYONE_CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
 
 class CaseloadItem(BaseModel):
@@ -109,15 +108,15 @@ def patient_create(body: NewPatient):
     return reply(NewPatientOut(id=patient.id, invitation_url=link), 201)
 
 
-@endpoint(
-    "/patients/<patient_id>",
+@patient_endpoint(
+    "",
     "GET",
+    access.VIEW,
     summary="One patient (a patient: `me`)",
-    roles=EVERYONE_CLINICAL,
     responses={200: PatientOut},
 )
-def patient_detail(patient_id: str):
-    view = patients.view_patient(current_user, patient_id_from(patient_id))
+def patient_detail(patient_id: int):
+    view = patients.view_patient(current_user, patient_id)
     return reply(
         PatientOut(
             id=view.patient_id,

@@ -6,13 +6,11 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import access
-from ..models import CLINICIAN, PATIENT, THERAPIST
+from ..models import THERAPIST
 from ..usecases import programmes
-from .core import Strict, endpoint, patient_id_from, reply
+from .core import Strict, patient_endpoint, reply
 from .pagination import PageQuery, page_of
 from .schemas import Id, Int, Text, example, yesterday
-
-CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
 
 class ProgrammeItemIn(Strict):
@@ -118,31 +116,30 @@ def programme_out(programme) -> ProgrammeOut:
     )
 
 
-@endpoint(
-    "/patients/<patient_id>/programme",
+@patient_endpoint(
+    "/programme",
     "GET",
+    access.VIEW,
     summary="The programme in force",
-    roles=CLINICAL,
     responses={200: ProgrammeOut},
 )
-def programme_get(patient_id: str):
-    programme = programmes.programme_in_force(current_user, patient_id_from(patient_id))
-    return reply(programme_out(programme))
+def programme_get(patient_id: int):
+    return reply(programme_out(programmes.programme_in_force(current_user, patient_id)))
 
 
-@endpoint(
-    "/patients/<patient_id>/programme",
+@patient_endpoint(
+    "/programme",
     "PUT",
+    access.PRESCRIBE,
     summary="Prescribe a new version (the one in force ends the day before it starts)",
     roles=(THERAPIST,),
-    patient=access.PRESCRIBE,  # checked before the body is read: a foreign id is 404
     body=ProgrammeIn,
     responses={201: ProgrammeOut},
 )
-def programme_put(patient, body: ProgrammeIn):
+def programme_put(patient_id: int, body: ProgrammeIn):
     programme = programmes.save_programme(
         current_user,
-        patient.id,
+        patient_id,
         body.starts_on,
         [item.model_dump() for item in body.items],
         body.note,
@@ -150,15 +147,15 @@ def programme_put(patient, body: ProgrammeIn):
     return reply(programme_out(programme), 201)
 
 
-@endpoint(
-    "/patients/<patient_id>/programmes",
+@patient_endpoint(
+    "/programmes",
     "GET",
+    access.VIEW,
     summary="Every programme version, newest first",
-    roles=CLINICAL,
     query=PageQuery,
     responses={200: ProgrammePage},
 )
-def programme_history(patient_id: str, query: PageQuery):
-    versions = programmes.programme_versions(current_user, patient_id_from(patient_id))
+def programme_history(patient_id: int, query: PageQuery):
+    versions = programmes.programme_versions(current_user, patient_id)
     rows, cursor = page_of(versions, query)
     return reply(ProgrammePage(items=[programme_out(p) for p in rows], next_cursor=cursor))

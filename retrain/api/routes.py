@@ -1,8 +1,8 @@
 """API v1 endpoints: tokens, me, exercises, the OpenAPI document and its page.
 
 Endpoints for patients, programmes, sessions, SAQ, injections, progress and snapshots
-live in the modules beside this one; every one calls the same services and access
-module as the pages.
+live in the modules beside this one; every one calls the same use cases (and so the
+same access rule) as the pages.
 """
 
 from datetime import datetime
@@ -12,10 +12,19 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from ..extensions import limiter
-from ..infrastructure import audit, tokens
-from ..usecases import accounts, exercises
-from .core import ApiError, ErrorResponse, Strict, bp, current_token, endpoint, json_body
-from .pagination import PageQuery, page_of
+from ..security import bearer_token
+from ..usecases import authentication, exercises
+from .core import (
+    ApiError,
+    ErrorResponse,
+    Out,
+    Strict,
+    bp,
+    endpoint,
+    json_body,
+    reply,
+)
+from .pagination import Page, PageQuery, page_of
 from .spec import build
 
 
@@ -29,14 +38,14 @@ class TokenOut(BaseModel):
     expires_at: datetime
 
 
-class MeOut(BaseModel):
+class MeOut(Out):
     id: int
     email: str
     name: str
     role: str
 
 
-class ExerciseOut(BaseModel):
+class ExerciseOut(Out):
     id: int
     name: str
     region: str
@@ -49,11 +58,6 @@ class ExerciseOut(BaseModel):
     snapshot_expression: str | None
     builtin: bool
     retired: bool
-
-
-class ExerciseList(BaseModel):
-    items: list[ExerciseOut]
-    next_cursor: str | None = None
 
 
 def _login_limit() -> str:
@@ -77,28 +81,24 @@ def _account_key() -> str:
 @limiter.limit(_login_limit)
 @limiter.limit(_login_limit, key_func=_account_key)
 def create_token(body: TokenRequest):
-    user = accounts.authenticate(body.email, body.password)
-    if user is None:
-        audit.record("api_login", outcome="refused")
+    issued = authentication.issue_token(body.email, body.password)
+    if issued is None:
         raise ApiError(401, "That e-mail and password do not match an active account.")
-    token, expires_at = tokens.issue(user)
-    audit.record("api_login", actor=user)
-    return jsonify(TokenOut(token=token, expires_at=expires_at).model_dump(mode="json")), 201
+    token, expires_at = issued
+    return reply(TokenOut(token=token, expires_at=expires_at), 201)
 
 
 @endpoint(
     "/tokens/current", "DELETE", summary="Log out: revoke the token sent", responses={204: None}
 )
 def revoke_token():
-    tokens.revoke(current_token() or "")
-    audit.record("api_logout")
+    authentication.revoke_token(current_user, bearer_token() or "")
     return "", 204
 
 
 @endpoint("/me", "GET", summary="The account behind the token", responses={200: MeOut})
 def me():
-    user = current_user
-    return jsonify(MeOut(id=user.id, email=user.email, name=user.name, role=user.role).model_dump())
+    return reply(MeOut.model_validate(current_user))
 
 
 @endpoint(
@@ -106,28 +106,11 @@ def me():
     "GET",
     summary="The exercise library (active exercises)",
     query=PageQuery,
-    responses={200: ExerciseList},
+    responses={200: Page[ExerciseOut]},
 )
 def exercise_list(query: PageQuery):
-    rows, cursor = page_of(list(exercises.list_exercises()), query)
-    items = [
-        ExerciseOut(
-            id=e.id,
-            name=e.name,
-            region=e.region,
-            purpose=e.purpose,
-            steps=e.steps,
-            hold_back=e.hold_back,
-            default_reps=e.default_reps,
-            default_hold_seconds=e.default_hold_seconds,
-            default_rest_seconds=e.default_rest_seconds,
-            snapshot_expression=e.snapshot_expression,
-            builtin=e.builtin,
-            retired=e.retired,
-        )
-        for e in rows
-    ]
-    return jsonify(ExerciseList(items=items, next_cursor=cursor).model_dump())
+    rows, cursor = page_of(exercises.list_exercises(), query)
+    return reply(Page[ExerciseOut](items=rows, next_cursor=cursor))
 
 
 def openapi_document() -> dict:

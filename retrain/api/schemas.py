@@ -1,7 +1,7 @@
 """Field types shared by the API's request and response models.
 
 These are transport limits only (what fits the columns and the wire). The clinical
-ranges and every other rule stay in the services, which report them as 422 with the
+ranges and every other rule stay in the use cases, which report them as 422 with the
 field named.
 """
 
@@ -11,16 +11,16 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .core import MAX_ID
+from ..ids import MAX_ID
 
 # An id of a stored row: 32-bit, positive.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
-# Whole numbers a service range-checks; bounded here only so no database overflows.
+# Whole numbers a use case range-checks; bounded here only so no database overflows.
 Int = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
 
 # Free text: no NUL characters (PostgreSQL refuses them), and a transport cap well above
-# any limit a service sets, so the service's own message answers for its limit.
+# any limit a use case sets, so the use case's own message answers for its limit.
 Text = Annotated[str, Field(max_length=10_000, pattern=r"^[^\x00]*$")]
 
 
@@ -29,7 +29,7 @@ def text(max_length: int):
     return Annotated[str, Field(max_length=max_length, pattern=r"^[^\x00]*$")]
 
 
-# Checked by the service (services.accounts.normalise_email); the format is a hint.
+# Checked by the use case (usecases/accounts.py normalise_email); the format is a hint.
 Email = Annotated[
     str, Field(max_length=254, pattern=r"^[^\x00]*$", json_schema_extra={"format": "email"})
 ]

@@ -1,8 +1,5 @@
 """Practice sessions: logging one (idempotent with an Idempotency-Key), and the list.
 
-Logging checks access before the body is read (``patient=`` of ``endpoint``), so
-another patient's id is 404 whatever the body; the use case checks again itself.
-
 Idempotency: send a header ``Idempotency-Key`` (up to 64 printable characters, e.g. a
 UUID the phone makes once per session). The first request stores the session and
 answers 201; any later request with the same key answers 200 with the session already
@@ -23,13 +20,12 @@ from pydantic import (
 )
 
 from .. import access
-from ..models import CLINICIAN, PATIENT, THERAPIST
+from ..models import PATIENT
 from ..usecases import practice, practice_history
-from .core import Strict, endpoint, patient_id_from, reply
+from .core import Strict, patient_endpoint, reply
 from .pagination import PageQuery, page
 from .schemas import Id, Int, Text, an_hour_ago, example
 
-CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
@@ -127,21 +123,21 @@ def session_out(session) -> SessionOut:
     )
 
 
-@endpoint(
-    "/patients/<patient_id>/sessions",
+@patient_endpoint(
+    "/sessions",
     "POST",
+    access.LOG_PRACTICE,
     summary="Log a practice session (a patient, for themself). Send an Idempotency-Key "
     "header: a retry with the same key answers 200 with the session already stored",
     roles=(PATIENT,),
-    patient=access.LOG_PRACTICE,
     body=SessionIn,
     responses={201: SessionOut, 200: SessionOut},
     headers={IDEMPOTENCY_HEADER: "Makes retries safe: the same key never logs twice"},
 )
-def session_create(patient, body: SessionIn):
+def session_create(patient_id: int, body: SessionIn):
     logged = practice.log_session(
         current_user,
-        patient.id,
+        patient_id,
         performed_at=body.performed_at,
         effort=body.effort,
         synkinesis_rating=body.synkinesis_rating,
@@ -153,19 +149,19 @@ def session_create(patient, body: SessionIn):
     return reply(session_out(logged.session), 201 if logged.created else 200)
 
 
-@endpoint(
-    "/patients/<patient_id>/sessions",
+@patient_endpoint(
+    "/sessions",
     "GET",
+    access.VIEW,
     summary="Practice sessions, newest first; `from` and `to` are local days, both included",
-    roles=CLINICAL,
     query=SessionQuery,
     responses={200: SessionPage},
 )
-def session_list(patient_id: str, query: SessionQuery):
+def session_list(patient_id: int, query: SessionQuery):
     rows, cursor = page(
         lambda offset, count: practice_history.list_sessions(
             current_user,
-            patient_id_from(patient_id),
+            patient_id,
             first_day=query.from_,
             last_day=query.to,
             offset=offset,

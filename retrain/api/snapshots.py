@@ -5,24 +5,24 @@ Upload: ``multipart/form-data`` with ``expression``, ``image`` (JPEG, PNG or Web
 it; the stored photo is always the true view), optionally ``session_id`` (one of the
 patient's practice sessions). Photos need the patient's consent, given on the
 website's photo page; without it the upload answers 403.
-The checks on the file, the analysis and the storage are services.snapshots'.
+The checks on the file, the analysis and the storage are usecases/snapshots.py's.
 """
 
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .. import access
 from ..errors import NotFound
 from ..extensions import limiter, user_or_address
 from ..media import images
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..usecases import api_reads
-from ..usecases import snapshots as service
-from .core import MAX_ID, ApiError, endpoint, record_id, reply
+from ..models.snapshots import EXPRESSION_CHOICES
+from ..snapshots.files import jpeg_response
+from ..usecases import snapshot_pages, snapshots
+from .core import MAX_ID, ApiError, endpoint, patient_id_from, record_id, reply
 from .pagination import PageQuery, page
 from .schemas import Id
 
@@ -34,7 +34,7 @@ class SnapshotForm(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    expression: str = Field(max_length=32, json_schema_extra={"enum": list(service.CHOICES)})
+    expression: str = Field(max_length=32, json_schema_extra={"enum": list(EXPRESSION_CHOICES)})
     mirrored: bool = False
     session_id: Id | None = None
 
@@ -119,18 +119,21 @@ def _upload_limit() -> str:
     "POST",
     summary="Upload a photo of one expression (a patient, for themself; needs photo consent)",
     roles=(PATIENT,),
-    patient=access.MANAGE_PHOTOS,
     multipart=_multipart_schema(),
     responses={201: SnapshotOut},
 )
 @limiter.limit(_upload_limit, key_func=user_or_address)
-def snapshot_create(patient):
-    if not service.has_consent(patient):
-        raise ApiError(403, service.CONSENT_NEEDED)
+def snapshot_create(patient_id: str):
+    patient_id = patient_id_from(patient_id)
+    try:  # another patient's id is 404, and photos off 403, before the body is read
+        snapshots.require_consent(current_user, patient_id)
+    except snapshots.ConsentRequired as refused:
+        raise ApiError(403, refused.message) from None
     form, data = _parse_upload()
     try:
-        result = service.store_upload(
-            patient.id,
+        result = snapshots.upload_photo(
+            current_user,
+            patient_id,
             expression=form.expression,
             data=data,
             mirrored=form.mirrored,
@@ -143,7 +146,7 @@ def snapshot_create(patient):
     except images.ImageRejected as error:
         status = 415 if error.message == images.WRONG_TYPE else 422
         raise ApiError(status, error.message, {"image": error.message}) from None
-    return reply(snapshot_out(service.find(result.snapshot_id)), 201)
+    return reply(snapshot_out(result.snapshot), 201)
 
 
 @endpoint(
@@ -151,30 +154,16 @@ def snapshot_create(patient):
     "GET",
     summary="The patient's photos with their quality and measures, newest first",
     roles=CLINICAL,
-    patient=access.VIEW,
     query=PageQuery,
     responses={200: SnapshotPage},
 )
-def snapshot_list(patient, query: PageQuery):
+def snapshot_list(patient_id: str, query: PageQuery):
+    patient_id = patient_id_from(patient_id)
     rows, cursor = page(
-        lambda offset, count: api_reads.snapshots_page(patient.id, offset, count), query
+        lambda offset, count: snapshot_pages.photo_list(current_user, patient_id, offset, count),
+        query,
     )
     return reply(SnapshotPage(items=[snapshot_out(r) for r in rows], next_cursor=cursor))
-
-
-def _jpeg(snapshot_id: int, kind: str) -> Response:
-    row = service.find(record_id(snapshot_id))
-    if row is None:
-        raise ApiError(404, "No such photo, or not one of yours.")
-    access.require(current_user, access.VIEW, row.patient_id)
-    data = service.image_bytes(row, kind)
-    if data is None:
-        raise ApiError(404, "The photo file is missing.")
-    response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = "inline"
-    return response
 
 
 @endpoint(
@@ -186,7 +175,7 @@ def _jpeg(snapshot_id: int, kind: str) -> Response:
     binary="image/jpeg",
 )
 def snapshot_image(snapshot_id: int):
-    return _jpeg(snapshot_id, "image")
+    return jpeg_response(snapshots.photo_file(current_user, record_id(snapshot_id)))
 
 
 @endpoint(
@@ -198,4 +187,6 @@ def snapshot_image(snapshot_id: int):
     binary="image/jpeg",
 )
 def snapshot_thumbnail(snapshot_id: int):
-    return _jpeg(snapshot_id, "thumbnail")
+    return jpeg_response(
+        snapshots.photo_file(current_user, record_id(snapshot_id), snapshots.THUMBNAIL)
+    )

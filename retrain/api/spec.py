@@ -86,81 +86,99 @@ def operation_id(op: Operation) -> str:
     return f"{op.method.lower()}_{words}"
 
 
-def build(error_model: type[BaseModel], title: str, version: str) -> dict:
-    schemas: dict = {}
+class _Schemas:
+    """The document's components/schemas, filled as models are referred to."""
 
-    def ref(model: type[BaseModel]) -> dict:
+    def __init__(self):
+        self.found: dict = {}
+
+    def ref(self, model: type[BaseModel]) -> dict:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas.update(schema.pop("$defs", {}))
-        schemas[model.__name__] = schema
+        self.found.update(schema.pop("$defs", {}))
+        self.found[model.__name__] = schema
         return {"$ref": f"#/components/schemas/{model.__name__}"}
 
-    error_ref = ref(error_model)
+
+def _parameters(op: Operation, path: str) -> list[dict]:
+    params = [path_parameter(name) for name in re.findall(r"{([^}]+)}", path)]
+    if op.query is not None:
+        for name, prop in op.query.model_json_schema().get("properties", {}).items():
+            params.append(
+                {"name": name, "in": "query", "required": False, "schema": query_schema(prop)}
+            )
+    for header, description in op.headers.items():
+        params.append(
+            {
+                "name": header,
+                "in": "header",
+                "required": False,
+                "description": description,
+                "schema": {"type": "string", "maxLength": 64},
+            }
+        )
+    return params
+
+
+def _responses(op: Operation, schemas: _Schemas, error_ref: dict) -> dict:
+    responses: dict = {}
+    for status, model in op.responses.items():
+        entry: dict = {"description": "Success"}
+        if model is not None:
+            entry["content"] = {op.media_type: {"schema": schemas.ref(model)}}
+        elif op.binary and status == 200:
+            entry["content"] = {op.binary: {"schema": {"type": "string", "format": "binary"}}}
+        responses[str(status)] = entry
+    errors = {**ERROR_STATUSES, 500: "Server error (with an error id)"}
+    for status, description in errors.items():
+        if op.public and status == 403:
+            continue
+        responses[str(status)] = {
+            "description": description,
+            "content": {"application/json": {"schema": error_ref}},
+        }
+    return responses
+
+
+def _request_body(op: Operation, schemas: _Schemas) -> dict | None:
+    if op.body is not None:
+        content = {"application/json": {"schema": schemas.ref(op.body)}}
+    elif op.multipart is not None:
+        content = {"multipart/form-data": {"schema": op.multipart}}
+    else:
+        return None
+    return {"required": True, "content": content}
+
+
+def _operation(op: Operation, path: str, schemas: _Schemas, error_ref: dict) -> dict:
+    operation: dict = {
+        "summary": op.summary,
+        "operationId": operation_id(op),
+        "parameters": _parameters(op, path),
+        "responses": _responses(op, schemas, error_ref),
+        "x-roles": list(op.roles),
+    }
+    if op.public:
+        operation["security"] = []
+    body = _request_body(op, schemas)
+    if body is not None:
+        operation["requestBody"] = body
+    return operation
+
+
+def build(error_model: type[BaseModel], title: str, version: str) -> dict:
+    schemas = _Schemas()
+    error_ref = schemas.ref(error_model)
     paths: dict = {}
     for op in OPERATIONS:
         path = openapi_path(API_PREFIX + op.path)
-        params = [path_parameter(name) for name in re.findall(r"{([^}]+)}", path)]
-        if op.query is not None:
-            for name, prop in op.query.model_json_schema().get("properties", {}).items():
-                params.append(
-                    {"name": name, "in": "query", "required": False, "schema": query_schema(prop)}
-                )
-        for header, description in op.headers.items():
-            params.append(
-                {
-                    "name": header,
-                    "in": "header",
-                    "required": False,
-                    "description": description,
-                    "schema": {"type": "string", "maxLength": 64},
-                }
-            )
-        responses: dict = {}
-        for status, model in op.responses.items():
-            entry: dict = {"description": "Success"}
-            if model is not None:
-                entry["content"] = {op.media_type: {"schema": ref(model)}}
-            elif op.binary and status == 200:
-                entry["content"] = {op.binary: {"schema": {"type": "string", "format": "binary"}}}
-            responses[str(status)] = entry
-        for status, description in ERROR_STATUSES.items():
-            if op.public and status == 403:
-                continue
-            responses[str(status)] = {
-                "description": description,
-                "content": {"application/json": {"schema": error_ref}},
-            }
-        responses["500"] = {
-            "description": "Server error (with an error id)",
-            "content": {"application/json": {"schema": error_ref}},
-        }
-        operation: dict = {
-            "summary": op.summary,
-            "operationId": operation_id(op),
-            "parameters": params,
-            "responses": responses,
-            "x-roles": list(op.roles),
-        }
-        if op.public:
-            operation["security"] = []
-        if op.body is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": ref(op.body)}},
-            }
-        elif op.multipart is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"multipart/form-data": {"schema": op.multipart}},
-            }
-        paths.setdefault(path, {})[op.method.lower()] = operation
+        paths.setdefault(path, {})[op.method.lower()] = _operation(op, path, schemas, error_ref)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": schemas,
+            "schemas": schemas.found,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],

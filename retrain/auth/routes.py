@@ -1,3 +1,5 @@
+"""Logging in and out, accepting an invitation link, changing one's password."""
+
 from flask import (
     Blueprint,
     current_app,
@@ -11,9 +13,9 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from ..errors import Invalid
+from ..errors.handlers import show_on_form
 from ..extensions import limiter
-from ..infrastructure import audit, logins
-from ..usecases import accounts
+from ..usecases import authentication
 from .forms import ChangePasswordForm, LoginForm, SetPasswordForm
 from .redirects import safe_next
 
@@ -30,10 +32,10 @@ def _account_key() -> str:
     return "login:" + (request.form.get("email") or "").strip().lower()
 
 
-def begin_session(user) -> None:
-    """A fresh cookie session bound to a new server-side login row (ASVS 7.2.4)."""
+def _begin(user) -> None:
+    """A fresh cookie session, bound to the user's new login row (ASVS 7.2.4)."""
     session.clear()
-    login_user(logins.start(user))
+    login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -44,20 +46,17 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        user = authentication.log_in(form.email.data, form.password.data)
         if user is not None:
-            begin_session(user)
-            audit.record("login", actor=user)
+            _begin(user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-        audit.record("login", outcome="refused")  # the e-mail tried is not kept
         flash(FAILED_LOGIN, "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
-    audit.record("logout")
-    logins.end(current_user.session_key)
+    authentication.log_out(current_user)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -67,19 +66,18 @@ def logout():
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def invitation(token):
-    invite = accounts.invitation_for(token)
+    invite = authentication.invitation_for(token)
     if invite is None:
         return render_template("auth/invitation_expired.html"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = accounts.accept_invitation(token, form.password.data)
+            user = authentication.accept_invitation(token, form.password.data)
         except Invalid as error:
-            form.password.errors.append(error.message)
+            show_on_form(form, error, "password")
         else:
             logout_user()
-            begin_session(user)
-            audit.record("accept_invitation", actor=user)
+            _begin(user)
             flash(f"Welcome to Retrain, {user.name}. Your password is set.", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/invitation.html", form=form, invitee=invite.user)
@@ -90,13 +88,12 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(
+            authentication.change_password(
                 current_user, form.current_password.data, form.new_password.data
             )
         except Invalid as error:
-            getattr(form, error.field or "new_password").errors.append(error.message)
+            show_on_form(form, error, "new_password")
         else:
-            audit.record("change_password")
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)

@@ -1,5 +1,8 @@
 """Write and verify the audit trail (HIPAA 164.312(b), ASVS 16).
 
+Reading it for people (the admin's audit page, a patient's "who opened my record") is
+usecases/audit_trail.py's.
+
 Each row's hash covers its own fields and the previous row's hash, so changing or
 deleting any row breaks every hash after it; `flask --app retrain audit verify` finds
 the first broken row. Rows are written in the request's own transaction and committed
@@ -9,15 +12,12 @@ at once, so a refusal (which ends the request with an error) is still recorded.
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
 
 from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select, text
 
 from ..extensions import db
-from ..models import STAFF_ROLES, User
 from ..models.audit import AuditEvent
 from ..models.base import utcnow
 
@@ -119,100 +119,3 @@ def verify(batch: int = 5000) -> tuple[int, int | None]:
                 return checked, event.id
             prev, last_id, checked = event.hash, event.id, checked + 1
         db.session.expunge_all()
-
-
-# Reading the trail --------------------------------------------------------------------
-
-PAGE_SIZE = 100
-
-
-@dataclass(frozen=True)
-class EventFilter:
-    actor_id: int | None = None
-    patient_id: int | None = None
-    action: str | None = None
-    outcome: str | None = None
-    start: date | None = None  # UTC days, inclusive
-    end: date | None = None
-
-
-def _filtered(f: EventFilter):
-    query = select(AuditEvent)
-    if f.actor_id is not None:
-        query = query.where(AuditEvent.actor_id == f.actor_id)
-    if f.patient_id is not None:
-        query = query.where(AuditEvent.patient_id == f.patient_id)
-    if f.action:
-        query = query.where(AuditEvent.action == f.action)
-    if f.outcome:
-        query = query.where(AuditEvent.outcome == f.outcome)
-    if f.start:
-        query = query.where(AuditEvent.at >= datetime.combine(f.start, time(0), UTC))
-    if f.end:
-        # Up to the last instant of that day (not "< the next midnight": 9999-12-31 has none).
-        query = query.where(AuditEvent.at <= datetime.combine(f.end, time.max, UTC))
-    return query
-
-
-def events(f: EventFilter, *, before_id: int | None = None, limit: int = PAGE_SIZE):
-    """Newest first; pass the last id seen as ``before_id`` for the next page."""
-    query = _filtered(f)
-    if before_id:
-        query = query.where(AuditEvent.id < before_id)
-    return list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))
-
-
-def iter_events(f: EventFilter, batch: int = 2000):
-    """Every matching event, oldest first, in batches (for CSV export)."""
-    last = 0
-    while True:
-        rows = db.session.scalars(
-            _filtered(f).where(AuditEvent.id > last).order_by(AuditEvent.id).limit(batch)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].id
-        db.session.expunge_all()
-
-
-def actions() -> list[str]:
-    return list(
-        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
-    )
-
-
-@dataclass(frozen=True)
-class RecordAccess:
-    actor_name: str
-    actor_role: str
-    day: date
-    times: int
-
-
-def who_viewed(patient_id: int, days: int = 365) -> list[RecordAccess]:
-    """Staff who opened this patient's record, per person and day (newest first)."""
-    since = utcnow() - timedelta(days=days)
-    rows = db.session.execute(
-        select(AuditEvent.actor_id, AuditEvent.actor_role, AuditEvent.at)
-        .where(
-            AuditEvent.patient_id == patient_id,
-            AuditEvent.outcome == "ok",
-            AuditEvent.actor_role.in_(STAFF_ROLES),
-            AuditEvent.at >= since,
-        )
-        .order_by(AuditEvent.at.desc())
-    ).all()
-    names = dict(
-        db.session.execute(
-            select(User.id, User.name).where(User.id.in_({r.actor_id for r in rows}))
-        ).all()
-    )
-    counts: dict[tuple[int, str, date], int] = {}
-    for actor_id, role, at in rows:
-        key = (actor_id, role, at.date())
-        counts[key] = counts.get(key, 0) + 1
-    return [
-        RecordAccess(names.get(actor_id, "A former staff member"), role, day, times)
-        for (actor_id, role, day), times in counts.items()
-    ]

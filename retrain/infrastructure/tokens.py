@@ -1,4 +1,4 @@
-"""API bearer tokens (issue 5): random, stored hashed, expiring, revocable.
+"""API bearer tokens: random, stored hashed, expiring, revocable.
 
 Staff tokens live API_TOKEN_HOURS_STAFF hours, patients' API_TOKEN_HOURS_PATIENT.
 logins.end_all (password change, deactivation) revokes them all.

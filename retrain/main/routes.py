@@ -1,8 +1,9 @@
+"""The home address (each role's own start page), the health check and the menu."""
+
 from flask import Blueprint, jsonify, redirect, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
-from ..extensions import db
+from ..infrastructure import health
 from ..models import ADMIN, CLINICIAN, PATIENT, THERAPIST
 
 bp = Blueprint("main", __name__)
@@ -23,10 +24,7 @@ def index():
 @bp.get("/healthz")
 def healthz():
     """For load balancers: 200 when the database answers, 503 when it does not."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means unhealthy
-        db.session.rollback()
+    if not health.database_answers():
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
 

@@ -1,6 +1,6 @@
 """Uploaded photos: checked by content, measured before decoding, decoded, re-encoded.
 
-The rules (ASVS 5.2-5.4, shared notes security.md):
+The rules (OWASP ASVS 5.0, 5.2-5.4: file upload, storage and download):
 
 - The kind of file is read from its first bytes (JPEG, PNG or WebP), never from the
   file name or the type the browser declares.
@@ -41,7 +41,7 @@ def _cv():
     return cv2, np
 
 
-MAX_PIXELS = 40_000_000  # 40 megapixels (issue 4)
+MAX_PIXELS = 40_000_000  # 40 megapixels, refused from the header before decoding
 MIN_SIDE = 64  # smaller than this cannot show a face
 STORED_MAX_SIDE = 2048  # longer side of the stored photo; plenty for the face models
 THUMBNAIL_WIDTH = 320

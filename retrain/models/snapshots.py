@@ -7,8 +7,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
+from .exercises import EXPRESSIONS
 
-DEFAULT_EXPRESSIONS = ("rest", "brow raise", "gentle eye closure", "full smile", "pucker")
+REST = "rest"  # every other expression is measured against the same day's rest photo
+# The expressions a therapist may choose from, with the prompt the patient reads. Plain
+# and kind: gentle movements, no squeezing.
+PROMPTS = {
+    REST: "Relax your whole face and look straight at the camera, as if at a friend.",
+    "brow raise": "Raise your eyebrows gently, as if surprised.",
+    "gentle eye closure": (
+        "When the count reaches 1, close your eyes gently, as if falling asleep. "
+        "Do not squeeze. Open them again after the click."
+    ),
+    "full smile": "Give a big, full smile, showing your teeth if that is comfortable.",
+    "pucker": "Pucker your lips, as if to blow a kiss.",
+    "snarl": "Wrinkle your nose and lift your upper lip gently, as if smelling something odd.",
+}
+EXPRESSION_CHOICES = tuple(e for e in EXPRESSIONS if e in PROMPTS)  # in this order
+DEFAULT_EXPRESSIONS = (REST, "brow raise", "gentle eye closure", "full smile", "pucker")
 
 
 class Snapshot(db.Model):

@@ -29,7 +29,7 @@ from flask_login import current_user
 from .. import access, formatting
 from ..errors import Invalid
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..usecases import archive, exports, injections, progress_report
+from ..usecases import exports, injections, progress_report
 from ..usecases import questionnaires as saq_service
 from ..usecases.local_time import patient_today
 from .forms import (
@@ -367,22 +367,17 @@ def edit_injection(patient_id: int, visit_id: int):
 
 @bp.get("/patients/<int:patient_id>/export.csv")
 def export_csv(patient_id: int):
-    access.require(current_user, access.EXPORT, patient_id)
-    text = exports.patient_csv(current_user, patient_id)
-    name = exports.filename(patient_id, patient_today(patient_id))
-    response = Response("\ufeff" + text, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _download(exports.csv_file(current_user, patient_id))
 
 
 @bp.get("/patients/<int:patient_id>/export.zip")
 def export_zip(patient_id: int):
     """The whole record: FHIR JSON, CSV and the photos, in one zip."""
-    access.require(current_user, access.EXPORT, patient_id)
-    data = archive.patient_zip(current_user, patient_id)
-    name = exports.filename(patient_id, patient_today(patient_id)).replace(".csv", ".zip")
-    response = Response(data, mimetype="application/zip")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return _download(exports.zip_file(current_user, patient_id))
+
+
+def _download(download) -> Response:
+    response = Response(download.data, mimetype=download.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download.name}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -7,7 +7,7 @@ from ..access import require_role
 from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..models import PATIENT
-from ..usecases import patients, practice, practice_history
+from ..usecases import audit_trail, practice, practice_history
 from ..usecases import today as today_usecases
 from ..usecases.local_time import performed_at_from_local, zone_for
 from .forms import SessionForm, form_defaults, item_inputs, labelled_rows
@@ -95,5 +95,5 @@ def history():
 @bp.get("/my-data")
 def my_data():
     """Who on the care team opened this record, and how to get a copy of it."""
-    accesses = patients.view_record_accesses(current_user)
+    accesses = audit_trail.who_opened(current_user, current_user.id)
     return render_template("patient/my_data.html", accesses=accesses)

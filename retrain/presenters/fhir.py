@@ -1,6 +1,6 @@
 """One patient's record as a FHIR R4 Bundle (type "collection"), as plain dicts.
 
-What goes in (issue 5):
+What goes in:
 
 - Patient: name and e-mail.
 - For each SAQ: a QuestionnaireResponse with every item answer (linkId = the item key
@@ -26,8 +26,7 @@ from datetime import datetime
 
 from .. import formatting
 from ..models import PRODUCT_LABELS
-from ..usecases.questionnaires import instrument
-from ..usecases.record import PatientRecord
+from .record import PatientRecord
 
 NAMESPACE = uuid.UUID("6f1f3a52-9d1e-4bc1-8a0e-2f4f1c1b7e55")  # Retrain's own namespace
 EXTENSION_BASE = "https://retrain.invalid/fhir/StructureDefinition/"
@@ -68,7 +67,7 @@ def _patient(record: PatientRecord) -> dict:
 
 
 def _saq_entries(record: PatientRecord, subject: dict) -> list[dict]:
-    inst = instrument()
+    inst = record.instrument
     entries = []
     for response in record.saqs:
         answers = list(response.answers or [])

@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..usecases.snapshots import CHOICES
+from ..models.snapshots import EXPRESSION_CHOICES
 
 
 class ConsentForm(FlaskForm):
@@ -45,7 +45,7 @@ class UploadForm(FlaskForm):
     session = HiddenField()
     submit = SubmitField("Send photo")
 
-    def __init__(self, expressions=CHOICES, **kwargs):
+    def __init__(self, expressions=EXPRESSION_CHOICES, **kwargs):
         super().__init__(**kwargs)
         self.expression.choices = choices_for(expressions)
 
@@ -62,7 +62,7 @@ class MultiCheckboxField(SelectMultipleField):
 class ExpressionSetForm(FlaskForm):
     expressions = MultiCheckboxField(
         "Expressions to photograph",
-        choices=choices_for(CHOICES),
+        choices=choices_for(EXPRESSION_CHOICES),
         description="The patient takes one photo of each, in this order. Rest is always needed.",
     )
     submit = SubmitField("Save the expression set")

@@ -1,17 +1,16 @@
-"""Webcam snapshots: consent, capture, gallery, comparison (issue 4).
+"""Webcam snapshots: consent, capture, gallery, comparison.
 
-Who may do what:
+Who may do what (the use cases ask retrain/access.py):
 - the patient: consent, capture and upload (MANAGE_PHOTOS on their own record),
   their own gallery, deleting their own photos;
 - the care team: the patient's gallery, comparison and trends (VIEW), and the
   expression set (SET_EXPRESSIONS, the therapist);
-- both: a photo's page and its image files, served only here, after access.py.
+- both: a photo's page and its image files, served only here and by the API.
 Another patient's photo, or a photo id that does not exist: 404 either way.
 """
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -23,12 +22,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import access
-from ..access import MANAGE_PHOTOS, SET_EXPRESSIONS, VIEW, require, require_role
+from ..access import require_role
 from ..errors import Invalid
+from ..errors.handlers import show_on_form
 from ..extensions import limiter, user_or_address
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..usecases import snapshots as service
+from ..usecases import snapshot_pages, snapshots
+from ..usecases.snapshots import ConsentRequired
+from .files import jpeg_response
 from .forms import ConfirmForm, ConsentForm, ExpressionSetForm, UploadForm, choices_for
 
 bp = Blueprint("snapshots", __name__)
@@ -60,8 +61,8 @@ def _roles():
 def _consent_needed():
     """The 403 page for capture and upload without consent, with the way to give it."""
     if _wants_json():
-        body = {"ok": False, "message": service.CONSENT_NEEDED, "consent_url": url_for(".consent")}
-        return jsonify(body), 403
+        consent_url = url_for(".consent")
+        return jsonify(ok=False, message=snapshots.CONSENT_NEEDED, consent_url=consent_url), 403
     return render_template("snapshots/consent_needed.html"), 403
 
 
@@ -75,66 +76,60 @@ def _wants_json() -> bool:
 
 @bp.get("/snapshots")
 def gallery():
-    require(current_user, VIEW, current_user.id)
-    return render_template("snapshots/gallery.html", g=service.gallery(current_user.id))
+    return render_template(
+        "snapshots/gallery.html", g=snapshot_pages.gallery_page(current_user, current_user.id)
+    )
 
 
 @bp.route("/snapshots/consent", methods=["GET", "POST"])
 def consent():
-    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
     form = ConsentForm()
     if form.validate_on_submit():
-        service.give_consent(patient.id)
+        snapshots.give_consent(current_user, current_user.id)
         flash("Thank you. Photos are turned on.", "success")
         return redirect(url_for(".capture"))
     return render_template(
         "snapshots/consent.html",
         form=form,
-        consent_since=service.consent_label(patient),
-        photo_count=service.photo_count(patient.id),
+        status=snapshot_pages.photo_status(current_user, current_user.id),
         withdraw_form=ConfirmForm(),
     )
 
 
 @bp.post("/snapshots/consent/withdraw")
 def withdraw():
-    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    remaining = service.withdraw_consent(patient.id)
+    remaining = snapshots.withdraw_consent(current_user, current_user.id)
     flash("Photos are turned off. No new photos can be taken.", "success")
-    if remaining:
-        return redirect(url_for(".delete_all"))
-    return redirect(url_for(".consent"))
+    return redirect(url_for(".delete_all" if remaining else ".consent"))
 
 
 @bp.route("/snapshots/delete", methods=["GET", "POST"])
 def delete_all():
-    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        deleted = service.delete_all_photos(patient.id)
+        deleted = snapshots.delete_all_photos(current_user, current_user.id)
         flash(
             f"{deleted} photo{'s' if deleted != 1 else ''} deleted, with their measurements.",
             "success",
         )
         return redirect(url_for(".consent"))
-    return render_template(
-        "snapshots/delete_all.html",
-        form=form,
-        photo_count=service.photo_count(patient.id),
-        consent=service.has_consent(patient),
-    )
+    status = snapshot_pages.photo_status(current_user, current_user.id)
+    return render_template("snapshots/delete_all.html", form=form, status=status)
 
 
 @bp.get("/snapshots/capture")
 def capture():
-    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
-    if not service.has_consent(patient):
+    try:
+        plan = snapshot_pages.capture_plan(
+            current_user,
+            current_user.id,
+            session_id=request.args.get("session"),
+            first=request.args.get("expression"),
+        )
+    except ConsentRequired:
         return _consent_needed()
-    plan = service.capture_plan(
-        patient, request.args.get("session"), request.args.get("expression")
-    )
     form = UploadForm(
         expressions=[s.expression for s in plan.steps],
         data={"session": plan.session_id or "", "expression": plan.first, "mirrored": "false"},
@@ -149,37 +144,41 @@ def _upload_limit() -> str:
 @bp.post("/snapshots/upload")
 @limiter.limit(_upload_limit, key_func=user_or_address)
 def upload():
-    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
-    if not service.has_consent(patient):
-        return _consent_needed()
     form = UploadForm()
-    json = _wants_json()
-    error = None
-    if form.validate_on_submit():
-        try:
-            result = service.store_upload(
-                patient.id,
+    try:
+        if form.validate_on_submit():
+            result = snapshots.upload_photo(
+                current_user,
+                current_user.id,
                 expression=form.expression.data,
                 data=form.image.data.read(),
                 mirrored=form.is_mirrored,
                 session_id=form.session.data or None,
             )
-        except Invalid as refused:
-            error = (refused.field or "image", refused.message)
-        else:
             return _uploaded(result)
-    else:
-        name, messages = next(iter(form.errors.items()))
-        error = (name, " ".join(messages) if name != "csrf_token" else "Please reload the page.")
-    if json:
-        return jsonify(ok=False, field=error[0], message=error[1]), 400
-    getattr(form, error[0], form.image).errors = [error[1]]
-    plan = service.capture_plan(patient, form.session.data or None)
+        snapshots.require_consent(current_user, current_user.id)  # photos off: say that first
+        refused = _form_problem(form)
+    except ConsentRequired:
+        return _consent_needed()
+    except Invalid as error:
+        show_on_form(form, error, "image")
+        refused = error
+    if _wants_json():
+        return jsonify(ok=False, field=refused.field or "image", message=refused.message), 400
+    plan = snapshot_pages.capture_plan(current_user, current_user.id, form.session.data or None)
     form.expression.choices = choices_for(s.expression for s in plan.steps)
     return render_template("snapshots/capture.html", plan=plan, form=form), 400
 
 
-def _uploaded(result):
+def _form_problem(form) -> Invalid:
+    """The first field the form refused (its errors are already beside it)."""
+    name, messages = next(iter(form.errors.items()))
+    if name == "csrf_token":
+        return Invalid("Please reload the page.", name)
+    return Invalid(" ".join(messages), name)
+
+
+def _uploaded(result: snapshots.UploadResult):
     if _wants_json():
         return jsonify(
             ok=True,
@@ -203,10 +202,9 @@ def _uploaded(result):
 
 @bp.post("/snapshots/<int:snapshot_id>/delete")
 def delete_one(snapshot_id: int):
-    patient = require(current_user, MANAGE_PHOTOS, current_user.id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    service.delete_photo(patient.id, snapshot_id)
+    snapshots.delete_photo(current_user, current_user.id, snapshot_id)
     flash("The photo is deleted.", "success")
     return redirect(url_for(".gallery"))
 
@@ -214,46 +212,27 @@ def delete_one(snapshot_id: int):
 # --- shared: one photo and its files --------------------------------------------------------
 
 
-def _snapshot_or_404(snapshot_id: int):
-    row = service.find(snapshot_id)
-    if row is None:
-        abort(404)
-    require(current_user, VIEW, row.patient_id)
-    return row
-
-
-def _jpeg(data: bytes | None) -> Response:
-    if data is None:
-        abort(404)
-    response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = "inline"
-    return response
-
-
 @bp.get("/snapshots/<int:snapshot_id>/image")
 def image(snapshot_id: int):
-    return _jpeg(service.image_bytes(_snapshot_or_404(snapshot_id)))
+    return jpeg_response(snapshots.photo_file(current_user, snapshot_id, snapshots.PHOTO))
 
 
 @bp.get("/snapshots/<int:snapshot_id>/thumbnail")
 def thumbnail(snapshot_id: int):
-    return _jpeg(service.image_bytes(_snapshot_or_404(snapshot_id), "thumbnail"))
+    return jpeg_response(snapshots.photo_file(current_user, snapshot_id, snapshots.THUMBNAIL))
 
 
 @bp.get("/snapshots/<int:snapshot_id>/aligned")
 def aligned(snapshot_id: int):
-    return _jpeg(service.aligned_jpeg(_snapshot_or_404(snapshot_id)))
+    return jpeg_response(snapshots.photo_file(current_user, snapshot_id, snapshots.ALIGNED))
 
 
 @bp.get("/snapshots/<int:snapshot_id>")
 def detail(snapshot_id: int):
-    row = _snapshot_or_404(snapshot_id)
     staff = current_user.role != PATIENT
     return render_template(
         "snapshots/detail.html",
-        d=service.detail(row),
+        d=snapshot_pages.photo_detail(current_user, snapshot_id),
         staff=staff,
         delete_form=None if staff else ConfirmForm(),
     )
@@ -264,40 +243,38 @@ def detail(snapshot_id: int):
 
 @bp.get("/patients/<int:patient_id>/snapshots")
 def staff_gallery(patient_id: int):
-    patient = require(current_user, VIEW, patient_id)
-    form = ExpressionSetForm(data={"expressions": service.expressions_for(patient)})
-    return _staff_page(patient_id, form)
+    page = snapshot_pages.staff_page(current_user, patient_id)
+    return _staff_page(page, ExpressionSetForm(data={"expressions": page.gallery.expressions}))
 
 
-def _staff_page(patient_id: int, form, status: int = 200):
+def _staff_page(page: snapshot_pages.StaffPage, form, status: int = 200):
     return render_template(
         "snapshots/staff_gallery.html",
-        g=service.gallery(patient_id),
-        trends=service.trends(patient_id),
+        g=page.gallery,
+        trends=page.trends,
         form=form,
-        can_set=access.may(current_user, SET_EXPRESSIONS, patient_id),
+        can_set=page.can_set,
     ), status
 
 
 @bp.post("/patients/<int:patient_id>/snapshots/expressions")
 def set_expressions(patient_id: int):
-    require(current_user, SET_EXPRESSIONS, patient_id)
     form = ExpressionSetForm()
     if form.validate_on_submit():
         try:
-            service.set_expressions(patient_id, form.expressions.data)
+            snapshots.set_expressions(current_user, patient_id, form.expressions.data)
         except Invalid as error:
-            form.expressions.errors = [error.message]
+            show_on_form(form, error, "expressions")
         else:
             flash("The expression set is saved.", "success")
             return redirect(url_for(".staff_gallery", patient_id=patient_id))
-    return _staff_page(patient_id, form, 400)
+    return _staff_page(snapshot_pages.staff_page(current_user, patient_id), form, 400)
 
 
 @bp.get("/patients/<int:patient_id>/snapshots/compare")
 def compare(patient_id: int):
-    require(current_user, VIEW, patient_id)
-    view = service.comparison(
+    view = snapshot_pages.comparison_page(
+        current_user,
         patient_id,
         request.args.get("expression") or None,
         request.args.get("a"),

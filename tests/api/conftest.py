@@ -47,8 +47,8 @@ class Clinic:
         make_programme(self.other.id, self.exercises[:1])
         from retrain.usecases import snapshots
 
-        snapshots.give_consent(self.patient.id)
-        snapshots.give_consent(self.other.id)
+        snapshots.give_consent(self.patient, self.patient.id)
+        snapshots.give_consent(self.other, self.other.id)
         self.visit = make_visit(self.patient.id, days_ago=40)
         self.other_visit = make_visit(self.other.id, days_ago=40)
         self.headers = {

@@ -50,3 +50,11 @@ def test_the_docs_page_lists_every_operation(client):
     for path, operations in spec["paths"].items():
         for method in operations:
             assert f"{method.upper()} {path}" in page
+
+
+def test_a_list_is_a_page_of_its_items_named_after_them(client):
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    page = schemas["ExercisePage"]
+    assert set(page["properties"]) == {"items", "next_cursor"}
+    assert page["properties"]["items"]["items"] == {"$ref": "#/components/schemas/ExerciseOut"}
+    assert page["required"] == ["items", "next_cursor"]

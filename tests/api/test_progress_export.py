@@ -179,3 +179,25 @@ def test_export_for_another_patient_is_404(client, clinic):
         url = f"/api/v1/patients/{clinic.other.id}/{what}"
         for role in ("patient", "therapist", "clinician"):
             assert client.get(url, headers=clinic.headers[role]).status_code == 404
+
+
+def _exports_of(patient_id):
+    from sqlalchemy import select
+
+    from retrain.models import AuditEvent
+
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.patient_id == patient_id)
+    ).all()
+    return [(row.outcome, row.target) for row in rows]
+
+
+def test_each_export_is_audited_once_and_so_is_a_refusal(client, clinic):
+    for what in ("export", "fhir"):
+        assert client.get(f"/api/v1/patients/me/{what}", headers=clinic.headers["patient"]).is_json
+    assert _exports_of(clinic.patient.id) == [("ok", "api.export"), ("ok", "api.export_fhir")]
+    refused = client.get(
+        f"/api/v1/patients/{clinic.other.id}/fhir", headers=clinic.headers["therapist"]
+    )
+    assert refused.status_code == 404
+    assert _exports_of(clinic.other.id) == [("refused", "api.export_fhir")]

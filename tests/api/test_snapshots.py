@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from retrain.extensions import db
 from retrain.models import Snapshot
-from retrain.usecases import snapshots as service
+from retrain.usecases import snapshots
 
 from .conftest import table_rows
 from .test_roles import photo
@@ -85,7 +85,7 @@ def test_list_newest_first_and_paginated(client, clinic):
 
 
 def test_without_consent_the_upload_is_403_and_nothing_is_stored(client, clinic):
-    service.withdraw_consent(clinic.patient.id)
+    snapshots.withdraw_consent(clinic.patient, clinic.patient.id)
     before = table_rows()
     response = upload(client, clinic)
     assert response.status_code == 403

@@ -112,3 +112,28 @@ def test_openapi_document_is_public_and_lists_operations(client):
     assert "post" in spec["paths"]["/api/v1/tokens"]
     assert "TokenRequest" in spec["components"]["schemas"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_a_foreign_patient_is_404_before_the_body_is_read(client, clinic):
+    """A refusal answers the same whatever the body holds (it never confirms the record)."""
+    url = f"/api/v1/patients/{clinic.other.id}/programme"
+    for body in (
+        {"starts_on": "not a date", "items": "x"},
+        {"starts_on": "2026-01-01", "items": []},
+    ):
+        response = client.put(url, headers=clinic.headers["therapist"], json=body)
+        assert response.status_code == 404 and response.json["error"]["fields"] == {}
+
+
+def test_token_logins_and_logouts_are_audited(client, factories, api_token):
+    from retrain.models import AuditEvent
+
+    user, headers = api_token("clinician")
+    client.post("/api/v1/tokens", json={"email": user.email, "password": "not the one"})
+    assert client.delete("/api/v1/tokens/current", headers=headers).status_code == 204
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(r.action, r.outcome, r.actor_id) for r in rows] == [
+        ("api_login", "ok", user.id),
+        ("api_login", "refused", None),
+        ("api_logout", "ok", user.id),
+    ]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from retrain.extensions import db
 from retrain.models import Snapshot
-from retrain.usecases import snapshots as service
+from retrain.usecases import snapshots
 
 from ..conftest import TEST_PASSWORD
 from .conftest import FAKE_CAMERA, needs_chromium
@@ -28,7 +28,7 @@ def consenting_patient(live_server) -> int:
 
     with live_server.app.app_context():
         patient = factories.make_user("patient", email=EMAIL, name="Cam Era")
-        service.give_consent(patient.id)
+        snapshots.give_consent(patient, patient.id)
         patient_id = patient.id
         db.session.remove()  # end the transaction: the server thread writes next
     return patient_id

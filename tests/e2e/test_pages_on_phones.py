@@ -1,6 +1,6 @@
 """Every page, as each role sees it, on a small phone (360 x 740) in headless Chromium.
 
-The live server's database holds the demo clinic (retrain.usecases.demo: 3 staff,
+The live server's database holds the demo clinic (retrain.cli.demo: 3 staff,
 3 patients, 8 weeks of sessions, Botox visits, SAQs) plus what the demo lacks for a full
 tour: two photos of the first patient, a programme template and one own exercise per
 staff member. Each role logs in through the login form once and visits every GET page
@@ -27,7 +27,7 @@ from .conftest import needs_chromium
 pytestmark = [pytest.mark.browser, needs_chromium]
 
 PHONE = {"width": 360, "height": 740}
-PASSWORD = "retrain-demo"  # retrain.usecases.demo.PASSWORD
+PASSWORD = "retrain-demo"  # retrain.cli.demo.PASSWORD
 EMAILS = {
     "patient": "patient@demo.retrain",
     "other patient": "patient3@demo.retrain",
@@ -87,10 +87,11 @@ class Clinic:
 
 def seed_clinic(live_server) -> Clinic:
     """The demo clinic, through the real services, plus photos, a template, own exercises."""
+    from retrain.cli import demo
     from retrain.extensions import db
     from retrain.models import InjectionVisit, User
-    from retrain.usecases import demo, patients, programme_templates
     from retrain.usecases import exercises as library
+    from retrain.usecases import patients, programme_templates
 
     from ..web.test_snapshots import store
 

@@ -210,7 +210,7 @@ def clinic(app, client):
         )
     )
     make_programme(patient.id, exercises[:2], starts_on=datetime.now(UTC).date() - timedelta(30))
-    snapshot_service.give_consent(patient.id)
+    snapshot_service.give_consent(patient.user, patient.id)
     assert db.session.scalar(select(CareTeamMember).where(CareTeamMember.patient_id == patient.id))
     users = {"patient": patient.user, "therapist": therapist, "clinician": clinician}
     return Clinic(

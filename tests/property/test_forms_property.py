@@ -47,6 +47,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from retrain.extensions import db
+from retrain.infrastructure import invitations
 from retrain.models import (
     Exercise,
     InjectionSite,
@@ -57,7 +58,7 @@ from retrain.models import (
     QuestionnaireRequest,
     User,
 )
-from retrain.usecases import accounts, questionnaires
+from retrain.usecases import questionnaires
 
 from .. import factories
 from ..conftest import TEST_PASSWORD, login
@@ -424,7 +425,8 @@ def world(app):
 def new_invitation(world: World) -> None:
     invitee = db.session.get(User, world.ids["invitee"])
     inviter = db.session.get(User, world.ids["therapist"])
-    world.ids["token"] = accounts.reinvite(invitee, inviter)
+    world.ids["token"] = invitations.renew(invitee, inviter)
+    db.session.commit()
 
 
 def restore_password(world: World, outcome: str) -> None:

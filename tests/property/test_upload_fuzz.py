@@ -1,4 +1,4 @@
-"""Fuzzing the photo upload (issue 6, part 9; ASVS 5.2-5.4).
+"""Fuzzing the photo upload (ASVS 5.0, 5.2-5.4).
 
 Arbitrary bytes and mutated real images go to the image checks directly (fast: many
 examples) and to /snapshots/upload as a consenting patient (the whole path: fewer).
@@ -10,8 +10,8 @@ photo in HTML and script, repeats or inserts chunks of it, or sends bytes with o
 photo's magic number in front.
 
 Properties:
-- services.images.decode either returns 8-bit BGR pixels of the size the header
-  promised, within the pixel limits, or raises ImageRejected (a Invalid with a
+- media.images.decode either returns 8-bit BGR pixels of the size the header
+  promised, within the pixel limits, or raises ImageRejected (an Invalid with a
   message for the patient). Nothing else: no other exception, no crash.
 - the upload never answers 5xx; a refusal stores nothing (no snapshot row, no change in
   any table, no new file in the instance's snapshots folder); an accepted photo adds
@@ -33,7 +33,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from retrain.media import images
-from retrain.usecases import snapshots as snapshot_service
+from retrain.usecases import snapshots
 
 from ..conftest import csrf_from
 from .conftest import (
@@ -240,7 +240,7 @@ def photographer(app, factories):
     """
     app.config["UPLOAD_RATE_LIMIT"] = "100000 per minute"
     user = factories.make_patient().user
-    snapshot_service.give_consent(user.id)
+    snapshots.give_consent(user, user.id)
     client = logged_in_client(app, user)
     token = csrf_from(client.get("/snapshots/capture").get_data(as_text=True))
     return client, token

@@ -2,18 +2,18 @@ import pytest
 
 from retrain import create_app
 
-from ..conftest import make_config, sqlite_only
+from ..conftest import PRODUCTION, make_config, sqlite_only
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path):
-    config = make_config(tmp_path, ENV="production")
+    config = make_config(tmp_path, **PRODUCTION)
     config.pop("SECRET_KEY")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(config)
 
 
 def test_production_sets_secure_cookies_and_hsts(tmp_path):
-    app = create_app(make_config(tmp_path, ENV="production", SECRET_KEY="x" * 64))
+    app = create_app(make_config(tmp_path, **PRODUCTION))
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/login")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
@@ -56,3 +56,39 @@ def test_sqlite_pragmas(app):
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"JOBS_BACKEND": "thread"}, "RQ"),
+        ({"JOBS_BACKEND": "sync"}, "RQ"),
+        ({"REDIS_URL": None}, "RQ"),
+        ({"MAIL_BACKEND": "outbox"}, "SMTP"),
+        ({"MAIL_SMTP_HOST": None}, "SMTP"),
+        ({"MAIL_FROM": None}, "MAIL_FROM"),
+    ],
+)
+def test_production_refuses_to_start_without_its_worker_and_mail_server(
+    tmp_path, change, complaint
+):
+    with pytest.raises(RuntimeError, match=complaint):
+        create_app(make_config(tmp_path, **{**PRODUCTION, **change}))
+
+
+def test_background_backends_follow_the_environment(tmp_path):
+    production = create_app(make_config(tmp_path, **PRODUCTION)).config
+    development = create_app(make_config(tmp_path, TESTING=False)).config
+    tests = create_app(make_config(tmp_path)).config
+    assert (production["JOBS_BACKEND"], production["MAIL_BACKEND"]) == ("rq", "smtp")
+    assert (development["JOBS_BACKEND"], development["MAIL_BACKEND"]) == ("thread", "outbox")
+    assert (tests["JOBS_BACKEND"], tests["MAIL_BACKEND"]) == ("sync", "memory")
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [{"JOBS_BACKEND": "celery"}, {"MAIL_BACKEND": "sendmail"}, {"MAIL_SMTP_SECURITY": "tls"}],
+)
+def test_unknown_background_settings_are_refused(tmp_path, setting):
+    with pytest.raises(RuntimeError, match="must be one of"):
+        create_app(make_config(tmp_path, **setting))

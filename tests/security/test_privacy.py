@@ -128,6 +128,9 @@ def test_admin_audit_page_filters_and_csv(client, as_user, factories):
 def test_audit_filter_ignores_bad_values(client, as_user):
     as_user("admin")
     assert client.get("/admin/audit?patient_id=abc&start=notadate").status_code == 200
+    unknown = client.get("/admin/audit?action=<b>nothing</b>")
+    html = unknown.get_data(as_text=True)
+    assert unknown.status_code == 200 and "No events match." in html and "<b>" not in html
 
 
 def test_whole_record_zip_has_json_csv_and_photos(app, client, factories):

@@ -1,4 +1,4 @@
-"""Snapshot uploads that are not what they claim (issue 4, part 3; ASVS 5.2-5.4).
+"""Snapshot uploads that are not what they claim (ASVS 5.0, 5.2-5.4).
 
 Each bad file gets a clear message and leaves nothing stored: no row, no file.
 The header readers are also checked on hand-made headers with known sizes.

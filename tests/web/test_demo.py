@@ -11,7 +11,7 @@ from retrain.models import (
     User,
 )
 
-from ..conftest import login, make_config
+from ..conftest import PRODUCTION, login, make_config
 
 
 def count(model):
@@ -37,7 +37,7 @@ def test_demo_clinic_loads_once_with_history(runner, client):
 
 def test_demo_refused_in_production(app, tmp_path):
     """Uses the `app` fixture only for its fresh database (copied or truncated)."""
-    production = create_app(make_config(tmp_path, ENV="production", SECRET_KEY="k" * 64))
+    production = create_app(make_config(tmp_path, **PRODUCTION))
     with production.app_context():
         result = production.test_cli_runner().invoke(args=["demo"])
         assert result.exit_code != 0 and "never loaded in production" in result.output

@@ -1,4 +1,4 @@
-"""Snapshots (issue 4): consent, upload, serving, galleries, comparison, access.
+"""Snapshots: consent, upload, serving, galleries, comparison, access.
 
 Through the test client with CSRF on. The face photo is matplotlib's public-domain
 Grace Hopper sample (mpl-data/sample_data/grace_hopper.jpg).
@@ -16,8 +16,16 @@ from sqlalchemy import func, select
 from retrain import vision
 from retrain.extensions import db
 from retrain.infrastructure.storage import LocalFolderStorage, snapshot_storage
-from retrain.models import InjectionVisit, Patient, PracticeSession, Snapshot
-from retrain.usecases import snapshots as service
+from retrain.models import (
+    DEFAULT_EXPRESSIONS,
+    CareTeamMember,
+    InjectionVisit,
+    Patient,
+    PracticeSession,
+    Snapshot,
+    User,
+)
+from retrain.usecases import snapshot_pages, snapshots
 
 from ..conftest import csrf_token, login, post_form
 
@@ -84,8 +92,12 @@ def jpeg_segments(data: bytes) -> list[int]:
     return markers
 
 
+def account(patient_id: int) -> User:
+    return db.session.get(User, patient_id)
+
+
 def give_consent(patient_id: int) -> None:
-    service.give_consent(patient_id)
+    snapshots.give_consent(account(patient_id), patient_id)
 
 
 def consenting_patient(as_user, **kwargs):
@@ -138,11 +150,12 @@ def stored_image(row: Snapshot) -> np.ndarray:
 
 
 def store(patient_id, image_bytes=None, expression="rest", taken_at=None) -> Snapshot:
-    """A snapshot made by the service itself (consent given first), optionally back-dated."""
+    """A snapshot made by the use case itself (consent given first), optionally back-dated."""
     patient = db.session.get(Patient, patient_id)
     if patient.photo_consent_at is None:
         give_consent(patient_id)
-    result = service.store_upload(
+    result = snapshots.upload_photo(
+        account(patient_id),
         patient_id,
         expression=expression,
         data=image_bytes or face_bytes(),
@@ -287,9 +300,12 @@ def test_capture_page_has_the_expression_set_prompts_and_the_fallback_form(clien
     assert "<script>" not in page and "style=" not in page and "onclick" not in page
 
 
-def test_capture_follows_the_therapists_expression_set(client, as_user):
+def test_capture_follows_the_therapists_expression_set(client, as_user, factories):
     patient = consenting_patient(as_user)
-    service.set_expressions(patient.id, ["rest", "full smile", "snarl"])
+    therapist = factories.make_user("therapist")
+    db.session.add(CareTeamMember(patient_id=patient.id, staff_id=therapist.id))
+    db.session.commit()
+    snapshots.set_expressions(therapist, patient.id, ["rest", "full smile", "snarl"])
     page = client.get("/snapshots/capture").get_data(as_text=True)
     assert 'data-expression="snarl"' in page
     assert 'data-expression="pucker"' not in page
@@ -454,7 +470,7 @@ def test_a_failed_file_write_leaves_no_row_and_no_file(client, as_user, app):
     app.extensions["retrain.snapshot_storage"] = storage
     response = upload(client, png_of(halves()), as_json=True)
     assert response.status_code == 400
-    assert response.get_json()["message"] == service.SAVE_FAILED
+    assert response.get_json()["message"] == snapshots.SAVE_FAILED
     assert storage.calls == 2
     assert rows() == [] and stored_files(app) == []
 
@@ -473,7 +489,7 @@ def test_a_failed_insert_removes_the_files(client, as_user, app):
     finally:
         event.remove(Snapshot, "before_insert", refuse)
     assert response.status_code == 400
-    assert service.SAVE_FAILED in response.get_data(as_text=True)
+    assert snapshots.SAVE_FAILED in response.get_data(as_text=True)
     assert rows() == [] and stored_files(app) == []
 
 
@@ -488,8 +504,29 @@ def test_missing_face_models_still_keep_the_photo_unmeasured(client, as_user, mo
     body = upload(client, face_bytes(), as_json=True).get_json()
     assert body["ok"] is True and body["analysed"] is False
     [row] = rows(patient.id)
-    assert row.analysis_version == service.NOT_ANALYSED and row.measures == {}
+    assert row.analysis_version == snapshots.NOT_ANALYSED and row.measures == {}
     assert "Not measured" in client.get("/snapshots").get_data(as_text=True)
+
+
+def test_a_photo_stored_unmeasured_can_be_analysed_later(as_user, monkeypatch, app):
+    from retrain import vision
+
+    def failing(_image):
+        raise RuntimeError("the analysis broke")
+
+    patient = consenting_patient(as_user)
+    with monkeypatch.context() as patched:
+        patched.setattr(vision, "analyse", failing)
+        row = store(patient.id)
+    assert row.analysis_version == snapshots.NOT_ANALYSED
+    analysed = snapshots.analyse_stored_photo(row.id)  # what a background job would call
+    assert analysed.analysis_version == vision.ANALYSIS_VERSION
+    assert analysed.quality["ok"] is True and analysed.measures["geometry"] is not None
+    # a file that went missing leaves the analysis as it was
+    (Path(app.instance_path) / "snapshots" / row.storage_key).unlink()
+    db.session.expire_all()
+    assert snapshots.analyse_stored_photo(row.id).analysis_version == vision.ANALYSIS_VERSION
+    assert snapshots.analyse_stored_photo(999_999) is None
 
 
 # --- serving ----------------------------------------------------------------------------------
@@ -739,7 +776,7 @@ def test_therapist_sets_the_expression_set(client, factories):
     db.session.expire_all()
     assert db.session.get(Patient, patient.id).snapshot_expressions == ["rest", "pucker"]
 
-    response = post_form(client, url, {"expressions": list(service.DEFAULT_EXPRESSIONS)}, page=page)
+    response = post_form(client, url, {"expressions": list(DEFAULT_EXPRESSIONS)}, page=page)
     db.session.expire_all()
     assert db.session.get(Patient, patient.id).snapshot_expressions is None  # the default
 
@@ -762,7 +799,7 @@ def test_a_clinician_may_look_but_not_set_the_expression_set(client, factories):
     assert db.session.get(Patient, patient.id).snapshot_expressions is None
 
 
-# --- the reinjection review's photos ----------------------------------------------------------
+# --- counting ----------------------------------------------------------------------------------
 
 
 def fake_row(patient_id, expression, taken_at, ok=True):
@@ -788,10 +825,10 @@ def at(day: int, hour: int = 12, month: int = 4) -> datetime:
     return datetime(2026, month, day, hour, tzinfo=UTC)
 
 
-def test_photo_count_helper_counts_only_the_patients_rows(factories):
+def test_photo_count_counts_only_the_patients_rows(factories):
     first, second = factories.make_patient(), factories.make_patient()
     fake_row(first.id, "rest", at(1))
     fake_row(second.id, "rest", at(2))
     fake_row(second.id, "pucker", at(2))
-    assert service.photo_count(first.id) == 1
+    assert snapshot_pages.photo_status(first.user, first.id).photo_count == 1
     assert db.session.scalar(select(func.count(Snapshot.id))) == 3

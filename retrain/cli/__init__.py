@@ -1,41 +1,56 @@
-"""flask commands: demo data, exercise library sync, users."""
+"""flask commands: migrations, the demo clinic, the exercise library, the audit trail,
+backups."""
+
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from .extensions import db
-from .models import User
+from ..errors import AppError
+from ..extensions import db
+from ..models import User
 
 
 def init_app(app: Flask) -> None:
-    from .schema import MigrationCommands
+    from ..schema import MigrationCommands
 
     app.cli.add_command(MigrationCommands("db", help="Perform database migrations."))
-    app.cli.add_command(demo)
+    app.cli.add_command(demo_command)
     app.cli.add_command(exercises_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(jobs_group)
+
+
+@contextmanager
+def _refusals_as_click_errors():
+    """A use case's refusal ends the command with its message (exit status 1)."""
+    try:
+        yield
+    except AppError as error:
+        raise click.ClickException(error.message) from error
 
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
 @with_appcontext
-def demo(if_empty: bool) -> None:
+def demo_command(if_empty: bool) -> None:
     """Load the demo clinic (refused in production)."""
-    from .usecases import demo as demo_service
+    from . import demo as clinic
 
     if current_app.config["ENV"] == "production":
         raise click.ClickException("The demo clinic is never loaded in production.")
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Database has accounts already: demo clinic not loaded.")
         return
-    accounts = demo_service.load()
+    accounts = clinic.load()
     click.echo("Demo clinic loaded. Log in (at the address `flask run` shows) with:")
     for email, role in accounts:
-        click.echo(f"  {role:<10} {email:<28} password: {demo_service.PASSWORD}")
+        click.echo(f"  {role:<10} {email:<28} password: {clinic.PASSWORD}")
 
 
 @click.group("exercises")
@@ -47,7 +62,7 @@ def exercises_group() -> None:
 @with_appcontext
 def exercises_sync() -> None:
     """Add or update the built-in exercises from retrain/data/exercises.json."""
-    from .usecases import exercises
+    from ..usecases import exercises
 
     added, updated = exercises.sync_builtins()
     click.echo(f"Built-in exercises: {added} added, {updated} updated.")
@@ -62,7 +77,7 @@ def audit_group() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Recompute the hash chain; report the first broken row."""
-    from .infrastructure import audit
+    from ..infrastructure import audit
 
     checked, broken = audit.verify()
     if broken is not None:
@@ -79,13 +94,10 @@ def audit_verify() -> None:
 @with_appcontext
 def backup_command(keep: int | None) -> None:
     """Back up the SQLite database and snapshot files into instance/backups/."""
-    from .errors import Invalid
-    from .infrastructure import backups
+    from ..infrastructure import backups
 
-    try:
+    with _refusals_as_click_errors():
         folder = backups.backup(keep)
-    except Invalid as error:
-        raise click.ClickException(error.message) from error
     click.echo(f"Backup written to {folder}")
 
 
@@ -95,15 +107,46 @@ def backup_command(keep: int | None) -> None:
 @with_appcontext
 def restore_command(folder: str, yes: bool) -> None:
     """Replace the database and snapshot files with a backup (stop the app first)."""
-    from pathlib import Path
-
-    from .errors import Invalid
-    from .infrastructure import backups
+    from ..infrastructure import backups
 
     if not yes:
         click.confirm("This replaces all current data with the backup. Continue?", abort=True)
-    try:
+    with _refusals_as_click_errors():
         backups.restore(Path(folder))
-    except Invalid as error:
-        raise click.ClickException(error.message) from error
     click.echo(f"Restored from {folder}")
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Background jobs (docs/deploy.md)."""
+
+
+@jobs_group.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs that are due, then stop.")
+@with_appcontext
+def jobs_worker(burst: bool) -> None:
+    """Run jobs from Redis (JOBS_BACKEND=rq), with RQ's scheduler for delayed and periodic
+    jobs. Run one or more next to the web servers."""
+    import logging
+
+    from .infrastructure import jobs_rq
+
+    try:
+        worker = jobs_rq.make_worker()
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
+    # RQ logs its own lines; ours (failures with error ids, mail sent) join them on stderr.
+    logging.basicConfig(format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("retrain").setLevel(logging.INFO)
+    worker.work(burst=burst, with_scheduler=True)
+
+
+@jobs_group.command("ping")
+@click.option("--name", default="ping", help="Names the file the job writes to.")
+@with_appcontext
+def jobs_ping(name: str) -> None:
+    """Queue the test job: a worker that runs it adds a line to instance/jobs/NAME.log."""
+    from .infrastructure import jobs
+
+    jobs.enqueue(jobs.ping, name)
+    click.echo(f"Ping queued ({current_app.config['JOBS_BACKEND']} backend).")

@@ -1,4 +1,5 @@
-"""The demo clinic: three staff, three patients and about 8 weeks of realistic history.
+"""The demo clinic (`flask demo`): three staff, three patients and about 8 weeks of
+realistic history. Written straight to the tables, for a test server only.
 
 Patients' Botox history goes back further (three cycles for the first patient), as it
 would for someone who started Retrain part-way through treatment. Random but repeatable.

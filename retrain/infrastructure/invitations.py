@@ -1,0 +1,62 @@
+"""One-time links that let a person set their password (an invitation, or a new link
+when they have lost it): random, stored hashed, expiring after INVITATION_VALID_DAYS.
+
+Part of the caller's transaction: nothing here commits.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Invitation, User
+from ..models.base import utcnow
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(user: User, created_by: User | None) -> str:
+    """A new link for ``user``; returns its token, shown once and never stored."""
+    token = secrets.token_urlsafe(32)
+    days = current_app.config["INVITATION_VALID_DAYS"]
+    db.session.add(
+        Invitation(
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_by_id=created_by.id if created_by else None,
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
+    return token
+
+
+def renew(user: User, created_by: User) -> str:
+    """A fresh link; the user's earlier unused links stop working."""
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    return issue(user, created_by)
+
+
+def live(token: str) -> Invitation | None:
+    """The invitation of this token, or None when unknown, used, expired or its account
+    closed."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == _digest(token or ""))
+    )
+    if invitation is None or invitation.used_at is not None:
+        return None
+    if invitation.expires_at < utcnow() or not invitation.user.active:
+        return None
+    return invitation
+
+
+def use(invitation: Invitation) -> None:
+    invitation.used_at = utcnow()

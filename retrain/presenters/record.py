@@ -1,0 +1,43 @@
+"""One patient's whole record, loaded, for the ways it leaves the app (GDPR articles 15
+and 20: access and portability): the JSON and FHIR exports, the CSV and the zip.
+
+Plain loaded rows: ``usecases/exports.py`` fills it in a fixed number of queries and
+the presenters beside this one turn it into files. Care-team notes and reinjection
+decisions are not part of it.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from ..models import (
+    InjectionVisit,
+    Patient,
+    PracticeSession,
+    Programme,
+    QuestionnaireRequest,
+    QuestionnaireResponse,
+    Snapshot,
+    User,
+)
+from ..progress.instruments import Instrument
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    exported_at: datetime  # aware UTC
+    user: User
+    patient: Patient
+    zone: ZoneInfo  # the patient's own, else the clinic's
+    instrument: Instrument  # the questionnaire the SAQ answers follow, item by item
+    programmes: list[Programme]  # oldest version first, items and exercises loaded
+    sessions: list[PracticeSession]  # oldest first, items and exercises loaded
+    saqs: list[QuestionnaireResponse]  # oldest first
+    saq_requests: list[QuestionnaireRequest]  # by day
+    visits: list[InjectionVisit]  # oldest first, sites loaded
+    snapshots: list[Snapshot]  # oldest first
+
+    @property
+    def exported_on(self) -> date:
+        """The day of the export where the patient lives (names the files)."""
+        return self.exported_at.astimezone(self.zone).date()
