@@ -11,13 +11,13 @@ from .. import access
 from ..models import CLINICIAN, SIDES, THERAPIST
 from ..usecases import caseload, patients
 from .core import Strict, endpoint, patient_endpoint, reply
-from .pagination import PageQuery, page_of
+from .pagination import Page, PageQuery, page_of
 from .schemas import Email, text
 
 STAFF = (THERAPIST, CLINICIAN)
 
 
-class CaseloadItem(BaseModel):
+class CaseloadOut(BaseModel):
     """One patient on the caseload with their practice figures (presenters/caseload.py)."""
 
     id: int
@@ -32,11 +32,6 @@ class CaseloadItem(BaseModel):
     prescribed_28d: float
     adherence_28d: float | None = Field(description="Percent 0-100; null when none prescribed")
     no_session_3_days: bool
-
-
-class CaseloadPage(BaseModel):
-    items: list[CaseloadItem]
-    next_cursor: str | None
 
 
 Name = text(120)
@@ -71,12 +66,12 @@ class PatientOut(BaseModel):
     password_set: bool
     invitation_expires_at: datetime | None = Field(description="The live unused link, if any")
     programme_version: int | None = Field(description="The version in force; null: none yet")
-    caseload: CaseloadItem | None = Field(description="Staff only: the caseload figures")
+    caseload: CaseloadOut | None = Field(description="Staff only: the caseload figures")
 
 
-def caseload_item(row) -> CaseloadItem:
-    fields = {name: getattr(row, name) for name in CaseloadItem.model_fields if name != "id"}
-    return CaseloadItem(id=row.patient_id, **fields)
+def caseload_out(row) -> CaseloadOut:
+    fields = {name: getattr(row, name) for name in CaseloadOut.model_fields if name != "id"}
+    return CaseloadOut(id=row.patient_id, **fields)
 
 
 @endpoint(
@@ -85,11 +80,11 @@ def caseload_item(row) -> CaseloadItem:
     summary="Your caseload: the patients on your care teams, by name, with practice figures",
     roles=STAFF,
     query=PageQuery,
-    responses={200: CaseloadPage},
+    responses={200: Page[CaseloadOut]},
 )
 def patient_list(query: PageQuery):
     rows, cursor = page_of(caseload.caseload_rows(current_user), query)
-    return reply(CaseloadPage(items=[caseload_item(r) for r in rows], next_cursor=cursor))
+    return reply(Page[CaseloadOut](items=[caseload_out(r) for r in rows], next_cursor=cursor))
 
 
 @endpoint(
@@ -128,6 +123,6 @@ def patient_detail(patient_id: int):
             password_set=view.password_set,
             invitation_expires_at=view.invitation_expires_at,
             programme_version=view.current.version if view.current else None,
-            caseload=caseload_item(view.adherence) if view.adherence else None,
+            caseload=caseload_out(view.adherence) if view.adherence else None,
         )
     )

@@ -9,7 +9,7 @@ from .. import access
 from ..models import THERAPIST
 from ..usecases import programmes
 from .core import Strict, patient_endpoint, reply
-from .pagination import PageQuery, page_of
+from .pagination import Page, PageQuery, page_of
 from .schemas import Id, Int, Text, example, yesterday
 
 
@@ -69,11 +69,6 @@ class ProgrammeOut(BaseModel):
     created_at: datetime | None
     created_by: str | None
     items: list[ProgrammeItemOut]
-
-
-class ProgrammePage(BaseModel):
-    items: list[ProgrammeOut]
-    next_cursor: str | None
 
 
 NO_PROGRAMME = ProgrammeOut(
@@ -153,9 +148,9 @@ def programme_put(patient_id: int, body: ProgrammeIn):
     access.VIEW,
     summary="Every programme version, newest first",
     query=PageQuery,
-    responses={200: ProgrammePage},
+    responses={200: Page[ProgrammeOut]},
 )
 def programme_history(patient_id: int, query: PageQuery):
     versions = programmes.programme_versions(current_user, patient_id)
     rows, cursor = page_of(versions, query)
-    return reply(ProgrammePage(items=[programme_out(p) for p in rows], next_cursor=cursor))
+    return reply(Page[ProgrammeOut](items=[programme_out(p) for p in rows], next_cursor=cursor))

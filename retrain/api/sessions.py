@@ -23,7 +23,7 @@ from .. import access
 from ..models import PATIENT
 from ..usecases import practice, practice_history
 from .core import Strict, patient_endpoint, reply
-from .pagination import PageQuery, page
+from .pagination import Page, PageQuery, page
 from .schemas import Id, Int, Text, an_hour_ago, example
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -77,11 +77,6 @@ class SessionOut(BaseModel):
     source: str
     programme_id: int | None
     items: list[SessionItemOut]
-
-
-class SessionPage(BaseModel):
-    items: list[SessionOut]
-    next_cursor: str | None
 
 
 class SessionQuery(PageQuery):
@@ -155,7 +150,7 @@ def session_create(patient_id: int, body: SessionIn):
     access.VIEW,
     summary="Practice sessions, newest first; `from` and `to` are local days, both included",
     query=SessionQuery,
-    responses={200: SessionPage},
+    responses={200: Page[SessionOut]},
 )
 def session_list(patient_id: int, query: SessionQuery):
     rows, cursor = page(
@@ -169,4 +164,4 @@ def session_list(patient_id: int, query: SessionQuery):
         ),
         query,
     )
-    return reply(SessionPage(items=[session_out(s) for s in rows], next_cursor=cursor))
+    return reply(Page[SessionOut](items=[session_out(s) for s in rows], next_cursor=cursor))

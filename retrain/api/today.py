@@ -7,12 +7,12 @@ from pydantic import BaseModel, Field
 
 from ..models import PATIENT
 from ..usecases.today import view_today
-from .core import endpoint, reply
+from .core import Out, endpoint, reply
 from .programmes import ProgrammeOut, programme_out
 from .sessions import SessionOut, session_out
 
 
-class WeekOut(BaseModel):
+class WeekOut(Out):
     """Practice this week to date (retrain/progress/adherence.py)."""
 
     start: date
@@ -23,7 +23,7 @@ class WeekOut(BaseModel):
     adherence: float | None = Field(description="Percent 0-100; null when none prescribed")
 
 
-class SaqDueOut(BaseModel):
+class SaqDueOut(Out):
     """When the next SAQ is owed (usecases/questionnaires.py, docs/progress.md)."""
 
     due: bool = Field(description="One is owed today")
@@ -66,10 +66,10 @@ def today():
             done_today=summary.done_today,
             due=summary.due,
             streak=summary.streak,
-            week=WeekOut.model_validate(summary.week, from_attributes=True),
+            week=WeekOut.model_validate(summary.week),
             last_session=session_out(summary.last_session.session)
             if summary.last_session
             else None,
-            saq=SaqDueOut.model_validate(summary.saq, from_attributes=True),
+            saq=SaqDueOut.model_validate(summary.saq),
         )
     )
