@@ -1,17 +1,17 @@
 """Progress: SAQ scores, each Botox cycle's figures, and where the current cycle is.
 
-The same record and analysis as the progress pages (services.progress_figures), with
+The same record and analysis as the progress pages (usecases.progress.figures), with
 the definitions of docs/progress.md. A figure that cannot be worked out is null.
 """
 
 from datetime import date
 
+from flask_login import current_user
 from pydantic import BaseModel, Field
 
-from .. import access
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..usecases import progress_figures
-from .core import endpoint, reply
+from ..usecases.progress import figures as progress_figures
+from .core import endpoint, patient_id_from, reply
 
 CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
@@ -66,11 +66,10 @@ class ProgressOut(BaseModel):
     "GET",
     summary="SAQ scores, Botox cycle figures and the current cycle (docs/progress.md)",
     roles=CLINICAL,
-    patient=access.VIEW,
     responses={200: ProgressOut},
 )
-def progress(patient):
-    figures = progress_figures.figures(patient.id)
+def progress(patient_id: str):
+    figures = progress_figures(current_user, patient_id_from(patient_id))
     current = figures.current
     return reply(
         ProgressOut(

@@ -4,7 +4,7 @@ what is stored stays in the service that stores it."""
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import PracticeSession, QuestionnaireResponse, Snapshot
+from ..models import PracticeSession, Snapshot
 
 
 def session_id_for_key(patient_id: int, key: str | None) -> int | None:
@@ -29,22 +29,6 @@ def snapshots_page(patient_id: int, offset: int, count: int) -> list[Snapshot]:
             select(Snapshot)
             .where(Snapshot.patient_id == patient_id)
             .order_by(Snapshot.taken_at.desc(), Snapshot.id.desc())
-            .offset(offset)
-            .limit(count)
-        )
-    )
-
-
-def saq_page(patient_id: int, instrument: str, offset: int, count: int) -> list:
-    """The patient's answers to ``instrument``, newest first."""
-    return list(
-        db.session.scalars(
-            select(QuestionnaireResponse)
-            .where(
-                QuestionnaireResponse.patient_id == patient_id,
-                QuestionnaireResponse.instrument == instrument,
-            )
-            .order_by(QuestionnaireResponse.answered_on.desc(), QuestionnaireResponse.id.desc())
             .offset(offset)
             .limit(count)
         )
