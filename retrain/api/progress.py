@@ -70,24 +70,10 @@ class ProgressOut(BaseModel):
 )
 def progress(patient_id: str):
     figures = progress_figures(current_user, patient_id_from(patient_id))
-    current = figures.current
-    return reply(
-        ProgressOut(
-            today=figures.today,
-            saq=[SaqPoint(answered_on=on, score=score) for on, score in figures.saq],
-            cycles=[
-                CycleOut(
-                    **{
-                        name: getattr(cycle, name)
-                        for name in CycleOut.model_fields
-                        if name != "doses"
-                    },
-                    doses=[
-                        DoseOut(muscle=d.muscle, side=d.side, units=d.units) for d in cycle.doses
-                    ],
-                )
-                for cycle in figures.cycles
-            ],
-            current=CurrentOut(**vars(current)) if current else None,
-        )
-    )
+    body = {
+        "today": figures.today,
+        "saq": [{"answered_on": on, "score": score} for on, score in figures.saq],
+        "cycles": figures.cycles,
+        "current": figures.current,
+    }
+    return reply(ProgressOut.model_validate(body, from_attributes=True))
