@@ -3,8 +3,7 @@
 They are a prompt to double-check a typing slip, not a limit. Where the numbers come from:
 
 - Typical starting doses for facial synkinesis are small: orbicularis oculi 5-10 U of
-  onabotulinumtoxinA in total, 0.5-5 U per injection point (docs/progress.md, "Sources":
-  collected from public clinical sources; no single publication is named there yet).
+  onabotulinumtoxinA in total, 0.5-5 U per injection point (docs/progress.md, Sources).
   One site row is everything injected into one muscle on one side, so more than 10 U at
   one site is above the usual range for any facial muscle; platysma may legitimately
   need more, which is why this asks for a confirmation instead of refusing.
