@@ -63,9 +63,6 @@ class ProgressPage:
     patient_id: int
     name: str
     today: date
-    instrument_name: str
-    instrument_short: str
-    paraphrased: bool
     saqs: list[SaqRow]  # oldest first
     latest: SaqRow | None
     latest_vs_baseline: Figure  # latest SAQ against the current cycle's baseline
@@ -78,7 +75,6 @@ class ProgressPage:
     overlay_table: list[OverlayRow]
     rating_chart: Chart | None
     rating_weeks: list[RatingWeek]
-    rating_points: int
     adherence_28: Figure
     adherence_week: Figure
     sessions_total: int
@@ -112,9 +108,6 @@ def progress_page(
         patient_id=record.patient_id,
         name=record.name,
         today=today,
-        instrument_name=inst.name,
-        instrument_short=inst.short_name,
-        paraphrased=inst.wording == "paraphrase",
         saqs=saqs,
         latest=latest,
         latest_vs_baseline=latest_vs_baseline(latest, report, rows),
@@ -127,7 +120,6 @@ def progress_page(
         overlay_table=overlay_table,
         rating_chart=ratings,
         rating_weeks=rating_weeks,
-        rating_points=len(report.rating_trend),
         adherence_28=month,
         adherence_week=week,
         sessions_total=len(record.session_days),
