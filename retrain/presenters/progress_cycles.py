@@ -17,6 +17,10 @@ from ..progress import cycles
 from ..progress.instruments import display_score
 from ..progress.record import Analysis, Visit
 
+# The two series a cycle is measured on, as the reasons for a missing figure name them.
+SAQ = "SAQ"
+RATING = "7-day mean rating"
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -89,7 +93,7 @@ def cycle_rows(analysis: Analysis, visits: Sequence[Visit], today: date) -> list
                 is_open=summary.is_open,
                 length_text=length,
                 product_label=PRODUCT_LABELS.get(summary.product, summary.product),
-                saq=measures(measure_of(summary), report.saq_by_day, summary, today, "SAQ"),
+                saq=measures(measure_of(summary), report.saq_by_day, summary, today, SAQ),
                 rating=measures(
                     measure_of(summary, "rating_"), report.rating_trend, summary, today, RATING
                 ),
@@ -98,9 +102,6 @@ def cycle_rows(analysis: Analysis, visits: Sequence[Visit], today: date) -> list
             )
         )
     return rows
-
-
-RATING = "7-day mean rating"
 
 
 def measure_of(summary: cycles.CycleSummary, prefix: str = "") -> cycles.CycleMeasure:
@@ -116,7 +117,7 @@ def measures(
     today: date,
     what: str,
 ) -> Measures:
-    """The four figures of ``what`` ("SAQ" or RATING), each with the reason it is missing."""
+    """The four figures of ``what`` (SAQ or RATING), each with the reason it is missing."""
     number = formatting.one_decimal if what == RATING else display_score
     return Measures(
         baseline=_baseline(measure, number, what),
