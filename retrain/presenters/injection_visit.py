@@ -10,6 +10,7 @@ from datetime import date, datetime
 from .. import formatting
 from ..models import MUSCLES, PRODUCT_LABELS
 from ..progress import charts, doses
+from ..progress.face_map import face_map as face_map_svg
 from .care_team import FORMER_COLLEAGUE
 from .progress_cycles import DoseRow, dose_rows
 
@@ -244,7 +245,7 @@ def face_map(
         )
         for row in by_muscle
     )
-    return charts.face_map(
+    return face_map_svg(
         chart_id=f"face-map-{visit_id}",
         title=f"Injection map, {formatting.day(injected_on)} ({product_label})",
         desc=(
