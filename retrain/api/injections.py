@@ -1,6 +1,6 @@
 """Botulinum toxin injection visits: recording one (clinicians) and reading them.
 
-The rules are services.injections': a date not in the future, one product, 1 to 30
+The rules are usecases.injections': a date not in the future, one product, 1 to 30
 sites (muscle, side, units > 0, at most 2 decimals), one visit per patient per day
 (a second one answers 409), and unusually high doses saved only with
 ``confirm_high_dose: true`` (otherwise 422 naming ``confirm_high_dose`` and saying
@@ -13,12 +13,17 @@ from typing import Literal
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
 
-from .. import access, formatting
-from ..errors import Invalid
-from ..models import CLINICIAN, INJECTION_SIDES, MUSCLES, PATIENT, PRODUCTS, THERAPIST
-from ..usecases import injections as service
-from ..usecases.local_time import patient_today
-from .core import ApiError, Strict, endpoint, record_id, reply
+from ..models import (
+    CLINICIAN,
+    INJECTION_SIDES,
+    MUSCLES,
+    PATIENT,
+    PRODUCT_LABELS,
+    PRODUCTS,
+    THERAPIST,
+)
+from ..usecases import injections
+from .core import Strict, endpoint, patient_id_from, record_id, reply
 from .pagination import PageQuery, page_of
 from .schemas import Text, example, yesterday
 
@@ -82,7 +87,7 @@ def injection_out(visit) -> InjectionOut:
         id=visit.id,
         injected_on=visit.injected_on,
         product=visit.product,
-        product_label=service.PRODUCT_LABELS.get(visit.product, visit.product),
+        product_label=PRODUCT_LABELS.get(visit.product, visit.product),
         note=visit.note,
         sites=sites,
         total_units=sum(s.units for s in sites),
@@ -96,28 +101,20 @@ def injection_out(visit) -> InjectionOut:
     "POST",
     summary="Record an injection visit (a clinician on the care team)",
     roles=(CLINICIAN,),
-    patient=access.RECORD_INJECTION,
     body=InjectionIn,
     responses={201: InjectionOut},
 )
-def injection_create(patient, body: InjectionIn):
-    try:
-        visit = service.create_visit(
-            current_user,
-            patient.id,
-            injected_on=body.injected_on,
-            product=body.product,
-            sites=[site.model_dump() for site in body.sites],
-            note=body.note,
-            confirm_high_dose=body.confirm_high_dose,
-            today=patient_today(patient.id),
-        )
-    except Invalid as error:
-        duplicate = service.ONE_VISIT_PER_DAY.format(day=formatting.day(body.injected_on))
-        if error.message == duplicate:
-            raise ApiError(409, error.message, {"injected_on": error.message}) from None
-        raise
-    return reply(injection_out(service.get_visit(patient.id, visit.id)), 201)
+def injection_create(patient_id: str, body: InjectionIn):
+    visit = injections.create_visit(
+        current_user,
+        patient_id_from(patient_id),
+        injected_on=body.injected_on,
+        product=body.product,
+        sites=[site.model_dump() for site in body.sites],
+        note=body.note,
+        confirm_high_dose=body.confirm_high_dose,
+    )
+    return reply(injection_out(visit), 201)
 
 
 @endpoint(
@@ -125,12 +122,12 @@ def injection_create(patient, body: InjectionIn):
     "GET",
     summary="The patient's injection visits with their sites, newest first",
     roles=CLINICAL,
-    patient=access.VIEW,
     query=PageQuery,
     responses={200: InjectionPage},
 )
-def injection_list(patient, query: PageQuery):
-    rows, cursor = page_of(service.visits_for(patient.id), query)
+def injection_list(patient_id: str, query: PageQuery):
+    visits = injections.list_visits(current_user, patient_id_from(patient_id))
+    rows, cursor = page_of(visits, query)
     return reply(InjectionPage(items=[injection_out(v) for v in rows], next_cursor=cursor))
 
 
@@ -139,8 +136,8 @@ def injection_list(patient, query: PageQuery):
     "GET",
     summary="One injection visit",
     roles=CLINICAL,
-    patient=access.VIEW,
     responses={200: InjectionOut},
 )
-def injection_detail(patient, visit_id: int):
-    return reply(injection_out(service.get_visit(patient.id, record_id(visit_id))))
+def injection_detail(patient_id: str, visit_id: int):
+    visit = injections.get_visit(current_user, patient_id_from(patient_id), record_id(visit_id))
+    return reply(injection_out(visit))

@@ -1,17 +1,17 @@
 """Progress: SAQ scores, each Botox cycle's figures, and where the current cycle is.
 
-The same record and analysis as the progress pages (services.progress_figures), with
+The same record and analysis as the progress pages (usecases.progress.figures), with
 the definitions of docs/progress.md. A figure that cannot be worked out is null.
 """
 
 from datetime import date
 
+from flask_login import current_user
 from pydantic import BaseModel, Field
 
-from .. import access
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..usecases import progress_figures
-from .core import endpoint, reply
+from ..usecases.progress import figures as progress_figures
+from .core import endpoint, patient_id_from, reply
 
 CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
@@ -66,29 +66,14 @@ class ProgressOut(BaseModel):
     "GET",
     summary="SAQ scores, Botox cycle figures and the current cycle (docs/progress.md)",
     roles=CLINICAL,
-    patient=access.VIEW,
     responses={200: ProgressOut},
 )
-def progress(patient):
-    figures = progress_figures.figures(patient.id)
-    current = figures.current
-    return reply(
-        ProgressOut(
-            today=figures.today,
-            saq=[SaqPoint(answered_on=on, score=score) for on, score in figures.saq],
-            cycles=[
-                CycleOut(
-                    **{
-                        name: getattr(cycle, name)
-                        for name in CycleOut.model_fields
-                        if name != "doses"
-                    },
-                    doses=[
-                        DoseOut(muscle=d.muscle, side=d.side, units=d.units) for d in cycle.doses
-                    ],
-                )
-                for cycle in figures.cycles
-            ],
-            current=CurrentOut(**vars(current)) if current else None,
-        )
-    )
+def progress(patient_id: str):
+    figures = progress_figures(current_user, patient_id_from(patient_id))
+    body = {
+        "today": figures.today,
+        "saq": [{"answered_on": on, "score": score} for on, score in figures.saq],
+        "cycles": figures.cycles,
+        "current": figures.current,
+    }
+    return reply(ProgressOut.model_validate(body, from_attributes=True))

@@ -2,7 +2,7 @@
 
 ``answers`` are the nine item answers in the instrument's order (1 = seldom or not at
 all ... 5 = all the time); the score is sum / 45 x 100 (20 to 100, lower is better;
-Mehta et al., Laryngoscope 2007;117:923-6), worked out by services.questionnaires.
+Mehta et al., Laryngoscope 2007;117:923-6), worked out by usecases.questionnaires.
 One questionnaire per day in the patient's timezone: answering again the same day
 replaces that day's answers (200, same id); a new day's answers are 201.
 """
@@ -12,13 +12,10 @@ from datetime import date
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import access
 from ..errors import Invalid
 from ..models import CLINICIAN, PATIENT, THERAPIST
-from ..usecases import api_reads
-from ..usecases import questionnaires as service
-from ..usecases.local_time import patient_today
-from .core import ApiError, Strict, endpoint, problem_fields, reply
+from ..usecases import questionnaires
+from .core import ApiError, Strict, endpoint, patient_id_from, problem_fields, reply
 from .pagination import PageQuery, page
 from .schemas import Int
 
@@ -60,24 +57,18 @@ class SaqPage(BaseModel):
     "POST",
     summary="Answer the SAQ for today (a patient, for themself); again today: replaces",
     roles=(PATIENT,),
-    patient=access.ANSWER_SAQ,
     body=SaqIn,
     responses={201: SaqCreated, 200: SaqCreated},
 )
-def saq_create(patient, body: SaqIn):
-    today = patient_today(patient.id)
-    if body.answered_on not in (None, today):
-        message = f"Answers are for today, {today.isoformat()} in your timezone."
-        raise ApiError(422, message, {"answered_on": message})
-    items = service.instrument().items
-    if len(body.answers) != len(items):
-        message = f"Send {len(items)} answers, one for each question, in order."
-        raise ApiError(422, message, {"answers": message})
+def saq_create(patient_id: str, body: SaqIn):
+    items = questionnaires.instrument().items
     position = {item.key: f"answers.{n}" for n, item in enumerate(items)}
-    raw = {item.key: answer for item, answer in zip(items, body.answers, strict=True)}
     try:
-        response, replaced = service.submit_saq(current_user, patient.id, raw, today)
+        response, replaced = questionnaires.submit_saq(
+            current_user, patient_id_from(patient_id), body.answers, answered_on=body.answered_on
+        )
     except Invalid as error:
+        # Item problems are named by the item's key: here by the answer's place in the list.
         fields = problem_fields(error, lambda key: position.get(key, key))
         raise ApiError(422, error.message, fields) from None
     created = SaqCreated(
@@ -91,13 +82,13 @@ def saq_create(patient, body: SaqIn):
     "GET",
     summary="The patient's SAQ answers and scores, newest first",
     roles=CLINICAL,
-    patient=access.VIEW,
     query=PageQuery,
     responses={200: SaqPage},
 )
-def saq_list(patient, query: PageQuery):
+def saq_list(patient_id: str, query: PageQuery):
+    pid = patient_id_from(patient_id)
     rows, cursor = page(
-        lambda offset, count: api_reads.saq_page(patient.id, service.SAQ, offset, count), query
+        lambda offset, count: questionnaires.answers_page(current_user, pid, offset, count), query
     )
     items = [
         SaqOut(id=r.id, answered_on=r.answered_on, score=r.score, answers=list(r.answers or []))

@@ -129,7 +129,7 @@ def jobs_worker(burst: bool) -> None:
     jobs. Run one or more next to the web servers."""
     import logging
 
-    from .infrastructure import jobs_rq
+    from ..infrastructure import jobs_rq
 
     try:
         worker = jobs_rq.make_worker()
@@ -146,7 +146,7 @@ def jobs_worker(burst: bool) -> None:
 @with_appcontext
 def jobs_ping(name: str) -> None:
     """Queue the test job: a worker that runs it adds a line to instance/jobs/NAME.log."""
-    from .infrastructure import jobs
+    from ..infrastructure import jobs
 
     jobs.enqueue(jobs.ping, name)
     click.echo(f"Ping queued ({current_app.config['JOBS_BACKEND']} backend).")

@@ -1,7 +1,7 @@
 """Forms for progress, the SAQ, injection visits and the reinjection review.
 
-The forms only carry values: the rules (ranges, dates, doses) live in the services, which
-raise Invalid with the field name, so a message always appears beside its field.
+The forms only carry values: the rules (ranges, dates, doses) live in the use cases,
+which raise Invalid with the field name, so a message always appears beside its field.
 """
 
 from flask_wtf import FlaskForm
@@ -21,9 +21,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from ..models import DECISIONS, INJECTION_SIDES, MUSCLES, PRODUCTS
-from ..usecases.injections import MAX_SITES, PRODUCT_LABELS, SIDE_LABELS
-from ..usecases.progress_report import DECISION_LABELS
+from ..models import DECISIONS, INJECTION_SIDES, MUSCLES, PRODUCT_LABELS, PRODUCTS
+from ..presenters.care_team import DECISION_LABELS
+from ..presenters.injection_visit import SIDE_LABELS
+from ..usecases.injections import MAX_SITES
 
 BLANK_SITE_ROWS = 4
 MIN_SITE_ROWS = 6
@@ -75,7 +76,7 @@ class InjectionVisitForm(FlaskForm):
         ]
 
     def visit_values(self) -> dict:
-        """What the injections service takes for a new or edited visit."""
+        """What the injections use case takes for a new or edited visit."""
         return {
             "injected_on": self.injected_on.data,
             "product": self.product.data,
@@ -148,4 +149,4 @@ class RequestForm(FlaskForm):
 
 
 class CancelRequestForm(FlaskForm):
-    requested_on = HiddenField()
+    requested_on = DateField(validators=[Optional()])  # sent as a hidden input

@@ -139,7 +139,7 @@ def num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _attrs(**attributes) -> str:
+def svg_attrs(**attributes) -> str:
     parts = []
     for name, value in attributes.items():
         if value is None:
@@ -148,8 +148,8 @@ def _attrs(**attributes) -> str:
     return " ".join(parts)
 
 
-def _text(x: float, y: float, content: str, **attributes) -> str:
-    return f"<text {_attrs(x=num(x), y=num(y), **attributes)}>{escape(content)}</text>"
+def svg_text(x: float, y: float, content: str, **attributes) -> str:
+    return f"<text {svg_attrs(x=num(x), y=num(y), **attributes)}>{escape(content)}</text>"
 
 
 # --- axes and ticks --------------------------------------------------------------------
@@ -223,7 +223,7 @@ def line_chart(
     height = layout.height + legend_rows * layout.legend_row
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" {_attrs(id=chart_id, class_="chart-svg")} '
+        f'<svg xmlns="http://www.w3.org/2000/svg" {svg_attrs(id=chart_id, class_="chart-svg")} '
         f'viewBox="0 0 {layout.width} {height}" width="{layout.width}" height="{height}" '
         f'role="img" aria-labelledby="{title_id} {desc_id}" font-family="{escape(FONT)}" '
         f'font-size="12" fill="{INK}">',
@@ -236,7 +236,7 @@ def line_chart(
     out += _vlines(frame, vlines)
     if not shown:
         out.append(
-            _text(
+            svg_text(
                 (frame.plot_left + frame.plot_right) / 2,
                 (frame.plot_top + frame.plot_bottom) / 2,
                 empty_text,
@@ -265,7 +265,7 @@ def _bands(frame: _Frame, bands: Iterable[Band]) -> list[str]:
             f'fill="{escape(band.fill)}"/>'
         )
         out.append(
-            _text(
+            svg_text(
                 (left + right) / 2,
                 frame.plot_top - 6,
                 band.label,
@@ -289,7 +289,7 @@ def _grid(frame: _Frame, y_note: str | None) -> list[str]:
             f'<line x1="{num(left)}" y1="{num(y)}" x2="{num(right)}" y2="{num(y)}" '
             f'stroke="{GRID}" stroke-width="1"/>'
         )
-        out.append(_text(left - 6, y + 4, label, text_anchor="end", fill=MUTED))
+        out.append(svg_text(left - 6, y + 4, label, text_anchor="end", fill=MUTED))
     for value, label in frame.x.ticks:
         if not frame.x.low <= value <= frame.x.high:
             continue
@@ -298,7 +298,7 @@ def _grid(frame: _Frame, y_note: str | None) -> list[str]:
             f'<line x1="{num(x)}" y1="{num(bottom)}" x2="{num(x)}" y2="{num(bottom + 5)}" '
             f'stroke="{MUTED}" stroke-width="1"/>'
         )
-        out.append(_text(x, bottom + 18, label, text_anchor="middle", fill=MUTED))
+        out.append(svg_text(x, bottom + 18, label, text_anchor="middle", fill=MUTED))
     out.append(
         f'<line x1="{num(left)}" y1="{num(bottom)}" x2="{num(right)}" y2="{num(bottom)}" '
         f'stroke="{MUTED}" stroke-width="1"/>'
@@ -307,9 +307,9 @@ def _grid(frame: _Frame, y_note: str | None) -> list[str]:
         f'<line x1="{num(left)}" y1="{num(top)}" x2="{num(left)}" y2="{num(bottom)}" '
         f'stroke="{MUTED}" stroke-width="1"/>'
     )
-    out.append(_text((left + right) / 2, bottom + 36, frame.x.label, text_anchor="middle"))
+    out.append(svg_text((left + right) / 2, bottom + 36, frame.x.label, text_anchor="middle"))
     y_label = frame.y.label + (f" ({y_note})" if y_note else "")
-    out.append(_text(4, 14, y_label, fill=INK))
+    out.append(svg_text(4, 14, y_label, fill=INK))
     out.append("</g>")
     return out
 
@@ -325,7 +325,9 @@ def _vlines(frame: _Frame, vlines: Iterable[VLine]) -> list[str]:
             f'x2="{num(x)}" y2="{num(frame.plot_bottom)}" stroke="{escape(line.stroke)}" '
             f'stroke-width="1.5" stroke-dasharray="4 3"/>'
         )
-        out.append(_text(x + 3, frame.plot_top + 11, line.label, font_size="11", fill=line.stroke))
+        out.append(
+            svg_text(x + 3, frame.plot_top + 11, line.label, font_size="11", fill=line.stroke)
+        )
     return out
 
 
@@ -340,7 +342,7 @@ def _series(frame: _Frame, item: Series) -> list[str]:
         else:
             runs[-1].append(point)
     css = "chart-series" + (f" {item.css}" if item.css else "")
-    out = [f"<g {_attrs(class_=css)}>"]
+    out = [f"<g {svg_attrs(class_=css)}>"]
     for run in runs:
         if len(run) > 1:
             path = " ".join(
@@ -348,7 +350,7 @@ def _series(frame: _Frame, item: Series) -> list[str]:
                 for i, (x, y) in enumerate(run)
             )
             out.append(
-                f"<path {_attrs(d=path, fill='none', stroke=item.stroke, stroke_width=item.width, stroke_dasharray=item.dash, stroke_linejoin='round')}/>"  # noqa: E501
+                f"<path {svg_attrs(d=path, fill='none', stroke=item.stroke, stroke_width=item.width, stroke_dasharray=item.dash, stroke_linejoin='round')}/>"  # noqa: E501
             )
     if item.dots:
         for x, y in points:
@@ -370,9 +372,9 @@ def _legend(frame: _Frame, shown: Sequence[Series], layout: Layout) -> list[str]
         x = layout.left + column * column_width
         y = layout.height + row * layout.legend_row + 4
         out.append(
-            f"<line {_attrs(x1=num(x), y1=num(y), x2=num(x + 24), y2=num(y), stroke=item.stroke, stroke_width=max(2, item.width), stroke_dasharray=item.dash)}/>"  # noqa: E501
+            f"<line {svg_attrs(x1=num(x), y1=num(y), x2=num(x + 24), y2=num(y), stroke=item.stroke, stroke_width=max(2, item.width), stroke_dasharray=item.dash)}/>"  # noqa: E501
         )
-        out.append(_text(x + 30, y + 4, item.label))
+        out.append(svg_text(x + 30, y + 4, item.label))
     out.append("</g>")
     return out
 
@@ -390,119 +392,3 @@ def series_style(position_from_newest: int) -> dict:
             "dash": DASHES[position_from_newest],
         }
     return {"stroke": OLDER, "width": 1.25, "dash": None}
-
-
-# --- the face map ----------------------------------------------------------------------
-
-FACE_WIDTH, FACE_HEIGHT, FACE_CENTRE = 320, 400, 160
-
-# Where each muscle's injection point is drawn on the subject's LEFT side, in the face
-# drawing's coordinates; the subject's right side is the mirror image. The face is drawn
-# as seen when facing the patient, so the subject's left is on the viewer's right.
-# Approximate surface positions for a sketch, not an anatomical atlas.
-MUSCLE_POSITIONS: dict[str, tuple[float, float]] = {
-    "frontalis": (196, 74),
-    "corrugator": (182, 118),
-    "procerus": (166, 128),
-    "orbicularis oculi": (236, 152),
-    "nasalis": (178, 190),
-    "levator labii superioris": (196, 206),
-    "zygomaticus minor": (222, 204),
-    "zygomaticus major": (246, 226),
-    "risorius": (244, 262),
-    "buccinator": (222, 244),
-    "orbicularis oris": (188, 252),
-    "depressor anguli oris": (214, 290),
-    "depressor labii inferioris": (186, 300),
-    "mentalis": (172, 322),
-    "platysma": (226, 372),
-}
-
-
-def site_position(muscle: str, side: str) -> tuple[float, float]:
-    """Drawing coordinates of a muscle's point on the subject's ``side`` ("left"/"right")."""
-    x, y = MUSCLE_POSITIONS[muscle]
-    if side == "right":
-        x = 2 * FACE_CENTRE - x
-    elif side != "left":
-        raise ValueError(f"unknown side {side!r}")
-    return x, y
-
-
-def face_map(
-    *,
-    chart_id: str,
-    title: str,
-    desc: str,
-    sites: Sequence[tuple[str, str, float]],
-    unit_label: str = "U",
-) -> Svg:
-    """A simple drawn face with a numbered dot per injected muscle and side.
-
-    Each dot shows the units injected there (several rows for the same muscle and side
-    add up: they are points of one visit, so of one product). The subject's left is on
-    the viewer's right; both sides are labelled.
-    """
-    totals: dict[tuple[str, str], float] = {}
-    for muscle, side, units in sites:
-        totals[(muscle, side)] = totals.get((muscle, side), 0) + units
-    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
-    w, h, c = FACE_WIDTH, FACE_HEIGHT, FACE_CENTRE
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" {_attrs(id=chart_id, class_="face-map")} '
-        f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-        f'aria-labelledby="{title_id} {desc_id}" font-family="{escape(FONT)}" font-size="12" '
-        f'fill="{INK}">',
-        f'<title id="{title_id}">{escape(title)}</title>',
-        f'<desc id="{desc_id}">{escape(desc)}</desc>',
-        f'<rect x="0" y="0" width="{w}" height="{h}" fill="#ffffff"/>',
-        '<g class="face-outline" fill="none" stroke="#6b7a80" stroke-width="2">',
-        # neck, head, ears
-        f'<path d="M{c - 46} 318 L{c - 52} 392 M{c + 46} 318 L{c + 52} 392"/>',
-        f'<ellipse cx="{c}" cy="190" rx="104" ry="146" fill="#fbf7f3"/>',
-        f'<path d="M{c - 104} 170 q-20 14 -4 48 M{c + 104} 170 q20 14 4 48"/>',
-        # brows, eyes, nose, mouth
-        f'<path d="M{c - 72} 124 q26 -14 50 -2 M{c + 22} 122 q24 -12 50 2"/>',
-        f'<ellipse cx="{c - 46}" cy="150" rx="24" ry="10"/>',
-        f'<ellipse cx="{c + 46}" cy="150" rx="24" ry="10"/>',
-        f'<path d="M{c} 150 L{c - 12} 206 q12 8 24 0"/>',
-        f'<path d="M{c - 38} 256 q38 22 76 0 q-38 -10 -76 0"/>',
-        "</g>",
-        _text(12, 24, "Patient's right", fill=MUTED, font_size="12"),
-        _text(w - 12, 24, "Patient's left", fill=MUTED, font_size="12", text_anchor="end"),
-    ]
-    for (muscle, side), units in sorted(
-        totals.items(), key=lambda kv: MUSCLE_POSITIONS[kv[0][0]][1]
-    ):
-        if muscle not in MUSCLE_POSITIONS or side not in ("left", "right"):
-            continue
-        x, y = site_position(muscle, side)
-        label = num(units)
-        out.append(
-            f'<g class="face-site"><title>{escape(f"{muscle}, {side}: {label} {unit_label}")}'
-            f"</title>"
-            f'<circle cx="{num(x)}" cy="{num(y)}" r="13" fill="#1f6f78" stroke="#ffffff" '
-            f'stroke-width="2"/>'
-            + _text(
-                x,
-                y + 4,
-                label,
-                text_anchor="middle",
-                fill="#ffffff",
-                font_size="10",
-                font_weight="700",
-            )
-            + "</g>"
-        )
-    out.append(
-        _text(
-            c,
-            h - 6,
-            f"Numbers are units ({unit_label}) per muscle and side.",
-            fill=MUTED,
-            text_anchor="middle",
-            font_size="11",
-        )
-    )
-    out.append("</svg>")
-    return Svg("\n".join(out))

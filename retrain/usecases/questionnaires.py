@@ -1,11 +1,12 @@
-"""The SAQ: answering it, when it is due, and the schedule staff set.
+"""The SAQ: answering it, when it is due, the list of answers, and the schedule staff set.
 
 Rules (tested in tests/web/test_saq.py; the schedule's definition is
 retrain.progress.instruments.saq_due, documented in docs/progress.md "SAQ schedule"):
 
-- The patient answers for themself (access.ANSWER_SAQ). Every item needs an answer on
-  the instrument's scale; otherwise each missing or wrong item gets its own message and
-  nothing is saved. Item answers are kept in item order, with the exact score.
+- The patient answers for themself (access.ANSWER_SAQ), for today in their own zone.
+  Every item needs an answer on the instrument's scale; otherwise each missing or wrong
+  item gets its own message and nothing is saved. Item answers are kept in item order,
+  with the exact score.
 - One questionnaire per local day: answering again on the same day replaces that day's
   answers (the patient corrected themself), so a double submit never counts twice.
 - Due: on the programme's first day (the first programme version's start; a patient
@@ -21,7 +22,9 @@ Responses are stored as instrument "saq" whichever wording file was used, so ans
 given with a clinic's licensed wording and with ours stay one series.
 """
 
-from collections.abc import Iterable, Mapping
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -36,6 +39,8 @@ from ..infrastructure.locking import lock_patient
 from ..models import Patient, Programme, QuestionnaireRequest, QuestionnaireResponse, User
 from ..progress import instruments
 from ..progress.instruments import AnswerError, Instrument
+from ..progress.saq_schedule import SaqStatus, start_on_from, status_from
+from .local_time import local_now, patient_today, zone_for
 
 SAQ = "saq"
 MIN_INTERVAL, MAX_INTERVAL = 1, 365
@@ -52,12 +57,21 @@ def instrument() -> Instrument:
     return _load(current_app.config.get("SAQ_INSTRUMENT") or SAQ)
 
 
-def _require(user, action: str, patient_id: int) -> None:
-    if not access.may(user, action, patient_id):
-        raise NotFound()
-
-
 # --- answering --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SaqForm:
+    """What the questionnaire page shows besides the questions: when one is due."""
+
+    instrument: Instrument
+    status: SaqStatus
+
+
+def saq_form(user) -> SaqForm:
+    """The patient's own questionnaire page."""
+    access.require(user, access.ANSWER_SAQ, user.id)
+    return SaqForm(instrument(), saq_due_for(user.id))
 
 
 def check_answers(inst: Instrument, raw: Mapping[str, object]) -> list[int]:
@@ -90,16 +104,37 @@ def check_answers(inst: Instrument, raw: Mapping[str, object]) -> list[int]:
     return values
 
 
+def _by_key(inst: Instrument, answers: Mapping[str, object] | Sequence) -> Mapping[str, object]:
+    """Answers by item key; a sequence (the API's) holds one answer per item, in order."""
+    if isinstance(answers, Mapping):
+        return answers
+    if len(answers) != len(inst.items):
+        message = f"Send {len(inst.items)} answers, one for each question, in order."
+        raise Invalid(message, "answers")
+    return {item.key: answer for item, answer in zip(inst.items, answers, strict=True)}
+
+
 def submit_saq(
-    user, patient_id: int, raw_answers: Mapping[str, object], today: date
+    user,
+    patient_id: int,
+    answers: Mapping[str, object] | Sequence,
+    today: date | None = None,
+    *,
+    answered_on: date | None = None,
 ) -> tuple[QuestionnaireResponse, bool]:
-    """Save today's SAQ; returns (response, replaced) where replaced means an earlier
-    answer from the same day was overwritten."""
-    _require(user, access.ANSWER_SAQ, patient_id)
+    """Save today's SAQ (``today``: the patient's own, by default; ``answered_on``, when
+    given, must be that day). Returns (response, replaced): replaced means an earlier
+    answer from the same day was overwritten. ``answers``: by item key, or one per item
+    in order."""
+    access.require(user, access.ANSWER_SAQ, patient_id)
+    today = today or patient_today(patient_id)
+    if answered_on not in (None, today):
+        raise Invalid(
+            f"Answers are for today, {today.isoformat()} in your timezone.", "answered_on"
+        )
     lock_patient(patient_id)  # two devices at once must not both add today's answer
     inst = instrument()
-    values = check_answers(inst, raw_answers)
-    value = instruments.score(inst, values)
+    values = check_answers(inst, _by_key(inst, answers))
     response = db.session.scalar(
         select(QuestionnaireResponse).where(
             QuestionnaireResponse.patient_id == patient_id,
@@ -112,79 +147,39 @@ def submit_saq(
         response = QuestionnaireResponse(patient_id=patient_id, instrument=SAQ, answered_on=today)
         db.session.add(response)
     response.answers = values
-    response.score = value
+    response.score = instruments.score(inst, values)
     response.entered_by_id = user.id
     db.session.commit()
     return response, replaced
 
 
-# --- when one is due --------------------------------------------------------------------
+# --- reading ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SaqStatus:
-    due: bool  # one is owed today
-    due_on: date  # when the next one is owed
-    overdue_days: int  # days past due_on (0 on the day itself)
-    interval_days: int
-    reason: str  # why it is owed on due_on, in plain words
-    last_answered_on: date | None
-    requested_on: date | None  # the earliest clinician's request not yet answered
-    upcoming_requests: tuple[date, ...]  # every pending requested day, earliest first
-
-    @property
-    def overdue(self) -> bool:
-        return self.overdue_days > 0
-
-
-def status_from(
-    *,
-    start_on: date,
-    answered_on: Iterable[date],
-    interval_days: int,
-    requested: Iterable[date],
-    today: date,
-) -> SaqStatus:
-    """The SAQ schedule from plain values (the pages that load everything call this)."""
-    answered = sorted(set(answered_on))
-    last = answered[-1] if answered else None
-    pending = sorted({d for d in requested if last is None or d > last})
-    requested_on = pending[0] if pending else None
-    result = instruments.saq_due(
-        start_on, answered, today, interval_days=interval_days, requested_on=requested_on
+def answers_page(user, patient_id: int, offset: int, count: int) -> list[QuestionnaireResponse]:
+    """The patient's SAQ answers, newest first, ``count`` of them from ``offset``."""
+    access.require(user, access.VIEW, patient_id)
+    return list(
+        db.session.scalars(
+            select(QuestionnaireResponse)
+            .where(
+                QuestionnaireResponse.patient_id == patient_id,
+                QuestionnaireResponse.instrument == SAQ,
+            )
+            .order_by(QuestionnaireResponse.answered_on.desc(), QuestionnaireResponse.id.desc())
+            .offset(offset)
+            .limit(count)
+        )
     )
-    if requested_on is not None and result.due_on == requested_on:
-        reason = "Your care team asked for one on this day."
-    elif last is None or result.due_on == start_on:
-        reason = "The first one is due when the programme starts."
-    else:
-        reason = f"One is due every {interval_days} days."
-    return SaqStatus(
-        due=result.due,
-        due_on=result.due_on,
-        overdue_days=result.overdue_days,
-        interval_days=interval_days,
-        reason=reason,
-        last_answered_on=last,
-        requested_on=requested_on,
-        upcoming_requests=tuple(pending),
-    )
-
-
-def start_on_from(programme_starts: Iterable[date | None], account_made_on: date) -> date:
-    """The programme's first day: the earliest version's start, else the account's day."""
-    starts = [d for d in programme_starts if d is not None]
-    return min(starts) if starts else account_made_on
 
 
 def saq_due_for(patient_id: int, today: date | None = None) -> SaqStatus:
-    """Whether the patient owes an SAQ (for the Today page and staff lists): 2 queries.
+    """Whether the patient owes an SAQ: 2 queries. A loader for use cases that have checked
+    access (the Today page, staff lists, the questionnaire page).
 
     The patient with their account and their first programme's start (a subquery), then
     the days they answered and the days they were asked for (one UNION ALL).
     """
-    from ..usecases.local_time import zone_for
-
     first_start = (
         select(func.min(Programme.starts_on))
         .where(Programme.patient_id == Patient.id)
@@ -200,10 +195,6 @@ def saq_due_for(patient_id: int, today: date | None = None) -> SaqStatus:
         raise NotFound()
     interval, user, first_start_on = row
     zone = zone_for(user)
-    if today is None:
-        from ..models.base import utcnow
-
-        today = utcnow().astimezone(zone).date()
     dates = union_all(
         select(
             literal_column("'answered'").label("kind"),
@@ -223,9 +214,9 @@ def saq_due_for(patient_id: int, today: date | None = None) -> SaqStatus:
     return status_from(
         start_on=start_on_from([first_start_on], user.created_at.astimezone(zone).date()),
         answered_on=answered,
-        interval_days=interval or 14,
+        interval_days=interval,
         requested=requests,
-        today=today,
+        today=today or local_now(zone).date(),
     )
 
 
@@ -240,49 +231,20 @@ def _whole_number(raw) -> int | None:
 
 
 def set_interval(user, patient_id: int, raw_days) -> int:
-    _require(user, access.SET_SAQ_SCHEDULE, patient_id)
+    patient = access.require(user, access.SET_SAQ_SCHEDULE, patient_id)
     days = _whole_number(raw_days)
     if days is None or not MIN_INTERVAL <= days <= MAX_INTERVAL:
         raise Invalid(
             f"Enter a whole number of days from {MIN_INTERVAL} to {MAX_INTERVAL}.",
             field="interval_days",
         )
-    patient = db.session.get(Patient, patient_id)
     patient.saq_interval_days = days
     db.session.commit()
     return days
 
 
-def request_saq(user, patient_id: int, on: date | None, today: date) -> QuestionnaireRequest:
-    """Ask the patient for an SAQ on ``on`` (today or later, within a year)."""
-    _require(user, access.SET_SAQ_SCHEDULE, patient_id)
-    if on is None:
-        raise Invalid("Enter the day the questionnaire should be answered.", "requested_on")
-    if on < today:
-        raise Invalid("Choose today or a later day.", "requested_on")
-    if on > today + MAX_REQUEST_AHEAD:
-        raise Invalid("Choose a day within the next year.", "requested_on")
-    existing = db.session.scalar(
-        select(QuestionnaireRequest).where(
-            QuestionnaireRequest.patient_id == patient_id,
-            QuestionnaireRequest.instrument == SAQ,
-            QuestionnaireRequest.requested_on == on,
-        )
-    )
-    if existing is not None:
-        return existing
-    request = QuestionnaireRequest(
-        patient_id=patient_id, instrument=SAQ, requested_on=on, requested_by_id=user.id
-    )
-    db.session.add(request)
-    db.session.commit()
-    return request
-
-
-def cancel_request(user, patient_id: int, on: date) -> bool:
-    """Withdraw a pending request for day ``on``; True when there was one."""
-    _require(user, access.SET_SAQ_SCHEDULE, patient_id)
-    rows = list(
+def _requests(patient_id: int, on: date) -> list[QuestionnaireRequest]:
+    return list(
         db.session.scalars(
             select(QuestionnaireRequest).where(
                 QuestionnaireRequest.patient_id == patient_id,
@@ -291,6 +253,38 @@ def cancel_request(user, patient_id: int, on: date) -> bool:
             )
         )
     )
+
+
+def request_saq(
+    user, patient_id: int, on: date | None, today: date | None = None
+) -> QuestionnaireRequest:
+    """Ask the patient for an SAQ on ``on``: today (the patient's, by default) or later,
+    within a year. Asking again for the same day changes nothing."""
+    access.require(user, access.SET_SAQ_SCHEDULE, patient_id)
+    today = today or patient_today(patient_id)
+    if on is None:
+        raise Invalid("Enter the day the questionnaire should be answered.", "requested_on")
+    if on < today:
+        raise Invalid("Choose today or a later day.", "requested_on")
+    if on > today + MAX_REQUEST_AHEAD:
+        raise Invalid("Choose a day within the next year.", "requested_on")
+    existing = _requests(patient_id, on)
+    if existing:
+        return existing[0]
+    request = QuestionnaireRequest(
+        patient_id=patient_id, instrument=SAQ, requested_on=on, requested_by_id=user.id
+    )
+    db.session.add(request)
+    db.session.commit()
+    return request
+
+
+def cancel_request(user, patient_id: int, on: date | None) -> bool:
+    """Withdraw a pending request for day ``on``; True when there was one."""
+    access.require(user, access.SET_SAQ_SCHEDULE, patient_id)
+    if on is None:
+        raise Invalid("Choose the request to withdraw.", "requested_on")
+    rows = _requests(patient_id, on)
     for row in rows:
         db.session.delete(row)
     db.session.commit()

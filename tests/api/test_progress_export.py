@@ -22,7 +22,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from retrain.extensions import db
 from retrain.models import QuestionnaireResponse
-from retrain.usecases import progress_report
+from retrain.usecases import progress
 from retrain.usecases.local_time import patient_today
 from tests.web.practice_helpers import add_session, local_noon
 
@@ -91,13 +91,13 @@ def test_progress_agrees_with_the_review_page(client, clinic, record):
     body = client.get(
         f"/api/v1/patients/{clinic.patient.id}/progress", headers=clinic.headers["clinician"]
     ).json
-    page = progress_report.load(clinic.patient.id)
+    page = progress.staff_progress(clinic.clinician, clinic.patient.id).page
     for figures, row in zip(body["cycles"], page.cycles, strict=True):
         shown = row.adherence.text
         assert (shown is None) == (figures["adherence"] is None)
         if shown is not None:
             assert shown.startswith(f"{figures['adherence']:.0f} %")
-        assert row.wear_off.text is None or row.wear_off.text.startswith(
+        assert row.saq.wear_off.text is None or row.saq.wear_off.text.startswith(
             f"day {figures['wear_off_day']} "
         )
     assert page.current.days_since == body["current"]["days_since_injection"]

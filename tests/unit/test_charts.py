@@ -5,7 +5,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from retrain.progress import charts
+from retrain.progress import charts, face_map
 from retrain.progress.charts import Axis, Band, Layout, Series, VLine
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -146,7 +146,7 @@ def test_layout_changes_the_frame():
 
 
 def face(sites):
-    return parse(charts.face_map(chart_id="f", title="Map", desc="Sites.", sites=sites))
+    return parse(face_map.face_map(chart_id="f", title="Map", desc="Sites.", sites=sites))
 
 
 def site_dots(root):
@@ -165,8 +165,8 @@ def test_face_map_puts_the_subjects_left_on_the_viewers_right():
     dots = site_dots(root)
     left_x, left_label = dots["orbicularis oculi, left: 5 U"]
     right_x, right_label = dots["orbicularis oculi, right: 2.5 U"]
-    assert left_x > charts.FACE_CENTRE > right_x
-    assert left_x - charts.FACE_CENTRE == charts.FACE_CENTRE - right_x  # mirror images
+    assert left_x > face_map.FACE_CENTRE > right_x
+    assert left_x - face_map.FACE_CENTRE == face_map.FACE_CENTRE - right_x  # mirror images
     assert (left_label, right_label) == ("5", "2.5")
     labels = [t.text for t in root.iter(f"{SVG}text")]
     assert labels[0] == "Patient's right" and labels[1] == "Patient's left"
@@ -181,9 +181,9 @@ def test_face_map_adds_points_in_one_muscle_and_side():
 def test_every_muscle_has_a_place_on_the_face():
     from retrain.models.injections import MUSCLES
 
-    assert set(charts.MUSCLE_POSITIONS) == set(MUSCLES)
+    assert set(face_map.MUSCLE_POSITIONS) == set(MUSCLES)
     for muscle in MUSCLES:
-        x, y = charts.site_position(muscle, "left")
-        assert charts.FACE_CENTRE < x < charts.FACE_WIDTH and 0 < y < charts.FACE_HEIGHT
+        x, y = face_map.site_position(muscle, "left")
+        assert face_map.FACE_CENTRE < x < face_map.FACE_WIDTH and 0 < y < face_map.FACE_HEIGHT
     with pytest.raises(ValueError):
-        charts.site_position("mentalis", "both")
+        face_map.site_position("mentalis", "both")

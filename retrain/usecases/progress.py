@@ -1,0 +1,64 @@
+"""Opening a patient's progress: the patient's own page, the care team's pages, the API's
+figures. Each checks access once, loads the record, and hands it to a presenter.
+
+The figures are defined in docs/progress.md and worked out by retrain.progress.record;
+the words are the presenters' (progress_page, progress_figures).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .. import access
+from ..presenters import care_team
+from ..presenters.progress_figures import ProgressFigures, progress_figures
+from ..presenters.progress_page import ProgressPage, progress_page
+from ..progress.record import analyse
+from .progress_record import load_record, load_team_notes
+from .questionnaires import instrument
+
+
+@dataclass(frozen=True)
+class StaffProgress:
+    """The care team's progress view and reinjection review: the page, and what this
+    member of the team may do on it."""
+
+    page: ProgressPage
+    can_note: bool
+    can_schedule: bool
+    can_decide: bool
+
+
+def my_progress(user, today: date | None = None) -> ProgressPage:
+    """The patient's own page: no care-team notes or decisions."""
+    patient = access.require(user, access.VIEW, user.id)
+    record = load_record(patient, today)
+    return progress_page(record, analyse(record), instrument())
+
+
+def staff_progress(user, patient_id: int, today: date | None = None) -> StaffProgress:
+    """The whole picture for the care team, notes and decisions included."""
+    patient = access.require(user, access.VIEW, patient_id)
+    record = load_record(patient, today)
+    notes, decisions = load_team_notes(patient_id)
+    page = progress_page(
+        record,
+        analyse(record),
+        instrument(),
+        notes=care_team.notes(notes, record.zone),
+        decisions=care_team.decisions(decisions),
+    )
+    return StaffProgress(
+        page=page,
+        can_note=access.may(user, access.WRITE_NOTE, patient_id),
+        can_schedule=access.may(user, access.SET_SAQ_SCHEDULE, patient_id),
+        can_decide=access.may(user, access.DECIDE, patient_id),
+    )
+
+
+def figures(user, patient_id: int, today: date | None = None) -> ProgressFigures:
+    """The numbers of the progress pages, for the API."""
+    patient = access.require(user, access.VIEW, patient_id)
+    record = load_record(patient, today)
+    return progress_figures(record, analyse(record))

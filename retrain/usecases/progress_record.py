@@ -1,0 +1,198 @@
+"""Loading one patient's dated record and the care team's notes, in a fixed number of queries.
+
+Loaders for the progress use cases, which check access first: they take the Patient
+that ``access.require`` returned (with its account loaded). Whatever the amount of
+data, the record costs two queries (everything dated in one UNION ALL, then the
+programme versions) and the notes and decisions one more (tests/web/
+test_progress_pages.py counts the queries of the review page).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, Integer, String, cast, literal_column, null, select, union_all
+
+from ..extensions import db
+from ..models import (
+    InjectionSite,
+    InjectionVisit,
+    Patient,
+    PatientNote,
+    PracticeSession,
+    Programme,
+    QuestionnaireRequest,
+    QuestionnaireResponse,
+    ReinjectionDecision,
+    User,
+)
+from ..models.base import UTCDateTime
+from ..presenters.care_team import DecisionRow, NoteRow
+from ..progress.record import PatientRecord, Visit
+from .local_time import local_now, zone_for
+from .programme_reads import versions_for
+from .questionnaires import SAQ
+
+
+def load_record(patient: Patient, today: date | None = None) -> PatientRecord:
+    """The patient's whole dated record; ``today`` defaults to today in their zone."""
+    user = patient.user
+    zone = zone_for(user)
+    dated = _dated(patient.id, zone)
+    versions = versions_for(Programme.patient_id == patient.id, {patient.id: zone}, zone)
+    return PatientRecord(
+        patient_id=patient.id,
+        name=user.name,
+        zone=zone,
+        today=today or local_now(zone).date(),
+        joined_on=user.created_at.astimezone(zone).date(),
+        saq_interval_days=patient.saq_interval_days,
+        versions=tuple(versions.get(patient.id, [])),
+        **dated,
+    )
+
+
+def _columns(
+    kind: str,
+    row_id,
+    *,
+    at=None,
+    on=None,
+    value=None,
+    product=None,
+    muscle=None,
+    side=None,
+    site_id=None,
+) -> list:
+    """One SELECT's columns for the UNION ALL of _dated: what a kind lacks is NULL."""
+    return [
+        literal_column(f"'{kind}'").label("kind"),
+        row_id.label("id"),
+        (cast(null(), UTCDateTime) if at is None else at).label("at"),
+        (cast(null(), Date) if on is None else on).label("on"),
+        (cast(null(), Float) if value is None else cast(value, Float)).label("value"),
+        (cast(null(), String) if product is None else product).label("product"),
+        (cast(null(), String) if muscle is None else muscle).label("muscle"),
+        (cast(null(), String) if side is None else side).label("side"),
+        (cast(null(), Integer) if site_id is None else site_id).label("site_id"),
+    ]
+
+
+def _dated(patient_id: int, zone) -> dict:
+    """Everything dated in the record, in ONE query (UNION ALL of four kinds): SAQ answers,
+    SAQ requests, practice sessions and injection sites (each with its visit's date and
+    product; a visit without sites still gives one row). Sessions carry an exact UTC time
+    (``at``), the others a plain date (``on``)."""
+    responses, requests = QuestionnaireResponse, QuestionnaireRequest
+    answered = select(
+        *_columns("saq", responses.id, on=responses.answered_on, value=responses.score)
+    ).where(responses.patient_id == patient_id, responses.instrument == SAQ)
+    requested = select(*_columns("request", requests.id, on=requests.requested_on)).where(
+        requests.patient_id == patient_id, requests.instrument == SAQ
+    )
+    practised = select(
+        *_columns(
+            "session",
+            PracticeSession.id,
+            at=PracticeSession.performed_at,
+            value=PracticeSession.synkinesis_rating,
+        )
+    ).where(PracticeSession.patient_id == patient_id)
+    injected = (
+        select(
+            *_columns(
+                "site",
+                InjectionVisit.id,
+                on=InjectionVisit.injected_on,
+                value=InjectionSite.units,
+                product=InjectionVisit.product,
+                muscle=InjectionSite.muscle,
+                side=InjectionSite.side,
+                site_id=InjectionSite.id,
+            )
+        )
+        .outerjoin(InjectionSite, InjectionSite.visit_id == InjectionVisit.id)
+        .where(InjectionVisit.patient_id == patient_id)
+    )
+    rows = db.session.execute(union_all(answered, requested, practised, injected))
+    return _sorted_out(rows, zone)
+
+
+def _sorted_out(rows, zone) -> dict:
+    """The UNION's rows as the record's fields, each in date (or time, then id) order."""
+    saqs: list[tuple[date, int, float]] = []
+    requests: list[date] = []
+    sessions: list[tuple[datetime, int, float | None]] = []
+    visits: dict[int, tuple[date, str]] = {}
+    sites: dict[int, list[tuple[int, str, str, float]]] = defaultdict(list)
+    for kind, row_id, at, on, value, product, muscle, side, site_id in rows:
+        if kind == "session":
+            sessions.append((at, row_id, value))
+        elif kind == "saq":
+            saqs.append((on, row_id, value))
+        elif kind == "request":
+            requests.append(on)
+        else:
+            visits[row_id] = (on, product)
+            if site_id is not None:
+                sites[row_id].append((site_id, muscle, side, value))
+    sessions.sort(key=lambda s: (s[0], s[1]))
+    days = [at.astimezone(zone).date() for at, _, _ in sessions]
+    return {
+        "saqs": tuple((on, value) for on, _, value in sorted(saqs)),
+        "requests": tuple(sorted(requests)),
+        "session_days": tuple(days),
+        "ratings": tuple(
+            (day, value)
+            for day, (_, _, value) in zip(days, sessions, strict=True)
+            if value is not None
+        ),
+        "visits": tuple(
+            Visit(visit_id, on, product, tuple((m, s, u) for _, m, s, u in sorted(sites[visit_id])))
+            for visit_id, (on, product) in sorted(visits.items(), key=lambda kv: kv[1][0])
+        ),
+    }
+
+
+def load_team_notes(patient_id: int) -> tuple[list[NoteRow], list[DecisionRow]]:
+    """The care team's notes and reinjection decisions, in one query (UNION ALL)."""
+    notes = (
+        select(
+            literal_column("'note'").label("kind"),
+            PatientNote.id.label("id"),
+            PatientNote.created_at.label("at"),
+            cast(null(), Date).label("decided_on"),
+            cast(null(), String).label("decision"),
+            cast(null(), Date).label("wait_until"),
+            PatientNote.body.label("text"),
+            User.name.label("author"),
+        )
+        .outerjoin(User, User.id == PatientNote.author_id)
+        .where(PatientNote.patient_id == patient_id)
+    )
+    decisions = (
+        select(
+            literal_column("'decision'"),
+            ReinjectionDecision.id,
+            ReinjectionDecision.created_at,
+            ReinjectionDecision.decided_on,
+            ReinjectionDecision.decision,
+            ReinjectionDecision.wait_until,
+            ReinjectionDecision.note,
+            User.name,
+        )
+        .outerjoin(User, User.id == ReinjectionDecision.clinician_id)
+        .where(ReinjectionDecision.patient_id == patient_id)
+    )
+    note_rows, decision_rows = [], []
+    for row in db.session.execute(union_all(notes, decisions)):
+        if row.kind == "note":
+            note_rows.append(NoteRow(row.id, row.at, row.author, row.text))
+        else:
+            decision_rows.append(
+                DecisionRow(
+                    row.id, row.decided_on, row.decision, row.wait_until, row.text, row.author
+                )
+            )
+    return note_rows, decision_rows
