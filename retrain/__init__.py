@@ -89,7 +89,7 @@ def register_template_filters(app: Flask) -> None:
     from flask_login import current_user
 
     from . import formatting
-    from .usecases.practice import zone_for
+    from .usecases.local_time import zone_for
 
     app.jinja_env.filters.update(formatting.FILTERS)
 

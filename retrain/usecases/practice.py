@@ -20,7 +20,6 @@ from ..extensions import db
 from ..models import PracticeItem, PracticeSession, Programme
 from ..models.base import utcnow
 from ..models.practice import SOURCES
-from .local_time import zone_for  # noqa: F401 (retrain/__init__.py imports it from here)
 from .programme_reads import current_programme
 
 CLOCK_SKEW = timedelta(minutes=5)  # a phone clock a little ahead is not "the future"
