@@ -26,10 +26,18 @@ WRITE_NOTE = "write_note"  # add a care-team note
 EXPORT = "export"  # download the record (CSV, JSON)
 SET_EXPRESSIONS = "set_expressions"  # choose the patient's snapshot expression set
 MANAGE_PHOTOS = "manage_photos"  # take, upload and delete their own photos (the patient)
+ENTER_SAQ = "enter_saq"  # enter an SAQ answered on paper, import past SAQs (staff)
+GRADE_FACE = "grade_face"  # grade the Sunnybrook Facial Grading System (staff)
 
 _STAFF_ACTIONS = {
-    THERAPIST: {VIEW, PRESCRIBE, INVITE, SET_SAQ_SCHEDULE, SET_EXPRESSIONS, WRITE_NOTE, EXPORT},
-    CLINICIAN: {VIEW, INVITE, SET_SAQ_SCHEDULE, RECORD_INJECTION, DECIDE, WRITE_NOTE, EXPORT},
+    THERAPIST: {
+        *(VIEW, PRESCRIBE, INVITE, SET_SAQ_SCHEDULE, SET_EXPRESSIONS, WRITE_NOTE, EXPORT),
+        *(ENTER_SAQ, GRADE_FACE),
+    },
+    CLINICIAN: {
+        *(VIEW, INVITE, SET_SAQ_SCHEDULE, RECORD_INJECTION, DECIDE, WRITE_NOTE, EXPORT),
+        *(ENTER_SAQ, GRADE_FACE),
+    },
 }
 _OWN_ACTIONS = {VIEW, LOG_PRACTICE, ANSWER_SAQ, MANAGE_PHOTOS, EXPORT}
 

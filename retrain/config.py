@@ -8,6 +8,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from .progress import rules
+
 DEFAULT_SECRET_NAME = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -32,6 +34,12 @@ class Defaults:
     API_TOKEN_HOURS_STAFF = 12
     API_TOKEN_HOURS_PATIENT = 30 * 24
     SAQ_INSTRUMENT = "saq"  # or a path to a JSON file with the clinic's licensed wording
+    SUNNYBROOK_INSTRUMENT = "sunnybrook"  # or a path, like SAQ_INSTRUMENT
+    # The cycle rules (retrain/progress/rules.py has the defaults' sources; docs/progress.md).
+    TOP_UP_DAYS = rules.TOP_UP_DAYS  # a visit this close to its cycle's first is a top-up
+    SAQ_MIN_IMPORTANT_CHANGE = rules.SAQ_MIN_IMPORTANT_CHANGE  # smaller: measurement noise
+    PROJECTION_UNCERTAIN_DAYS = rules.PROJECTION_UNCERTAIN_DAYS  # earlier wear-offs further apart
+    SHORT_INTERVAL_DAYS = rules.SHORT_INTERVAL_DAYS  # a sooner new cycle needs confirming
     BACKUP_KEEP = 14  # `flask backup` keeps this many
 
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"  # per address and per account

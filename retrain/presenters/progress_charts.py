@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from .. import formatting
 from ..progress import adherence, charts, cycles
 from ..progress.instruments import Instrument, display_score
+from ..progress.phases import DEFAULT_PHASES, Phases
+from ..progress.record import Visit
 from ..progress.series import OVERLAY_DAYS_BEFORE, overlay_series
 
 LOWER_IS_BETTER = "lower is better"
@@ -42,16 +44,29 @@ def _saq_axis(inst: Instrument) -> charts.Axis:
     return charts.Axis(low=low, high=high, label="SAQ score", ticks=charts.nice_ticks(low, high, 4))
 
 
-def _injection_lines(visits: Sequence[date]) -> list[charts.VLine]:
-    return [charts.VLine(on.toordinal(), str(n)) for n, on in enumerate(visits, start=1)]
+def _injection_lines(visits: Sequence[Visit]) -> list[charts.VLine]:
+    """A dashed line per visit: the cycle's number, "+" after it for a top-up ("2+")."""
+    lines, number = [], 0
+    for visit in visits:
+        top_up = visit.kind == cycles.TOP_UP and number > 0
+        number += 0 if top_up else 1
+        lines.append(charts.VLine(visit.on.toordinal(), f"{number}+" if top_up else str(number)))
+    return lines
+
+
+def _injection_words(visits: Sequence[Visit]) -> str:
+    return "; ".join(
+        f"{line.label}: {formatting.day(visit.on)}"
+        for line, visit in zip(_injection_lines(visits), visits, strict=True)
+    )
 
 
 def saq_chart(
-    saqs: Sequence[tuple[date, float]], visits: Sequence[date], today: date, inst: Instrument
+    saqs: Sequence[tuple[date, float]], visits: Sequence[Visit], today: date, inst: Instrument
 ) -> Chart:
     """Every SAQ score by date, the injections as numbered dashed lines."""
     title = "SAQ score over time"
-    dates = [on for on, _ in saqs] + list(visits)
+    dates = [on for on, _ in saqs] + [visit.on for visit in visits]
     start = min(dates) - timedelta(days=7) if dates else today - timedelta(days=90)
     if saqs:
         desc = (
@@ -63,9 +78,8 @@ def saq_chart(
         desc = "No SAQ has been answered yet."
     if visits:
         desc += (
-            " Injections are marked by dashed lines, numbered in order: "
-            + "; ".join(f"{n}: {formatting.day(on)}" for n, on in enumerate(visits, start=1))
-            + "."
+            " Injections are marked by dashed lines, numbered by cycle (a top-up is the "
+            f"cycle's number with a plus): {_injection_words(visits)}."
         )
     svg = charts.line_chart(
         chart_id="saq-chart",
@@ -81,7 +95,7 @@ def saq_chart(
     return Chart(svg, title)
 
 
-def _phase_bands(phases: cycles.Phases) -> list[charts.Band]:
+def _phase_bands(phases: Phases) -> list[charts.Band]:
     return [
         charts.Band(0, phases.onset_last_day, "", "#f6f1e7"),
         charts.Band(phases.onset_last_day, phases.building_last_day, "building", "#eef3f4"),
@@ -103,7 +117,7 @@ def overlay_chart(
     overlay = overlay_series(report, saqs)
     longest = max(
         [day for item in overlay for day, _ in item.points]
-        + [cycles.DEFAULT_PHASES.wearing_off_last_day]
+        + [DEFAULT_PHASES.wearing_off_last_day]
     )
     high = min(365, ((longest // 30) + 1) * 30)
     series, table = [], []
@@ -144,20 +158,20 @@ def overlay_chart(
 
 
 def rating_chart(
-    trend: Sequence[tuple[date, float]], visits: Sequence[date], today: date
+    trend: Sequence[tuple[date, float]], visits: Sequence[Visit], today: date
 ) -> tuple[Chart | None, list[RatingWeek]]:
     """The 7-day mean of the daily rating by date (None: no mean yet), with one table row
     per week: the mean on the week's last rated day."""
     if not trend:
         return None, []
     title = "Daily synkinesis rating: 7-day mean"
-    start = min([trend[0][0], *visits]) - timedelta(days=7)
+    start = min([trend[0][0], *(visit.on for visit in visits)]) - timedelta(days=7)
     desc = (
         f"The 7-day mean of the patient's own synkinesis rating (0 none to 10 worst), "
         f"{len(trend)} days with a value from {formatting.day(trend[0][0])} to "
         f"{formatting.day(trend[-1][0])}; the latest is {formatting.one_decimal(trend[-1][1])}. "
         "Gaps are periods with fewer than 3 ratings in 7 days. Injections are dashed lines, "
-        "numbered in order."
+        "numbered by cycle (a top-up is the cycle's number with a plus)."
     )
     svg = charts.line_chart(
         chart_id="rating-chart",

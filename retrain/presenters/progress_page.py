@@ -13,24 +13,30 @@ from datetime import date, timedelta
 
 from .. import formatting
 from ..progress import adherence, cycles
+from ..progress.change import Change, classify
+from ..progress.graded import GradedInstrument
 from ..progress.instruments import Instrument, display_score
-from ..progress.record import Analysis, PatientRecord, overlapping
+from ..progress.phases import Phase
+from ..progress.record import Analysis, PatientRecord, SaqOrigin, overlapping
+from ..progress.review import clinical_status
 from ..progress.saq_schedule import SaqStatus
-from .care_team import DecisionRow, NoteRow
+from . import sunnybrook
+from .care_team import FORMER_COLLEAGUE, DecisionRow, NoteRow
+from .clinical_status import StatusText, projection_words, status_text
 from .progress_charts import Chart, OverlayRow, RatingWeek, overlay_chart, rating_chart, saq_chart
 from .progress_cycles import CycleRow, Figure, adherence_text, cycle_rows
 
 # Plain words about each phase, for the patient's page (timing as in docs/progress.md).
 PHASE_HELP = {
-    cycles.Phase.ONSET: (
+    Phase.ONSET: (
         "The injection is starting to work. Most people notice a change after 2 to 4 days."
     ),
-    cycles.Phase.BUILDING: "The effect is building up. It is usually full after 1 to 2 weeks.",
-    cycles.Phase.FULL_EFFECT: "This is usually when the injection works best.",
-    cycles.Phase.WEARING_OFF: (
+    Phase.BUILDING: "The effect is building up. It is usually full after 1 to 2 weeks.",
+    Phase.FULL_EFFECT: "This is usually when the injection works best.",
+    Phase.WEARING_OFF: (
         "Around now the effect usually fades slowly. Your exercises help keep the gains."
     ),
-    cycles.Phase.BEYOND: (
+    Phase.BEYOND: (
         "It has been longer than an injection usually lasts. Your care team will talk "
         "with you about the next step."
     ),
@@ -45,6 +51,7 @@ class SaqRow:
     score_text: str
     cycle_index: int | None  # the cycle it falls in (after that injection), None before any
     cycle_day: int | None
+    origin_text: str | None = None  # "Entered by ... from paper"; None: answered in the app
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,20 @@ class Current:
     phase_help: str
     projection: Figure  # the projected wear-off date, or why there is none
     projection_note: str | None = None  # which earlier wear-off days it comes from
+    projection_spread: str | None = None  # earliest-latest earlier wear-off day, how many
+    projection_uncertain: str | None = None  # why the projection is uncertain
+
+
+@dataclass(frozen=True)
+class Sunnybrook:
+    """The clinician's gradings (staff pages only)."""
+
+    name: str
+    sections: list[tuple[str, str]]  # (key, name), in the instrument's order
+    rows: list[sunnybrook.GradingRow]  # oldest first
+    latest: Figure
+    by_cycle: dict[int, Figure]
+    missing: Figure  # what a cycle without a grading shows
 
 
 @dataclass(frozen=True)
@@ -81,6 +102,14 @@ class ProgressPage:
     notes: list[NoteRow] = field(default_factory=list)  # newest first; staff pages only
     decisions: list[DecisionRow] = field(default_factory=list)
     analysis_error: str | None = None
+    first_screen: StatusText | None = None  # what decides the visit (staff pages)
+    sunnybrook: Sunnybrook | None = None  # staff pages only
+    last_response: Figure | None = None  # the latest closed cycle's SAQ response
+
+    @property
+    def record_number(self) -> str:
+        """Retrain's record number (also the FHIR export's patient identifier)."""
+        return str(self.patient_id)
 
     @property
     def cycles_newest_first(self) -> list[CycleRow]:
@@ -93,29 +122,33 @@ def progress_page(
     inst: Instrument,
     notes: Sequence[NoteRow] = (),
     decisions: Sequence[DecisionRow] = (),
+    grading: GradedInstrument | None = None,
 ) -> ProgressPage:
-    """Everything the progress pages show; ``notes`` and ``decisions`` presented already."""
+    """Everything the progress pages show; ``notes`` and ``decisions`` presented already.
+    ``grading`` (the Sunnybrook; staff pages) adds the clinician's gradings."""
     report, today = analysis.report, record.today
-    injected = [v.on for v in record.visits]
-    rows = cycle_rows(analysis, record.visits, today)
-    saqs = saq_rows(record.saqs, injected)
-    latest = saqs[-1] if saqs else None
+    cycle_starts = [c.injected_on for c in report.cycles]
+    rows = cycle_rows(analysis, record.visits, today, inst.min_score)
+    saqs = saq_rows(record.saqs, cycle_starts, record.saq_origins)
     status = record.saq_status()
     overlay, overlay_table = overlay_chart(report, record.saqs, inst)
-    ratings, rating_weeks = rating_chart(report.rating_trend, injected, today)
+    ratings, rating_weeks = rating_chart(report.rating_trend, record.visits, today)
     week, month = _recent_adherence(record, analysis)
+    first_screen = status_text(
+        clinical_status(report, today, analysis.rules, inst.min_score), analysis.rules
+    )
     return ProgressPage(
         patient_id=record.patient_id,
         name=record.name,
         today=today,
         saqs=saqs,
-        latest=latest,
-        latest_vs_baseline=latest_vs_baseline(latest, report, rows),
+        latest=saqs[-1] if saqs else None,
+        latest_vs_baseline=first_screen.latest_saq,
         cycles=rows,
-        current=current(report.current),
+        current=current(report.current, analysis),
         status=status,
-        summary=summary(saqs, report, status),
-        saq_chart=saq_chart(record.saqs, injected, today, inst),
+        summary=summary(saqs, report, status, analysis, inst),
+        saq_chart=saq_chart(record.saqs, record.visits, today, inst),
         overlay_chart=overlay,
         overlay_table=overlay_table,
         rating_chart=ratings,
@@ -126,33 +159,77 @@ def progress_page(
         notes=list(notes),
         decisions=list(decisions),
         analysis_error=analysis.error,
+        first_screen=first_screen,
+        sunnybrook=None if grading is None else gradings(record, report, grading),
+        last_response=last_response(rows),
     )
 
 
-def saq_rows(saqs: Sequence[tuple[date, float]], injected: Sequence[date]) -> list[SaqRow]:
-    """Each SAQ with the cycle it falls in: the latest injection on or before its day (day
-    0: an SAQ on the injection day, answered before the injection, that cycle's baseline)."""
+def gradings(
+    record: PatientRecord, report: cycles.ProgressReport, inst: GradedInstrument
+) -> Sunnybrook:
+    rows = sunnybrook.grading_rows(record.gradings, inst, report)
+    return Sunnybrook(
+        name=inst.short_name,
+        sections=[(section.key, section.name) for section in inst.sections],
+        rows=rows,
+        latest=sunnybrook.latest(rows, inst),
+        by_cycle=sunnybrook.by_cycle(rows, inst),
+        missing=sunnybrook.missing_in_cycle(inst),
+    )
+
+
+def last_response(rows: Sequence[CycleRow]) -> Figure:
+    """The SAQ response of the latest closed cycle (the open one is still running)."""
+    closed = [row for row in rows if not row.is_open]
+    if not closed:
+        return Figure(None, "No cycle has ended yet.")
+    row = closed[-1]
+    if row.saq.response.missing:
+        return Figure(None, f"Cycle {row.index}: {row.saq.response.reason}")
+    return Figure(f"Cycle {row.index}: {row.saq.response.text}")
+
+
+ORIGINS = {"paper": "from paper", "import": "imported from an earlier record"}
+
+
+def saq_rows(
+    saqs: Sequence[tuple[date, float]],
+    cycle_starts: Sequence[date],
+    origins: dict[date, SaqOrigin] | None = None,
+) -> list[SaqRow]:
+    """Each SAQ with the cycle it falls in: the latest cycle that began on or before its
+    day (day 0: an SAQ on the injection day, answered before the injection, that cycle's
+    baseline), and how it came in when not answered in the app."""
     rows = []
     for on, score in saqs:
-        index = sum(1 for day in injected if day <= on) or None
-        day = None if index is None else (on - injected[index - 1]).days
-        rows.append(SaqRow(on, score, display_score(score), index, day))
+        index = sum(1 for day in cycle_starts if day <= on) or None
+        day = None if index is None else (on - cycle_starts[index - 1]).days
+        origin = origin_text((origins or {}).get(on))
+        rows.append(SaqRow(on, score, display_score(score), index, day, origin))
     return rows
 
 
-def current(now: cycles.CurrentCycle | None) -> Current | None:
-    """Where the open cycle is, with its projected wear-off or why there is none."""
+def origin_text(origin: SaqOrigin | None) -> str | None:
+    if origin is None:
+        return None
+    who = origin.entered_by or FORMER_COLLEAGUE.lower()
+    text = f"Entered by {who} {ORIGINS.get(origin.source, origin.source)}"
+    return text + " (total score only)" if origin.score_only else text
+
+
+def current(now: cycles.CurrentCycle | None, analysis: Analysis) -> Current | None:
+    """Where the open cycle is, with its projected wear-off and spread, or why there is
+    none."""
     if now is None:
         return None
-    projection, note = Figure(None, now.projection_reason), None
-    if now.projected_wear_off_on is not None:
-        used = now.projection_based_on
-        projection = Figure(
-            f"{formatting.day(now.projected_wear_off_on)} (day {now.projected_wear_off_day})"
-        )
+    projection, spread, uncertain = projection_words(now.projection, analysis.rules)
+    note = None
+    if now.projection.on is not None:
+        used = now.projection.based_on
         note = (
-            f"The median of the wear-off days of the {len(used)} earlier cycles that "
-            f"had one: {', '.join(str(d) for d in used)}."
+            f"The median of the exact wear-off days of the {len(used)} earlier cycles that "
+            f"had one: {', '.join(formatting.one_decimal(d) for d in used)}."
         )
     return Current(
         index=now.index,
@@ -162,6 +239,8 @@ def current(now: cycles.CurrentCycle | None) -> Current | None:
         phase_help=PHASE_HELP[now.phase],
         projection=projection,
         projection_note=note,
+        projection_spread=spread,
+        projection_uncertain=uncertain,
     )
 
 
@@ -181,33 +260,13 @@ def _window_figure(window: adherence.Window) -> Figure:
     return Figure(adherence_text(window.adherence, window.credited, window.prescribed))
 
 
-def latest_vs_baseline(
-    latest: SaqRow | None, report: cycles.ProgressReport, rows: Sequence[CycleRow]
-) -> Figure:
-    """The latest SAQ against the open cycle's baseline, in words."""
-    if latest is None:
-        return Figure(None, "No SAQ has been answered yet.")
-    if report.current is None:
-        return Figure(None, "No injection is recorded, so there is no baseline to compare with.")
-    summary = report.cycles[-1]
-    if summary.baseline is None:
-        return Figure(None, rows[-1].saq.baseline.reason)
-    if latest.answered_on < summary.injected_on:
-        return Figure(None, "No SAQ since the latest injection yet.")
-    difference = latest.score - summary.baseline
-    if abs(difference) < SAME:
-        word = "the same as"
-    elif difference < 0:
-        word = f"{display_score(-difference)} points lower (better) than"
-    else:
-        word = f"{display_score(difference)} points higher (worse) than"
-    return Figure(
-        f"{latest.score_text} on {formatting.day(latest.answered_on)}: {word} the baseline of "
-        f"{display_score(summary.baseline)}"
-    )
-
-
-def summary(saqs: Sequence[SaqRow], report: cycles.ProgressReport, status: SaqStatus) -> list[str]:
+def summary(
+    saqs: Sequence[SaqRow],
+    report: cycles.ProgressReport,
+    status: SaqStatus,
+    analysis: Analysis,
+    inst: Instrument,
+) -> list[str]:
     """A few plain, kind sentences for the patient's own page."""
     if not saqs:
         lines = [
@@ -219,7 +278,12 @@ def summary(saqs: Sequence[SaqRow], report: cycles.ProgressReport, status: SaqSt
         lines = [
             f"You have filled in the questionnaire {len(saqs)} {times}. Thank you: every one "
             "makes the picture clearer.",
-            _latest_in_words(saqs, report.cycles[-1] if report.cycles else None),
+            _latest_in_words(
+                saqs,
+                report.cycles[-1] if report.cycles else None,
+                analysis.rules.min_important_change,
+                inst.min_score,
+            ),
         ]
     if status.due:
         lines.append("A questionnaire is due now. It takes about two minutes.")
@@ -228,20 +292,29 @@ def summary(saqs: Sequence[SaqRow], report: cycles.ProgressReport, status: SaqSt
     return [line for line in lines if line]
 
 
-def _latest_in_words(saqs: Sequence[SaqRow], cycle: cycles.CycleSummary | None) -> str:
-    """The latest score against the latest injection's baseline, else the first score."""
+def _latest_in_words(
+    saqs: Sequence[SaqRow], cycle: cycles.CycleSummary | None, min_change: float, floor: float
+) -> str:
+    """The latest score against the latest injection's baseline, else the first score.
+    A change within the questionnaire's noise is not called an improvement."""
     latest = saqs[-1]
     if cycle is not None and cycle.baseline is not None and latest.answered_on > cycle.injected_on:
+        change = classify(cycle.baseline, latest.score, min_change=min_change, floor=floor)
         difference = cycle.baseline - latest.score
-        if difference >= SAME:
+        if change is Change.BETTER:
             return (
                 f"Your latest score, {latest.score_text}, is {display_score(difference)} "
                 "points lower than before your latest injection. Lower means less "
                 "synkinesis: that is a good sign."
             )
+        if change is Change.AT_FLOOR:
+            return (
+                f"Before your latest injection your score was already the lowest possible, "
+                f"{display_score(floor)}: very little synkinesis. It cannot go any lower."
+            )
         return (
-            f"Your latest score is {latest.score_text}. Scores go up and down from week to "
-            "week; your care team looks at the whole picture with you."
+            f"Your latest score is {latest.score_text}. Scores go up and down a little from "
+            "week to week; your care team looks at the whole picture with you."
         )
     if len(saqs) == 1:
         return ""

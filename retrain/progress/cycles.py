@@ -5,8 +5,10 @@ tests in tests/unit/test_cycles.py check each one on hand-made series.
 
 Inputs are plain values so a service can feed them from the database:
 
-- visits: ``InjectionVisit(on, product, sites)`` (or a plain ``(on, product, sites)``
-  tuple), sites being ``(muscle, side, units)``;
+- visits: ``InjectionVisit(on, product, sites, kind)`` (or a plain ``(on, product,
+  sites)`` tuple: a new cycle), sites being ``(muscle, side, units)``; ``kind`` is
+  stored with the visit: a top-up joins the cycle of the latest new-cycle visit before
+  it (rules.TOP_UP_DAYS says which visits the form proposes as top-ups);
 - saqs: ``(date, score)`` with the exact (unrounded) SAQ score;
 - ratings: ``(date, rating)``, the patient's synkinesis rating 0-10;
 - adherence: per cycle index, ``(sessions done, sessions prescribed)``, as a mapping
@@ -15,104 +17,36 @@ Inputs are plain values so a service can feed them from the database:
   "Done" should be the credited sessions of retrain/progress/adherence.py so the
   figure means the same as adherence elsewhere in the app.
 
-Timing defaults come from the usual course of botulinum toxin for synkinesis: effect
-begins after about 2-4 days, is full at 1-2 weeks and lasts about 3-4 months
-(sources in docs/progress.md).
+Timing defaults (retrain/progress/phases.py) come from the usual course of botulinum
+toxin for synkinesis: effect begins after about 2-4 days, is full at 1-2 weeks and lasts
+about 3-4 months (sources in docs/progress.md). The projection of the open cycle's
+wear-off is retrain/progress/projection.py's.
 
 Pure Python: no Flask, no SQLAlchemy.
 """
 
 from __future__ import annotations
 
-import math
-import statistics
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
-from enum import StrEnum
 from itertools import pairwise
 
+from .phases import DEFAULT_PHASES, Phase, Phases
+from .projection import Projection, project_wear_off, round_half_up
+from .rules import PROJECTION_UNCERTAIN_DAYS
 from .series import Point, daily_values, trailing_mean
 
 BASELINE_WINDOW_DAYS = 30  # baseline: latest value on days -30..0
 BEST_FIRST_DAY = 7  # best: lowest value on days 7..60 of the cycle
 BEST_LAST_DAY = 60
-MIN_CYCLES_FOR_PROJECTION = 2
-_WEAR_OFF_NEEDS = (
-    "A wear-off day needs an SAQ in the month before the injection, one 1-8 weeks after "
-    "it, and later ones until the effect fades."
-)
+NEW_CYCLE, TOP_UP = "new_cycle", "top_up"
+VISIT_KINDS = (NEW_CYCLE, TOP_UP)
 
 
 class CycleDataError(ValueError):
     """Input the analysis refuses (for example two injection visits on one day)."""
-
-
-# --- phases ----------------------------------------------------------------------
-
-
-class Phase(StrEnum):
-    ONSET = "onset"
-    BUILDING = "building"
-    FULL_EFFECT = "full_effect"
-    WEARING_OFF = "wearing_off"
-    BEYOND = "beyond"
-
-    @property
-    def label(self) -> str:
-        return PHASE_LABELS[self]
-
-
-PHASE_LABELS = {
-    Phase.ONSET: "Starting to work",
-    Phase.BUILDING: "Building up",
-    Phase.FULL_EFFECT: "Full effect",
-    Phase.WEARING_OFF: "Wearing off",
-    Phase.BEYOND: "Past the usual duration",
-}
-
-
-@dataclass(frozen=True)
-class Phases:
-    """The last day (inclusive, days since injection) of each phase.
-
-    Defaults: onset 0-3, building 4-14, full effect 15-60, wearing off 61-120,
-    beyond from 121.
-    """
-
-    onset_last_day: int = 3
-    building_last_day: int = 14
-    full_effect_last_day: int = 60
-    wearing_off_last_day: int = 120
-
-    def __post_init__(self) -> None:
-        bounds = (
-            self.onset_last_day,
-            self.building_last_day,
-            self.full_effect_last_day,
-            self.wearing_off_last_day,
-        )
-        if any(isinstance(b, bool) or not isinstance(b, int) for b in bounds):
-            raise ValueError("phase boundaries must be whole numbers of days")
-        if bounds[0] < 0 or any(a >= b for a, b in pairwise(bounds)):
-            raise ValueError("phase boundaries must start at 0 or later and strictly increase")
-
-    def phase(self, day: int) -> Phase:
-        if day < 0:
-            raise ValueError("a phase exists only from the injection day (day 0) on")
-        if day <= self.onset_last_day:
-            return Phase.ONSET
-        if day <= self.building_last_day:
-            return Phase.BUILDING
-        if day <= self.full_effect_last_day:
-            return Phase.FULL_EFFECT
-        if day <= self.wearing_off_last_day:
-            return Phase.WEARING_OFF
-        return Phase.BEYOND
-
-
-DEFAULT_PHASES = Phases()
 
 
 # --- inputs ----------------------------------------------------------------------
@@ -126,11 +60,14 @@ class InjectionVisit:
     on: date
     product: str
     sites: tuple[Site, ...] = ()
+    kind: str = NEW_CYCLE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sites", tuple(tuple(site) for site in self.sites))
         if not isinstance(self.product, str) or not self.product.strip():
             raise CycleDataError(f"The visit on {self.on.isoformat()} has no product.")
+        if self.kind not in VISIT_KINDS:
+            raise CycleDataError(f"The visit on {self.on.isoformat()} has an unknown kind.")
         for site in self.sites:
             if len(site) != 3:
                 raise CycleDataError("A site is (muscle, side, units).")
@@ -160,14 +97,26 @@ class CycleMeasure:
     response_pct: float | None = None  # response as % of baseline
     wear_off_day: int | None = None  # rounded to the nearest whole day
     wear_off_day_exact: float | None = None  # the interpolated fractional day
+    # the baseline lies on days 4-60 of an earlier cycle: taken while that injection worked
+    baseline_while_working: bool = False
+
+
+@dataclass(frozen=True)
+class TopUp:
+    """A visit that joined its cycle: its day (since the cycle's first visit) and doses."""
+
+    on: date
+    day: int
+    product: str
+    doses: dict[DoseKey, float]
 
 
 @dataclass(frozen=True)
 class CycleSummary:
     index: int  # 1 for the first injection
-    injected_on: date
-    ends_on: date | None  # the next injection's date; None for the open (latest) cycle
-    product: str
+    injected_on: date  # the cycle's first visit: day 0
+    ends_on: date | None  # the next cycle's first visit; None for the open (latest) cycle
+    product: str  # the first visit's
     # SAQ
     baseline: float | None
     baseline_day: int | None
@@ -177,6 +126,7 @@ class CycleSummary:
     response_pct: float | None
     wear_off_day: int | None
     wear_off_day_exact: float | None
+    baseline_while_working: bool
     # 7-day trailing mean of the daily synkinesis rating (never mixed with the SAQ)
     rating_baseline: float | None
     rating_baseline_day: int | None
@@ -186,11 +136,14 @@ class CycleSummary:
     rating_response_pct: float | None
     rating_wear_off_day: int | None
     rating_wear_off_day_exact: float | None
+    rating_baseline_while_working: bool
     # practice
     sessions_done: int | None
     sessions_prescribed: float | None
     adherence: float | None  # done / prescribed x 100, capped at 100; None: nothing prescribed
-    doses: dict[DoseKey, float] = field(default_factory=dict)
+    doses: dict[DoseKey, float] = field(default_factory=dict)  # the whole cycle, top-ups too
+    first_doses: dict[DoseKey, float] = field(default_factory=dict)  # the first visit's
+    top_ups: tuple[TopUp, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -207,10 +160,8 @@ class CurrentCycle:
     injected_on: date
     days_since_injection: int
     phase: Phase
-    projected_wear_off_day: int | None
-    projected_wear_off_on: date | None
-    projection_reason: str | None  # why there is no projection (None when there is one)
-    projection_based_on: tuple[int, ...] = ()  # the earlier wear-off days used
+    projection: Projection
+    last_visit_on: date  # the cycle's latest visit (its last top-up, or its first visit)
 
 
 @dataclass(frozen=True)
@@ -223,11 +174,6 @@ class ProgressReport:
 
 
 # --- the definitions ---------------------------------------------------------------
-
-
-def round_half_up(value: float) -> int:
-    """Nearest whole number, halves upwards (88.5 -> 89), unlike Python's round()."""
-    return math.floor(value + 0.5)
 
 
 def measure_cycle(daily: Sequence[Point], injected_on: date, ends_on: date | None) -> CycleMeasure:
@@ -276,44 +222,47 @@ def measure_cycle(daily: Sequence[Point], injected_on: date, ends_on: date | Non
     )
 
 
-def doses_of(visit: InjectionVisit) -> dict[DoseKey, float]:
-    """Units per (product, muscle, side); several points in one muscle and side add up."""
+def doses_of(*visits: InjectionVisit) -> dict[DoseKey, float]:
+    """Units per (product, muscle, side); several points in one muscle and side add up,
+    and so do a cycle's first visit and its top-ups (never across products)."""
     doses: dict[DoseKey, float] = {}
-    for muscle, side, units in visit.sites:
-        key = (visit.product, muscle, side)
-        doses[key] = doses.get(key, 0) + units
+    for visit in visits:
+        for muscle, side, units in visit.sites:
+            key = (visit.product, muscle, side)
+            doses[key] = doses.get(key, 0) + units
     return doses
 
 
-def project_wear_off(
-    injected_on: date, earlier: Sequence[CycleSummary]
-) -> tuple[int | None, date | None, str | None, tuple[int, ...]]:
-    """Median SAQ wear-off day of the earlier cycles, as a date in the open cycle."""
-    days = tuple(c.wear_off_day for c in earlier if c.wear_off_day is not None)
-    if len(days) < MIN_CYCLES_FOR_PROJECTION:
-        if not earlier:
-            reason = (
-                "This is the first recorded cycle, so there is no earlier wear-off to "
-                "project from yet."
-            )
-        elif not days:
-            which = (
-                "The earlier cycle has no"
-                if len(earlier) == 1
-                else f"None of the {len(earlier)} earlier cycles has a"
-            )
-            reason = (
-                f"{which} measured wear-off day yet; a projection needs at least "
-                f"{MIN_CYCLES_FOR_PROJECTION}. {_WEAR_OFF_NEEDS}"
-            )
+def group_cycles(visits: Iterable[InjectionVisit]) -> list[list[InjectionVisit]]:
+    """The visits (in date order) as cycles: each a first visit and then its top-ups.
+
+    A top-up joins the cycle of the latest new-cycle visit before it; a top-up with no
+    visit before it (its first visit was moved or deleted) starts a cycle itself.
+    """
+    groups: list[list[InjectionVisit]] = []
+    for visit in sorted(visits, key=lambda v: v.on):
+        if visit.kind == TOP_UP and groups:
+            groups[-1].append(visit)
         else:
-            reason = (
-                f"Only {len(days)} earlier cycle has a measured wear-off day; a projection "
-                f"needs at least {MIN_CYCLES_FOR_PROJECTION}. {_WEAR_OFF_NEEDS}"
-            )
-        return None, None, reason, days
-    day = round_half_up(statistics.median(days))
-    return day, injected_on + timedelta(days=day), None, days
+            groups.append([visit])
+    return groups
+
+
+def suggested_kind(earlier: Iterable[InjectionVisit], on: date, top_up_days: int) -> str:
+    """What the form proposes for a visit on ``on``: a top-up when it falls 1 to
+    ``top_up_days`` days after the first visit of the cycle it would join (the latest
+    cycle that began before it), else a new cycle."""
+    start = cycle_start_before(earlier, on)
+    if start is not None and 1 <= (on - start).days <= top_up_days:
+        return TOP_UP
+    return NEW_CYCLE
+
+
+def cycle_start_before(visits: Iterable[InjectionVisit], on: date) -> date | None:
+    """The first visit of the latest cycle that began before ``on`` (the "last full
+    treatment" before a visit on that day), from the visits dated before it."""
+    groups = group_cycles(v for v in visits if v.on < on)
+    return groups[-1][0].on if groups else None
 
 
 def analyse(
@@ -323,8 +272,41 @@ def analyse(
     today: date,
     adherence_by_cycle: AdherenceSource | None = None,
     phases: Phases = DEFAULT_PHASES,
+    uncertain_days: int = PROJECTION_UNCERTAIN_DAYS,
 ) -> ProgressReport:
     """Split the patient's record into cycles and measure each one."""
+    groups = group_cycles(_checked_visits(visits, today))
+    saq_by_day = daily_values(_checked_saqs(saqs))
+    rating_trend = trailing_mean(ratings)
+    starts = [group[0].on for group in groups]
+    cycles = []
+    for number, group in enumerate(groups, start=1):
+        ends_on = starts[number] if number < len(starts) else None
+        span = (group[0].on, ends_on, starts[: number - 1])
+        cycles.append(
+            CycleSummary(
+                index=number,
+                injected_on=group[0].on,
+                ends_on=ends_on,
+                product=group[0].product,
+                **_measures("", saq_by_day, *span, phases),
+                **_measures("rating_", rating_trend, *span, phases),
+                **_practice(adherence_by_cycle, number, group[0].on, ends_on),
+                doses=doses_of(*group),
+                first_doses=doses_of(group[0]),
+                top_ups=tuple(_top_up(group[0].on, v) for v in group[1:]),
+            )
+        )
+    return ProgressReport(
+        cycles=cycles,
+        current=_current(cycles, groups, today, phases, uncertain_days),
+        saq_by_day=saq_by_day,
+        rating_trend=rating_trend,
+        phases=phases,
+    )
+
+
+def _checked_visits(visits: Iterable[InjectionVisit | tuple], today: date) -> list:
     ordered = sorted((_as_visit(v) for v in visits), key=lambda v: v.on)
     for first, second in pairwise(ordered):
         if first.on == second.on:
@@ -334,72 +316,65 @@ def analyse(
             )
     if ordered and today < ordered[-1].on:
         raise CycleDataError("Today is before the latest injection visit.")
+    return ordered
 
-    saq_rows = list(saqs)
-    for on, value in saq_rows:
+
+def _checked_saqs(saqs: Iterable[tuple[date, float]]) -> list[tuple[date, float]]:
+    rows = list(saqs)
+    for on, value in rows:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
             raise CycleDataError(
                 f"The SAQ score on {on.isoformat()} is not a number from 0 to 100."
             )
-    saq_by_day = daily_values(saq_rows)
-    rating_trend = trailing_mean(ratings)
+    return rows
 
-    cycles: list[CycleSummary] = []
-    for number, visit in enumerate(ordered, start=1):
-        ends_on = ordered[number].on if number < len(ordered) else None
-        saq = measure_cycle(_span(saq_by_day, visit.on, ends_on), visit.on, ends_on)
-        rating = measure_cycle(_span(rating_trend, visit.on, ends_on), visit.on, ends_on)
-        done, prescribed = _sessions(adherence_by_cycle, number, visit.on, ends_on)
-        cycles.append(
-            CycleSummary(
-                index=number,
-                injected_on=visit.on,
-                ends_on=ends_on,
-                product=visit.product,
-                baseline=saq.baseline,
-                baseline_day=saq.baseline_day,
-                best=saq.best,
-                best_day=saq.best_day,
-                response_points=saq.response_points,
-                response_pct=saq.response_pct,
-                wear_off_day=saq.wear_off_day,
-                wear_off_day_exact=saq.wear_off_day_exact,
-                rating_baseline=rating.baseline,
-                rating_baseline_day=rating.baseline_day,
-                rating_best=rating.best,
-                rating_best_day=rating.best_day,
-                rating_response_points=rating.response_points,
-                rating_response_pct=rating.response_pct,
-                rating_wear_off_day=rating.wear_off_day,
-                rating_wear_off_day_exact=rating.wear_off_day_exact,
-                sessions_done=done,
-                sessions_prescribed=prescribed,
-                adherence=_adherence_pct(done, prescribed),
-                doses=doses_of(visit),
-            )
-        )
 
-    current = None
-    if cycles:
-        last = cycles[-1]
-        days_since = (today - last.injected_on).days
-        day, on, reason, used = project_wear_off(last.injected_on, cycles[:-1])
-        current = CurrentCycle(
-            index=last.index,
-            injected_on=last.injected_on,
-            days_since_injection=days_since,
-            phase=phases.phase(days_since),
-            projected_wear_off_day=day,
-            projected_wear_off_on=on,
-            projection_reason=reason,
-            projection_based_on=used,
-        )
-    return ProgressReport(
-        cycles=cycles,
-        current=current,
-        saq_by_day=saq_by_day,
-        rating_trend=rating_trend,
-        phases=phases,
+def _measures(
+    prefix: str,
+    series: list[Point],
+    injected_on: date,
+    ends_on: date | None,
+    earlier_starts: Sequence[date],
+    phases: Phases,
+) -> dict:
+    """One series' measure of a cycle as CycleSummary's fields (named with ``prefix``),
+    the baseline flagged when it fell while an earlier cycle's injection was working."""
+    measure = measure_cycle(_span(series, injected_on, ends_on), injected_on, ends_on)
+    if measure.baseline_day is not None:
+        baseline_on = injected_on + timedelta(days=measure.baseline_day)
+        working = any(phases.is_working((baseline_on - s).days) for s in earlier_starts)
+        measure = CycleMeasure(**{**_values(measure), "baseline_while_working": working})
+    return {prefix + name: value for name, value in _values(measure).items()}
+
+
+def _values(measure: CycleMeasure) -> dict:
+    return {f.name: getattr(measure, f.name) for f in fields(CycleMeasure)}
+
+
+def _top_up(first_on: date, visit: InjectionVisit) -> TopUp:
+    return TopUp(visit.on, (visit.on - first_on).days, visit.product, doses_of(visit))
+
+
+def _current(
+    cycles: list[CycleSummary],
+    groups: list[list[InjectionVisit]],
+    today: date,
+    phases: Phases,
+    uncertain_days: int,
+) -> CurrentCycle | None:
+    """Where the open cycle is, and its projected wear-off from the earlier cycles."""
+    if not cycles:
+        return None
+    last = cycles[-1]
+    days_since = (today - last.injected_on).days
+    earlier = [c.wear_off_day_exact for c in cycles[:-1]]
+    return CurrentCycle(
+        index=last.index,
+        injected_on=last.injected_on,
+        days_since_injection=days_since,
+        phase=phases.phase(days_since),
+        projection=project_wear_off(last.injected_on, earlier, uncertain_days),
+        last_visit_on=groups[-1][-1].on,
     )
 
 
@@ -425,6 +400,17 @@ def _as_visit(visit: InjectionVisit | tuple) -> InjectionVisit:
         return visit
     on, product, sites = visit
     return InjectionVisit(on=on, product=product, sites=tuple(sites))
+
+
+def _practice(
+    source: AdherenceSource | None, index: int, injected_on: date, ends_on: date | None
+) -> dict:
+    done, prescribed = _sessions(source, index, injected_on, ends_on)
+    return {
+        "sessions_done": done,
+        "sessions_prescribed": prescribed,
+        "adherence": _adherence_pct(done, prescribed),
+    }
 
 
 def _sessions(

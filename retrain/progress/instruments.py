@@ -106,6 +106,12 @@ def load_instrument(path_or_name: str | Path) -> Instrument:
     else (a Path, or a string with a slash or ending in ``.json``) is read as a path,
     which is how a clinic loads its licensed wording.
     """
+    data, source = read_instrument_file(path_or_name)
+    return instrument_from_dict(data, source=source)
+
+
+def read_instrument_file(path_or_name: str | Path) -> tuple[object, str]:
+    """The decoded JSON of an instrument file and the path it came from."""
     path = _resolve(path_or_name)
     where = path.name
     try:
@@ -115,31 +121,67 @@ def load_instrument(path_or_name: str | Path) -> Instrument:
     except OSError as error:
         raise InstrumentFileError(f"{where}: cannot be read ({error.strerror})") from None
     try:
-        data = json.loads(text)
+        return json.loads(text), str(path)
     except json.JSONDecodeError as error:
         raise InstrumentFileError(
             f"{where}: not valid JSON (line {error.lineno}, column {error.colno})"
         ) from None
-    return instrument_from_dict(data, source=str(path))
 
 
 def instrument_from_dict(data: object, source: str = "<data>") -> Instrument:
     """Check a decoded instrument file and build the Instrument; errors name the key."""
-    where = Path(source).name if source != "<data>" else source
+    where = where_of(source)
+    header = check_header(data, where, ("scale", "items", "item_count"))
+    method, lower_is_better = _scoring(data, where)
+    return Instrument(
+        **header,
+        scale=scale_of(data["scale"], where),
+        items=_items(data, where),
+        lower_is_better=lower_is_better,
+        scoring_method=method,
+        source=source,
+    )
+
+
+def where_of(source: str) -> str:
+    """How error messages name the file: its name, or ``<data>`` for a plain dict."""
+    return Path(source).name if source != "<data>" else source
+
+
+def check_header(data: object, where: str, more_keys: tuple[str, ...]) -> dict:
+    """The fields every instrument file has (id, name, short name, citation, licence,
+    wording), checked; ``more_keys`` must be present too."""
     if not isinstance(data, dict):
         raise InstrumentFileError(f"{where}: the top level must be an object")
-
-    for key in ("id", "name", "citation", "licence", "scale", "items", "item_count"):
+    for key in ("id", "name", "citation", "licence", *more_keys):
         if key not in data:
             raise InstrumentFileError(f"{where}: missing key '{key}'")
     for key in ("id", "name", "citation", "licence"):
-        _require_text(data[key], f"{where}: '{key}'")
+        require_text(data[key], f"{where}: '{key}'")
+    wording = data.get("wording", "published")
+    if wording not in WORDINGS:
+        raise InstrumentFileError(f"{where}: 'wording' must be one of {', '.join(WORDINGS)}")
+    short_name = data.get("short_name", data["id"])
+    require_text(short_name, f"{where}: 'short_name'")
+    return {
+        "id": data["id"],
+        "name": data["name"],
+        "short_name": short_name,
+        "citation": data["citation"],
+        "licence": data["licence"],
+        "wording": wording,
+    }
 
-    scale = _scale(data["scale"], where)
 
+def scoring_of(data: dict, where: str) -> dict:
     scoring = data.get("scoring", {})
     if not isinstance(scoring, dict):
         raise InstrumentFileError(f"{where}: 'scoring' must be an object")
+    return scoring
+
+
+def _scoring(data: dict, where: str) -> tuple[str, bool]:
+    scoring = scoring_of(data, where)
     method = scoring.get("method", "sum_percent_of_max")
     if method not in SCORING_METHODS:
         raise InstrumentFileError(
@@ -148,13 +190,12 @@ def instrument_from_dict(data: object, source: str = "<data>") -> Instrument:
     lower_is_better = scoring.get("lower_is_better", True)
     if not isinstance(lower_is_better, bool):
         raise InstrumentFileError(f"{where}: 'scoring.lower_is_better' must be true or false")
+    return method, lower_is_better
 
-    wording = data.get("wording", "published")
-    if wording not in WORDINGS:
-        raise InstrumentFileError(f"{where}: 'wording' must be one of {', '.join(WORDINGS)}")
 
+def _items(data: dict, where: str) -> tuple[Item, ...]:
     declared = data["item_count"]
-    if not _is_int(declared) or declared < 1:
+    if not is_int(declared) or declared < 1:
         raise InstrumentFileError(f"{where}: 'item_count' must be a whole number of at least 1")
     raw_items = data["items"]
     if not isinstance(raw_items, list):
@@ -163,36 +204,22 @@ def instrument_from_dict(data: object, source: str = "<data>") -> Instrument:
         raise InstrumentFileError(
             f"{where}: declares {declared} items ('item_count') but lists {len(raw_items)}"
         )
-
-    items: list[Item] = []
     seen: set[str] = set()
-    for number, raw in enumerate(raw_items, start=1):
-        if not isinstance(raw, dict):
-            raise InstrumentFileError(f"{where}: item {number} must be an object")
-        for key in ("key", "text"):
-            if key not in raw:
-                raise InstrumentFileError(f"{where}: item {number} is missing key '{key}'")
-            _require_text(raw[key], f"{where}: item {number} '{key}'")
-        if raw["key"] in seen:
-            raise InstrumentFileError(f"{where}: duplicate item key '{raw['key']}' (item {number})")
-        seen.add(raw["key"])
-        items.append(Item(key=raw["key"], text=raw["text"]))
+    return tuple(item_of(raw, number, where, seen) for number, raw in enumerate(raw_items, 1))
 
-    short_name = data.get("short_name", data["id"])
-    _require_text(short_name, f"{where}: 'short_name'")
-    return Instrument(
-        id=data["id"],
-        name=data["name"],
-        short_name=short_name,
-        citation=data["citation"],
-        licence=data["licence"],
-        wording=wording,
-        scale=scale,
-        items=tuple(items),
-        lower_is_better=lower_is_better,
-        scoring_method=method,
-        source=source,
-    )
+
+def item_of(raw: object, number: int, where: str, seen: set[str]) -> Item:
+    """One item (an object with a key and a text), its key not in ``seen`` (then added)."""
+    if not isinstance(raw, dict):
+        raise InstrumentFileError(f"{where}: item {number} must be an object")
+    for key in ("key", "text"):
+        if key not in raw:
+            raise InstrumentFileError(f"{where}: item {number} is missing key '{key}'")
+        require_text(raw[key], f"{where}: item {number} '{key}'")
+    if raw["key"] in seen:
+        raise InstrumentFileError(f"{where}: duplicate item key '{raw['key']}' (item {number})")
+    seen.add(raw["key"])
+    return Item(key=raw["key"], text=raw["text"])
 
 
 def _resolve(path_or_name: str | Path) -> Path:
@@ -208,43 +235,44 @@ def _resolve(path_or_name: str | Path) -> Path:
     return INSTRUMENTS_DIR / f"{text}.json"
 
 
-def _scale(raw: object, where: str) -> Scale:
+def scale_of(raw: object, where: str, name: str = "scale") -> Scale:
+    """A scale (``min``, ``max``, a label for every point), named ``name`` in messages."""
     if not isinstance(raw, dict):
-        raise InstrumentFileError(f"{where}: 'scale' must be an object")
+        raise InstrumentFileError(f"{where}: '{name}' must be an object")
     for key in ("min", "max", "labels"):
         if key not in raw:
-            raise InstrumentFileError(f"{where}: missing key 'scale.{key}'")
+            raise InstrumentFileError(f"{where}: missing key '{name}.{key}'")
     low, high = raw["min"], raw["max"]
-    if not (_is_int(low) and _is_int(high)):
-        raise InstrumentFileError(f"{where}: 'scale.min' and 'scale.max' must be whole numbers")
+    if not (is_int(low) and is_int(high)):
+        raise InstrumentFileError(f"{where}: '{name}.min' and '{name}.max' must be whole numbers")
     if low < 0 or high <= low:
         raise InstrumentFileError(
-            f"{where}: the scale must run upwards from 0 or more (got {low} to {high})"
+            f"{where}: '{name}' must run upwards from 0 or more (got {low} to {high})"
         )
     labels_raw = raw["labels"]
     if not isinstance(labels_raw, dict):
-        raise InstrumentFileError(f"{where}: 'scale.labels' must be an object")
+        raise InstrumentFileError(f"{where}: '{name}.labels' must be an object")
     labels: dict[int, str] = {}
     for value in range(low, high + 1):
         label = labels_raw.get(str(value))
         if label is None:
-            raise InstrumentFileError(f"{where}: missing key 'scale.labels.{value}'")
-        _require_text(label, f"{where}: 'scale.labels.{value}'")
+            raise InstrumentFileError(f"{where}: missing key '{name}.labels.{value}'")
+        require_text(label, f"{where}: '{name}.labels.{value}'")
         labels[value] = label
     extra = sorted(set(labels_raw) - {str(v) for v in range(low, high + 1)})
     if extra:
         raise InstrumentFileError(
-            f"{where}: 'scale.labels' has labels outside {low}-{high}: {', '.join(extra)}"
+            f"{where}: '{name}.labels' has labels outside {low}-{high}: {', '.join(extra)}"
         )
     return Scale(min=low, max=high, labels=labels)
 
 
-def _require_text(value: object, what: str) -> None:
+def require_text(value: object, what: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InstrumentFileError(f"{what} must be non-empty text")
 
 
-def _is_int(value: object) -> bool:
+def is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -267,7 +295,7 @@ def score(instrument: Instrument, answers: list[int]) -> float:
         if index >= len(answers) or answers[index] is None:
             raise AnswerError(f"Please answer item {index + 1}.", index, item.key)
         value = answers[index]
-        if not _is_int(value) or not low <= value <= high:
+        if not is_int(value) or not low <= value <= high:
             raise AnswerError(
                 f"Item {index + 1}: choose an answer from {low} to {high}.", index, item.key
             )
@@ -324,7 +352,7 @@ def saq_due(
       one due on that date unless one was answered on or after it. When both apply,
       the earlier date wins.
     """
-    if not _is_int(interval_days) or interval_days < 1:
+    if not is_int(interval_days) or interval_days < 1:
         raise ValueError("interval_days must be a whole number of at least 1")
     answered = sorted(answered_on_dates)
     due_on = start_on

@@ -7,10 +7,11 @@ figure means the same wherever it is shown. Definitions: docs/progress.md. Pure 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 
 from . import adherence, cycles
+from .rules import DEFAULT_RULES, ClinicRules
 from .saq_schedule import SaqStatus, start_on_from, status_from
 
 
@@ -20,6 +21,25 @@ class Visit:
     on: date
     product: str
     sites: tuple[cycles.Site, ...]  # (muscle, side, units), in entry order
+    kind: str = cycles.NEW_CYCLE  # or cycles.TOP_UP (stored with the visit)
+
+
+@dataclass(frozen=True)
+class SaqOrigin:
+    """How an SAQ came in when the patient did not answer it in the app."""
+
+    source: str  # "paper" (entered by staff) or "import" (a CSV of past answers)
+    entered_by: str | None  # the staff member's name (None: account gone)
+    score_only: bool  # imported as a total score without the item answers
+
+
+@dataclass(frozen=True)
+class Grading:
+    """One clinician-graded instrument (the Sunnybrook), answers in item order."""
+
+    on: date
+    answers: tuple[int, ...]
+    score: float  # the composite stored when it was graded
 
 
 @dataclass(frozen=True)
@@ -36,6 +56,8 @@ class PatientRecord:
     session_days: tuple[date, ...]  # every session's local date, in time order
     ratings: tuple[tuple[date, float], ...]  # (local date, synkinesis rating 0-10)
     versions: tuple[adherence.Version, ...]  # the programme's versions, in version order
+    saq_origins: dict[date, SaqOrigin] = field(default_factory=dict)  # not answered in the app
+    gradings: tuple[Grading, ...] = ()  # Sunnybrook gradings, date order
 
     def saq_status(self) -> SaqStatus:
         return status_from(
@@ -50,15 +72,17 @@ class PatientRecord:
 @dataclass(frozen=True)
 class Analysis:
     report: cycles.ProgressReport
+    rules: ClinicRules
     as_of: date  # the analysis' today: the later of today and the latest visit
     sessions_by_day: dict[date, int]
     error: str | None = None  # why stored data could not be analysed (no cycle figures then)
 
 
-def analyse(record: PatientRecord) -> Analysis:
+def analyse(record: PatientRecord, rules: ClinicRules = DEFAULT_RULES) -> Analysis:
     """Every cycle's figures, adherence per cycle included (``cycle_sessions``)."""
     visits = [
-        cycles.InjectionVisit(on=v.on, product=v.product, sites=v.sites) for v in record.visits
+        cycles.InjectionVisit(on=v.on, product=v.product, sites=v.sites, kind=v.kind)
+        for v in record.visits
     ]
     # A visit dated after the patient's today (their zone is behind the clinic's).
     as_of = max([record.today, *(v.on for v in visits)])
@@ -70,11 +94,12 @@ def analyse(record: PatientRecord) -> Analysis:
             record.ratings,
             as_of,
             adherence_by_cycle=lambda _, start, end: cycle_sessions(record, counts, start, end),
+            uncertain_days=rules.uncertain_spread_days,
         )
     except (cycles.CycleDataError, ValueError) as error:
         # Stored data the analysis refuses (the forms check it, so it should not happen).
-        return Analysis(cycles.analyse([], [], [], as_of), as_of, counts, str(error))
-    return Analysis(report, as_of, counts)
+        return Analysis(cycles.analyse([], [], [], as_of), rules, as_of, counts, str(error))
+    return Analysis(report, rules, as_of, counts)
 
 
 def cycle_sessions(

@@ -15,6 +15,7 @@ from ..presenters import care_team
 from ..presenters.progress_figures import ProgressFigures, progress_figures
 from ..presenters.progress_page import ProgressPage, progress_page
 from ..progress.record import analyse
+from .clinic_settings import grading_instrument, rules
 from .progress_record import load_record, load_team_notes
 from .questionnaires import instrument
 
@@ -28,13 +29,17 @@ class StaffProgress:
     can_note: bool
     can_schedule: bool
     can_decide: bool
+    can_enter_saq: bool  # enter a paper SAQ, import history
+    can_grade: bool  # grade the Sunnybrook
+    can_record: bool  # record injection visits
+    prepared_by: str  # the viewer's name, printed on the review
 
 
 def my_progress(user, today: date | None = None) -> ProgressPage:
     """The patient's own page: no care-team notes or decisions."""
     patient = access.require(user, access.VIEW, user.id)
     record = load_record(patient, today)
-    return progress_page(record, analyse(record), instrument())
+    return progress_page(record, analyse(record, rules()), instrument())
 
 
 def staff_progress(user, patient_id: int, today: date | None = None) -> StaffProgress:
@@ -44,16 +49,21 @@ def staff_progress(user, patient_id: int, today: date | None = None) -> StaffPro
     notes, decisions = load_team_notes(patient_id)
     page = progress_page(
         record,
-        analyse(record),
+        analyse(record, rules()),
         instrument(),
         notes=care_team.notes(notes, record.zone),
         decisions=care_team.decisions(decisions),
+        grading=grading_instrument(),
     )
     return StaffProgress(
         page=page,
         can_note=access.may(user, access.WRITE_NOTE, patient_id),
         can_schedule=access.may(user, access.SET_SAQ_SCHEDULE, patient_id),
         can_decide=access.may(user, access.DECIDE, patient_id),
+        can_enter_saq=access.may(user, access.ENTER_SAQ, patient_id),
+        can_grade=access.may(user, access.GRADE_FACE, patient_id),
+        can_record=access.may(user, access.RECORD_INJECTION, patient_id),
+        prepared_by=user.name,
     )
 
 
@@ -61,4 +71,5 @@ def figures(user, patient_id: int, today: date | None = None) -> ProgressFigures
     """The numbers of the progress pages, for the API."""
     patient = access.require(user, access.VIEW, patient_id)
     record = load_record(patient, today)
-    return progress_figures(record, analyse(record))
+    analysis = analyse(record, rules())
+    return progress_figures(record, analysis, instrument().min_score, grading_instrument())

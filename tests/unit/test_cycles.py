@@ -5,16 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from retrain.progress.cycles import (
-    DEFAULT_PHASES,
-    CycleDataError,
-    InjectionVisit,
-    Phase,
-    Phases,
-    analyse,
-    measure_cycle,
-    round_half_up,
-)
+from retrain.progress.cycles import CycleDataError, InjectionVisit, analyse, measure_cycle
+from retrain.progress.phases import DEFAULT_PHASES, Phase, Phases
+from retrain.progress.projection import round_half_up
 from retrain.progress.series import daily_values, overlay_series, trailing_mean
 
 D0 = date(2026, 1, 5)
@@ -315,9 +308,9 @@ def test_open_cycle_with_no_earlier_cycle():
     current = report.current
     assert (current.index, current.injected_on, current.days_since_injection) == (1, d(0), 30)
     assert current.phase is Phase.FULL_EFFECT
-    assert current.projected_wear_off_on is None and current.projected_wear_off_day is None
-    assert current.projection_reason.startswith("This is the first recorded cycle")
-    assert current.projection_based_on == ()
+    assert current.projection.on is None and current.projection.day is None
+    assert current.projection.reason.startswith("This is the first recorded cycle")
+    assert current.projection.based_on == ()
 
 
 def test_open_cycle_with_one_earlier_wear_off():
@@ -326,23 +319,23 @@ def test_open_cycle_with_one_earlier_wear_off():
     assert report.cycles[0].wear_off_day == 89
     current = report.current
     assert (current.index, current.days_since_injection, current.phase) == (2, 10, Phase.BUILDING)
-    assert current.projected_wear_off_on is None
-    assert current.projection_reason.startswith(
+    assert current.projection.on is None
+    assert current.projection.reason.startswith(
         "Only 1 earlier cycle has a measured wear-off day; a projection needs at least 2."
     )
-    assert current.projection_based_on == (89,)
+    assert current.projection.based_on == (pytest.approx(70 + 10 / 15 * 28),)
 
 
 def test_open_cycle_after_one_cycle_without_measured_wear_off():
     report = analyse([visit(0), visit(100)], [(d(21), 40)], [], today=d(110))
-    assert report.current.projection_reason.startswith(
+    assert report.current.projection.reason.startswith(
         "The earlier cycle has no measured wear-off day yet; a projection needs at least 2."
     )
 
 
 def test_open_cycle_with_earlier_cycles_but_no_measured_wear_off():
     report = analyse([visit(0), visit(100), visit(200)], [], [], today=d(210))
-    assert report.current.projection_reason.startswith(
+    assert report.current.projection.reason.startswith(
         "None of the 2 earlier cycles has a measured wear-off day yet; "
         "a projection needs at least 2."
     )
@@ -358,11 +351,13 @@ def test_open_cycle_with_two_earlier_wear_offs_uses_the_median():
     ]  # fmt: skip
     report = analyse([visit(0), visit(100), visit(230)], saqs, [], today=d(240))
     assert [c.wear_off_day for c in report.cycles] == [89, 100, None]
-    current = report.current
-    assert current.projection_based_on == (89, 100)
-    assert current.projected_wear_off_day == 95  # median 94.5, halves up
-    assert current.projected_wear_off_on == d(230 + 95)
-    assert current.projection_reason is None
+    projection = report.current.projection
+    assert projection.rounded_days == (89, 100)
+    # The median of the exact days (88.67 and 100) is 94.33: day 94. The median of the
+    # rounded days would have been 94.5, shown as 95.
+    assert projection.day == 94
+    assert projection.on == d(230 + 94)
+    assert projection.reason is None
 
 
 def test_open_cycle_with_three_earlier_wear_offs():
@@ -372,9 +367,9 @@ def test_open_cycle_with_three_earlier_wear_offs():
         (d(230), 70), (d(251), 40), (d(300), 50), (d(301), 60),  # 70.5 -> 71
     ]  # fmt: skip
     report = analyse([visit(0), visit(100), visit(230), visit(400)], saqs, [], today=d(401))
-    assert report.current.projection_based_on == (89, 100, 71)
-    assert report.current.projected_wear_off_day == 89
-    assert report.current.projected_wear_off_on == d(489)
+    assert report.current.projection.rounded_days == (89, 100, 71)
+    assert report.current.projection.day == 89  # median 88.67
+    assert report.current.projection.on == d(489)
 
 
 # --- daily synkinesis rating: the 7-day trailing mean -------------------------------------------

@@ -21,6 +21,7 @@ from retrain.presenters.progress_cycles import Figure, dose_rows
 from retrain.presenters.progress_figures import progress_figures
 from retrain.presenters.progress_page import progress_page, saq_rows, summary
 from retrain.progress import adherence
+from retrain.progress.graded import load_graded
 from retrain.progress.instruments import load_instrument
 from retrain.progress.record import PatientRecord, Visit, analyse, cycle_sessions
 from retrain.progress.saq_schedule import status_from
@@ -28,6 +29,7 @@ from retrain.progress.saq_schedule import status_from
 TODAY = date(2026, 3, 2)
 V1, V2 = TODAY - timedelta(days=200), TODAY - timedelta(days=100)  # 14 Aug, 22 Nov 2025
 SAQ = load_instrument("saq")
+SUNNYBROOK = load_graded("sunnybrook")
 
 
 def record(**changes) -> PatientRecord:
@@ -114,7 +116,7 @@ def test_the_wear_off_reason_follows_the_cycle():
     # Worse than the baseline: nothing to wear off.
     rec = record(visits=record().visits[1:], saqs=((V2, 40.0), (V2 + timedelta(days=14), 50.0)))
     [row] = page(rec).cycles
-    assert row.saq.response.text == "-10.0 (-25 %)"
+    assert row.saq.response.text == "-10.0 (-25 %): within measurement noise"
     assert row.saq.wear_off.reason == (
         "No improvement on the baseline in this cycle, so nothing to wear off."
     )
@@ -125,7 +127,8 @@ def test_now_latest_against_baseline_and_the_projection_reason():
     assert (p.current.days_since, p.current.phase_label) == (100, "Wearing off")
     assert p.current.phase_help.endswith("Your exercises help keep the gains.")
     assert p.latest_vs_baseline.text == (
-        "50.0 on 21 January 2026: 10.0 points lower (better) than the baseline of 60.0"
+        "50.0 on 21 January 2026: 10.0 points lower than the baseline of 60.0: within "
+        "measurement noise"
     )
     assert p.current.projection.reason.startswith(
         "Only 1 earlier cycle has a measured wear-off day; a projection needs at least 2"
@@ -135,7 +138,8 @@ def test_now_latest_against_baseline_and_the_projection_reason():
 
 def test_saq_rows_fall_in_their_cycles():
     rows = saq_rows(
-        [(V1 - timedelta(days=1), 60.0), (V1, 55.0), (V2 + timedelta(days=3), 50.0)], [V1, V2]
+        [(V1 - timedelta(days=1), 60.0), (V1, 55.0), (V2 + timedelta(days=3), 50.0)],
+        [V1, V2],
     )
     assert [(r.cycle_index, r.cycle_day, r.score_text) for r in rows] == [
         (None, None, "60.0"),
@@ -147,8 +151,12 @@ def test_saq_rows_fall_in_their_cycles():
 def test_the_patients_summary_is_plain_and_kind():
     p = page()
     assert p.summary[0].startswith("You have filled in the questionnaire 6 times.")
-    assert "10.0 points lower than before your latest injection" in p.summary[1]
-    new = summary([], analyse(record(visits=(), saqs=())).report, p.status)
+    assert p.summary[1] == (
+        "Your latest score is 50.0. Scores go up and down a little from week to week; your "
+        "care team looks at the whole picture with you."
+    )  # 10 points lower: within the SAQ's measurement noise, so not called a good sign
+    empty = analyse(record(visits=(), saqs=()))
+    new = summary([], empty.report, p.status, empty, SAQ)
     assert new[0].startswith("You have not filled in the synkinesis questionnaire yet.")
     assert len(new) == 2
 
@@ -186,7 +194,7 @@ def test_stored_data_the_analysis_refuses_is_reported_not_raised():
 
 def test_api_figures_are_the_numbers_of_the_same_analysis():
     rec = record()
-    figures = progress_figures(rec, analyse(rec))
+    figures = progress_figures(rec, analyse(rec), SAQ.min_score, SUNNYBROOK)
     first, second = figures.cycles
     assert (first.baseline, first.best, first.response, first.wear_off_day) == (70, 40, 30, 89)
     assert first.response_pct == pytest.approx(300 / 7)
@@ -194,6 +202,7 @@ def test_api_figures_are_the_numbers_of_the_same_analysis():
         ("orbicularis oculi", "left", 5.0),
         ("mentalis", "right", 2.0),
     ]
+    assert (first.response_change, second.response_change) == ("better", "better")
     assert second.ends_on is None and figures.current.phase == "wearing_off"
     assert figures.saq[0] == (V1 - timedelta(days=5), 70.0)
 

@@ -1,0 +1,132 @@
+"""What decides an injection visit, for one patient: where the open cycle is, the latest
+SAQ against its baseline (with the noise label), the projected wear-off with its spread,
+and whether the patient is due for review.
+
+The clinician's caseload and the review page's first screen both take these figures
+from ``clinical_status`` (one function, so stored figures can replace it later).
+Definitions: docs/progress.md, "Due for review". Pure Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from . import cycles
+from .change import Change, classify
+from .phases import Phase
+from .projection import Projection
+from .rules import ClinicRules
+
+# Due for review: the projected wear-off is this close (or past), ...
+DUE_WITHIN_DAYS = 14
+# ... or the open cycle is past this day with no SAQ since its injection (the SAQ's
+# full-effect check is usually 2-5 weeks after an injection: docs/progress.md).
+SAQ_EXPECTED_BY_DAY = 21
+
+
+class Due(StrEnum):
+    DUE = "due"  # due for review (``reasons`` say why)
+    NOT_DUE = "not_due"
+    NO_INJECTION = "no_injection"  # no cycle yet: nothing to review
+
+    @property
+    def label(self) -> str:
+        return DUE_LABELS[self]
+
+
+DUE_LABELS = {
+    Due.DUE: "Due for review",
+    Due.NOT_DUE: "Not due",
+    Due.NO_INJECTION: "No injection yet",
+}
+
+
+@dataclass(frozen=True)
+class ClinicalStatus:
+    due: Due
+    reasons: tuple[str, ...] = ()  # why due, in plain words
+    cycle_index: int | None = None
+    cycle_started_on: date | None = None  # the open cycle's first visit: day 0
+    last_visit_on: date | None = None  # its latest visit (a top-up, or the first visit)
+    days_since: int | None = None  # days since the cycle's first visit
+    phase: Phase | None = None
+    latest_saq_on: date | None = None
+    latest_saq: float | None = None
+    baseline: float | None = None  # the open cycle's SAQ baseline
+    change_points: float | None = None  # latest - baseline (negative: fewer symptoms)
+    change: Change | None = None  # the latest SAQ against the baseline, with the noise rule
+    projection: Projection | None = None
+    wear_off_day: int | None = None  # measured in the open cycle (SAQ)
+
+
+def clinical_status_of(
+    visits: Iterable[cycles.InjectionVisit],
+    saqs: Iterable[tuple[date, float]],
+    today: date,
+    rules: ClinicRules,
+    floor: float,
+) -> ClinicalStatus:
+    """The status from the visits and the SAQ scores alone (the caseload's case)."""
+    visits = list(visits)
+    as_of = max([today, *(v.on for v in visits)])
+    report = cycles.analyse(visits, saqs, (), as_of, uncertain_days=rules.uncertain_spread_days)
+    return clinical_status(report, today, rules, floor)
+
+
+def clinical_status(
+    report: cycles.ProgressReport, today: date, rules: ClinicRules, floor: float
+) -> ClinicalStatus:
+    """The figures that decide a visit, from an analysis. ``floor``: the SAQ's best score."""
+    now = report.current
+    if now is None:
+        return ClinicalStatus(Due.NO_INJECTION)
+    cycle = report.cycles[-1]
+    latest_on, latest = report.saq_by_day[-1] if report.saq_by_day else (None, None)
+    change, points = None, None
+    if latest_on is not None and latest_on > cycle.injected_on and cycle.baseline is not None:
+        points = latest - cycle.baseline
+        change = classify(
+            cycle.baseline, latest, min_change=rules.min_important_change, floor=floor
+        )
+    reasons = due_reasons(now, cycle, latest_on, today)
+    return ClinicalStatus(
+        due=Due.DUE if reasons else Due.NOT_DUE,
+        reasons=reasons,
+        cycle_index=now.index,
+        cycle_started_on=now.injected_on,
+        last_visit_on=now.last_visit_on,
+        days_since=now.days_since_injection,
+        phase=now.phase,
+        latest_saq_on=latest_on,
+        latest_saq=latest,
+        baseline=cycle.baseline,
+        change_points=points,
+        change=change,
+        projection=now.projection,
+        wear_off_day=cycle.wear_off_day,
+    )
+
+
+def due_reasons(
+    now: cycles.CurrentCycle, cycle: cycles.CycleSummary, latest_saq_on: date | None, today: date
+) -> tuple[str, ...]:
+    """Why the open cycle is due for review (none: not due): the projected wear-off is
+    within DUE_WITHIN_DAYS (or past), a wear-off was measured, or no SAQ has come in
+    since the injection and the cycle is past day SAQ_EXPECTED_BY_DAY."""
+    reasons = []
+    projected = now.projection.on
+    if projected is not None and projected <= today + timedelta(days=DUE_WITHIN_DAYS):
+        reasons.append(
+            "Projected wear-off has passed"
+            if projected < today
+            else f"Projected wear-off within {DUE_WITHIN_DAYS} days"
+        )
+    if cycle.wear_off_day is not None:
+        reasons.append(f"Wear-off measured on day {cycle.wear_off_day}")
+    no_saq_since = latest_saq_on is None or latest_saq_on <= cycle.injected_on
+    if now.days_since_injection > SAQ_EXPECTED_BY_DAY and no_saq_since:
+        reasons.append(f"No SAQ since the injection (day {now.days_since_injection})")
+    return tuple(reasons)
