@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..progress.cycles import NEW_CYCLE, VISIT_KINDS
 from .base import UTCDateTime, utcnow
 
 # Each product's words on a page; units of different products are never added together.
@@ -53,12 +54,18 @@ class InjectionVisit(db.Model):
         # Cycles run from one visit to the next: two visits on one day would make a 0-day cycle.
         UniqueConstraint("patient_id", "injected_on", name="uq_injection_visit_day"),
         CheckConstraint(f"product IN {PRODUCTS!r}", name="product_known"),
+        CheckConstraint(f"kind IN {VISIT_KINDS!r}", name="kind_known"),
+        CheckConstraint("dilution > 0", name="dilution_positive"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     injected_on: Mapped[date] = mapped_column(Date)
     product: Mapped[str] = mapped_column(String(32))
+    # A top-up joins the cycle of the latest new-cycle visit before it (progress/cycles.py).
+    kind: Mapped[str] = mapped_column(String(16), default=NEW_CYCLE, server_default=NEW_CYCLE)
+    lot: Mapped[str | None] = mapped_column(String(40))  # the product's lot (batch) number
+    dilution: Mapped[float | None] = mapped_column(Float)  # units per 0.1 mL
     note: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

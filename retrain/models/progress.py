@@ -2,19 +2,38 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
+# How a response came in: answered in the app (by the patient), entered by staff from a
+# paper form, or imported from an earlier record (a CSV of past answers).
+RESPONSE_SOURCES = ("app", "paper", "import")
+
 
 class QuestionnaireResponse(db.Model):
-    """One completed instrument (e.g. the SAQ): every item answer kept, and the score."""
+    """One completed instrument (the SAQ, a Sunnybrook grading): every item answer kept,
+    and the score. An imported SAQ may hold the total score only (``score_only``, no
+    answers)."""
 
     __tablename__ = "questionnaire_responses"
     __table_args__ = (
         Index("ix_questionnaire_responses_patient_answered", "patient_id", "answered_on"),
+        CheckConstraint(f"source IN {RESPONSE_SOURCES!r}", name="source_known"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -24,6 +43,8 @@ class QuestionnaireResponse(db.Model):
     answers: Mapped[list] = mapped_column(JSON)  # item answers in instrument order
     score: Mapped[float] = mapped_column(Float)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(16), default="app", server_default="app")
+    score_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

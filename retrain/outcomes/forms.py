@@ -21,13 +21,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from ..models import DECISIONS, INJECTION_SIDES, MUSCLES, PRODUCT_LABELS, PRODUCTS
+from ..models import DECISIONS, INJECTION_SIDES, PRODUCT_LABELS, PRODUCTS
 from ..presenters.care_team import DECISION_LABELS
-from ..presenters.injection_visit import SIDE_LABELS
-from ..usecases.injections import MAX_SITES
+from ..presenters.injection_form import MUSCLE_REGIONS
+from ..presenters.injection_visit import KIND_LABELS, SIDE_LABELS
+from ..usecases.injection_checks import MAX_SITES
 
-BLANK_SITE_ROWS = 4
-MIN_SITE_ROWS = 6
 DATE_MESSAGE = "Enter a date like 2026-03-14."
 
 
@@ -35,7 +34,11 @@ class SiteForm(Form):
     muscle = SelectField(
         "Muscle",
         choices=[SelectChoice("", "Choose a muscle")]
-        + [SelectChoice(m, m[0].upper() + m[1:]) for m in MUSCLES],
+        + [
+            SelectChoice(m, m[0].upper() + m[1:], optgroup=region)
+            for region, muscles in MUSCLE_REGIONS
+            for m in muscles
+        ],
         validate_choice=False,
     )
     side = SelectField(
@@ -53,6 +56,11 @@ class InjectionVisitForm(FlaskForm):
         validators=[Optional()],
         description="The day the injections were given. Not in the future.",
     )
+    kind = RadioField(
+        "This visit is",
+        choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()],
+        validate_choice=False,
+    )
     product = SelectField(
         "Product",
         choices=[SelectChoice("", "Choose the product")]
@@ -60,13 +68,27 @@ class InjectionVisitForm(FlaskForm):
         validate_choice=False,
         description="Units of different products are not interchangeable.",
     )
-    sites = FieldList(FormField(SiteForm), min_entries=MIN_SITE_ROWS, max_entries=MAX_SITES)
+    lot = StringField(
+        "Lot number (optional)", render_kw={"autocomplete": "off", "maxlength": 40}
+    )
+    dilution = StringField(
+        "Dilution, units per 0.1 mL (optional)",
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+        description="For example 4 for 100 U in 2.5 mL.",
+    )
+    sites = FieldList(FormField(SiteForm), min_entries=1, max_entries=MAX_SITES)
     note = TextAreaField("Note (optional)")
     confirm_high_dose = BooleanField(
         "I have checked these doses and they are right",
         description="Needed only when a dose is unusually high (the form says so).",
     )
-    more_rows = SubmitField("Add more rows")
+    confirm_short_interval = BooleanField(
+        "I have checked the date: this new cycle comes early",
+        description="Needed only for a new cycle sooner than 12 weeks after the last full "
+        "treatment (the form says so).",
+    )
+    more_rows = SubmitField("Add a site")
+    copy_last = SubmitField("Copy the last visit's sites")
     submit = SubmitField("Save visit")
 
     def site_rows(self) -> list[dict]:
@@ -79,15 +101,27 @@ class InjectionVisitForm(FlaskForm):
         """What the injections use case takes for a new or edited visit."""
         return {
             "injected_on": self.injected_on.data,
+            "kind": self.kind.data,
             "product": self.product.data,
+            "lot": self.lot.data,
+            "dilution": self.dilution.data,
             "sites": self.site_rows(),
             "note": self.note.data,
             "confirm_high_dose": self.confirm_high_dose.data,
+            "confirm_short_interval": self.confirm_short_interval.data,
         }
 
-    def add_blank_rows(self, count: int = BLANK_SITE_ROWS) -> None:
+    def add_blank_rows(self, count: int = 1) -> None:
         for _ in range(min(count, MAX_SITES - len(self.sites))):
             self.sites.append_entry()
+
+    def copy_sites(self, product: str, rows: list[dict]) -> None:
+        """Replace the site rows with ``rows`` (the last visit's) and take its product."""
+        self.product.data = product
+        while self.sites.entries:
+            self.sites.pop_entry()
+        for row in rows[:MAX_SITES]:
+            self.sites.append_entry(row)
 
 
 def saq_form_class(instrument):

@@ -221,17 +221,37 @@ def injections_list(patient_id: int):
     return render_template("outcomes/injections.html", page=page)
 
 
-def _visit_form(form, patient_id: int, visit_id: int | None = None):
-    page = injections.visit_form_page(current_user, patient_id, visit_id)
+def _visit_form(form, patient_id: int, visit_id: int | None = None, page=None):
+    page = page or injections.visit_form_page(current_user, patient_id, visit_id)
     return render_template("outcomes/injection_form.html", form=form, page=page)
+
+
+def _form_buttons(form: InjectionVisitForm, patient_id: int) -> bool:
+    """Handle "Add a site" and "Copy the last visit's sites"; True when one was pressed
+    (the form is shown again, nothing saved)."""
+    if form.more_rows.data:
+        form.add_blank_rows()
+        return True
+    if form.copy_last.data:
+        last = injections.last_visit_sites(current_user, patient_id)
+        if last is None:
+            flash("There is no earlier visit to copy.", "error")
+        else:
+            form.copy_sites(*last)
+        return True
+    return False
 
 
 @bp.route("/patients/<int:patient_id>/injections/new", methods=["GET", "POST"])
 def new_injection(patient_id: int):
+    if request.method == "GET":
+        page = injections.visit_form_page(current_user, patient_id)
+        form = InjectionVisitForm(
+            formdata=None, data={"injected_on": page.today, "kind": page.proposed_kind}
+        )
+        return _visit_form(form, patient_id, page=page)
     form = InjectionVisitForm()
-    if form.more_rows.data:
-        form.add_blank_rows()
-    elif form.validate_on_submit():
+    if not _form_buttons(form, patient_id) and form.validate_on_submit():
         try:
             visit = injections.create_visit(current_user, patient_id, **form.visit_values())
         except (Invalid, Conflict) as error:
@@ -253,13 +273,9 @@ def edit_injection(patient_id: int, visit_id: int):
     if request.method == "GET":
         page = injections.visit_form_page(current_user, patient_id, visit_id)
         form = InjectionVisitForm(formdata=None, data=page.values)
-        if len(form.sites) == len(page.values["sites"]):  # no blank rows left: offer two
-            form.add_blank_rows(2)
-        return render_template("outcomes/injection_form.html", form=form, page=page)
+        return _visit_form(form, patient_id, visit_id, page=page)
     form = InjectionVisitForm()
-    if form.more_rows.data:
-        form.add_blank_rows()
-    elif form.validate_on_submit():
+    if not _form_buttons(form, patient_id) and form.validate_on_submit():
         try:
             _, changed = injections.update_visit(
                 current_user, patient_id, visit_id, **form.visit_values()

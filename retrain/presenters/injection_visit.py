@@ -9,12 +9,13 @@ from datetime import date, datetime
 
 from .. import formatting
 from ..models import MUSCLES, PRODUCT_LABELS
-from ..progress import charts, doses
+from ..progress import charts, cycles, doses
 from ..progress.face_map import face_map as face_map_svg
 from .care_team import FORMER_COLLEAGUE
 from .progress_cycles import DoseRow, dose_rows
 
 SIDE_LABELS = {"left": "Left", "right": "Right"}
+KIND_LABELS = {cycles.NEW_CYCLE: "New cycle", cycles.TOP_UP: "Top-up"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class VisitListRow:
     product_label: str
     site_count: int
     units_text: str  # this visit's total (one product)
+    kind_label: str = KIND_LABELS[cycles.NEW_CYCLE]
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,6 @@ class VisitList:
     patient_name: str
     visits: list[VisitListRow]  # in the order loaded (newest first)
     can_record: bool  # the viewer may record and edit visits
-
-
-@dataclass(frozen=True)
-class VisitFormPage:
-    patient_id: int
-    patient_name: str
-    visit_id: int | None  # None: a new visit
-    values: dict | None  # what an edit form starts from (form_values); None: a new visit
-    high_dose_hint: str
 
 
 @dataclass(frozen=True)
@@ -64,6 +57,9 @@ class VisitPage:
     patient_name: str
     injected_on: date
     product_label: str
+    kind_label: str
+    lot: str | None
+    dilution_text: str | None  # "4 U per 0.1 mL"
     note: str | None
     sites: list[SiteRow]  # form order
     by_muscle: list[DoseRow]  # units per muscle and side, top of the face down
@@ -76,12 +72,23 @@ class VisitPage:
     can_edit: bool  # the viewer may edit the visit
 
 
-def visit_content(injected_on: date, product: str, note: str | None, sites: Iterable) -> dict:
+def visit_content(
+    injected_on: date,
+    product: str,
+    note: str | None,
+    sites: Iterable,
+    kind: str = cycles.NEW_CYCLE,
+    lot: str | None = None,
+    dilution: float | None = None,
+) -> dict:
     """A visit's clinical content as plain JSON values: what an edit's revision keeps and
     what the history compares. ``sites``: (muscle, side, units)."""
     return {
         "injected_on": injected_on.isoformat(),
         "product": product,
+        "kind": kind,
+        "lot": lot,
+        "dilution": dilution,
         "note": note,
         "sites": [{"muscle": m, "side": s, "units": u} for m, s, u in sites],
     }
@@ -90,7 +97,22 @@ def visit_content(injected_on: date, product: str, note: str | None, sites: Iter
 def content_of(visit) -> dict:
     """The content of a loaded InjectionVisit (as visit_content)."""
     sites = [(s.muscle, s.side, s.units) for s in visit.sites]
-    return visit_content(visit.injected_on, visit.product, visit.note, sites)
+    return visit_content(
+        visit.injected_on, visit.product, visit.note, sites, visit.kind, visit.lot, visit.dilution
+    )
+
+
+def clean_content(clean) -> dict:
+    """The content of checked values (usecases.injections.CleanVisit), kind settled."""
+    return visit_content(
+        clean.injected_on,
+        clean.product,
+        clean.note,
+        clean.sites,
+        clean.kind,
+        clean.lot,
+        clean.dilution,
+    )
 
 
 def visit_list(patient_id: int, patient_name: str, visits: Iterable, can_record: bool) -> VisitList:
@@ -102,33 +124,11 @@ def visit_list(patient_id: int, patient_name: str, visits: Iterable, can_record:
             product_label=PRODUCT_LABELS.get(v.product, v.product),
             site_count=len(v.sites),
             units_text=formatting.units(sum(s.units for s in v.sites)),
+            kind_label=KIND_LABELS.get(v.kind, v.kind),
         )
         for v in visits
     ]
     return VisitList(patient_id, patient_name, rows, can_record)
-
-
-def visit_form_page(patient_id: int, patient_name: str, visit=None) -> VisitFormPage:
-    """The page of the form for a new visit, or for editing a loaded ``visit``."""
-    return VisitFormPage(
-        patient_id=patient_id,
-        patient_name=patient_name,
-        visit_id=None if visit is None else visit.id,
-        values=None if visit is None else form_values(visit),
-        high_dose_hint=high_dose_hint(),
-    )
-
-
-def high_dose_hint() -> str:
-    """When the form asks to confirm a dose (the thresholds of progress.doses)."""
-    units = formatting.units
-    ona_site, ona_visit = doses.thresholds("onabotulinumtoxinA")
-    abo_site, abo_visit = doses.thresholds("abobotulinumtoxinA")
-    return (
-        f"Needed when a dose is unusually high: more than {units(ona_site)} U at one site or "
-        f"{units(ona_visit)} U in one visit (onabotulinumtoxinA, incobotulinumtoxinA, other); "
-        f"{units(abo_site)} U and {units(abo_visit)} U for abobotulinumtoxinA."
-    )
 
 
 def visit_page(visit, patient_name: str, created_by: str | None, can_edit: bool) -> VisitPage:
@@ -144,6 +144,11 @@ def visit_page(visit, patient_name: str, created_by: str | None, can_edit: bool)
         patient_name=patient_name,
         injected_on=visit.injected_on,
         product_label=product_label,
+        kind_label=KIND_LABELS.get(visit.kind, visit.kind),
+        lot=visit.lot,
+        dilution_text=None
+        if visit.dilution is None
+        else f"{formatting.units(visit.dilution)} U per 0.1 mL",
         note=visit.note,
         sites=sites,
         by_muscle=by_muscle,
@@ -189,11 +194,26 @@ def describe_changes(before: dict, after: dict) -> list[str]:
     if before["product"] != after["product"]:
         was, now = (PRODUCT_LABELS.get(c["product"], c["product"]) for c in (before, after))
         changes.append(f"Product was {was}, now {now}.")
+    changes += _detail_changes(before, after)
     if (before.get("note") or "") != (after.get("note") or ""):
         changes.append(f"Note was: {before.get('note') or '(none)'}")
     changes += _site_changes(_site_totals(before["sites"]), _site_totals(after["sites"]))
     if not changes and before["sites"] != after["sites"]:
         changes.append("The site rows were reordered or split; the units are the same.")
+    return changes
+
+
+def _detail_changes(before: dict, after: dict) -> list[str]:
+    """Kind, lot and dilution: compared only when both states hold them (revisions made
+    before issue 13 do not)."""
+    changes = []
+    if "kind" in before and "kind" in after and before["kind"] != after["kind"]:
+        was, now = (KIND_LABELS.get(c["kind"], c["kind"]).lower() for c in (before, after))
+        changes.append(f"Was a {was}, now a {now}.")
+    for key, name in (("lot", "Lot number"), ("dilution", "Dilution (units per 0.1 mL)")):
+        if key in before and key in after and before[key] != after[key]:
+            was, now = (c[key] if c[key] is not None else "none" for c in (before, after))
+            changes.append(f"{name} was {was}, now {now}.")
     return changes
 
 
@@ -254,16 +274,3 @@ def face_map(
         ),
         sites=list(sites),
     )
-
-
-def form_values(visit) -> dict:
-    """A loaded InjectionVisit as the values the edit form starts from."""
-    return {
-        "injected_on": visit.injected_on,
-        "product": visit.product,
-        "note": visit.note or "",
-        "sites": [
-            {"muscle": s.muscle, "side": s.side, "units": formatting.units(s.units)}
-            for s in visit.sites
-        ],
-    }

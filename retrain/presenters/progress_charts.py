@@ -116,8 +116,7 @@ def overlay_chart(
         return None, []
     overlay = overlay_series(report, saqs)
     longest = max(
-        [day for item in overlay for day, _ in item.points]
-        + [DEFAULT_PHASES.wearing_off_last_day]
+        [day for item in overlay for day, _ in item.points] + [DEFAULT_PHASES.wearing_off_last_day]
     )
     high = min(365, ((longest // 30) + 1) * 30)
     series, table = [], []

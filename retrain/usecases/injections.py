@@ -12,15 +12,20 @@ Rules (tested in tests/web/test_injections.py):
   saves at once; both paths give the same message.
 - Unusually high doses (retrain.progress.doses) are saved only with an explicit
   confirmation. They are a prompt to double-check, not a limit.
+- A visit is a top-up of its cycle or starts a new cycle (``kind``). Not given (the API
+  may leave it out), the rule decides: a top-up 1 to TOP_UP_DAYS after the first visit
+  of the cycle it joins (progress.cycles.suggested_kind). A top-up outside that window
+  is refused. A new cycle less than SHORT_INTERVAL_DAYS (12 weeks) after the last full
+  treatment is saved only with ``confirm_short_interval``.
+- Optional per visit: the lot number (up to 40 characters) and the dilution in units
+  per 0.1 mL (more than 0, at most MAX_DILUTION, 2 decimals).
 - An edit first stores the visit as it was (InjectionVisitRevision.before) with who
   changed it and when, so the visit page can show every change.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -28,147 +33,52 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import access, formatting
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import (
-    INJECTION_SIDES,
-    MUSCLES,
-    PRODUCT_LABELS,
-    PRODUCTS,
     InjectionSite,
     InjectionVisit,
     InjectionVisitRevision,
     User,
 )
 from ..models.base import utcnow
+from ..presenters import injection_form
 from ..presenters import injection_visit as present
+from ..progress import cycles
+from .clinic_settings import rules
+from .injection_checks import (
+    ONE_VISIT_PER_DAY,
+    CleanVisit,
+    check_visit,
+    require_dose_confirmation,
+    require_interval_confirmation,
+    settle_kind,
+)
 from .local_time import patient_today
 
-MAX_SITES = 30
-MAX_NOTE = 2000
-MAX_UNITS_PER_SITE = 1000  # a typing slip guard (e.g. "55" for "5.5"), far above any dose
-EARLIEST_VISIT = date(1989, 1, 1)  # onabotulinumtoxinA was first licensed (FDA) in 1989
 
-ONE_VISIT_PER_DAY = (
-    "There is already an injection visit on {day} for this patient. Record all the "
-    "sites of one day in one visit: open that visit and edit it."
-)
-NUMBER = "Enter the units as a number, for example 2.5."
-
-
-def site_field(index: int, key: str) -> str:
-    """The field name of one site row's value, as WTForms names it: ``sites-0-units``."""
-    return f"sites-{index}-{key}"
+def _earlier(patient_id: int, except_visit: int | None) -> list[cycles.InjectionVisit]:
+    """The patient's other visits as the cycle rules read them (date and kind)."""
+    query = select(InjectionVisit.injected_on, InjectionVisit.product, InjectionVisit.kind).where(
+        InjectionVisit.patient_id == patient_id
+    )
+    if except_visit is not None:
+        query = query.where(InjectionVisit.id != except_visit)
+    return [
+        cycles.InjectionVisit(on=on, product=product, kind=kind)
+        for on, product, kind in db.session.execute(query)
+    ]
 
 
-# --- checking ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CleanVisit:
-    injected_on: date
-    product: str
-    note: str | None
-    sites: tuple[tuple[str, str, float], ...]  # (muscle, side, units) in form order
-
-
-def _parse_units(raw) -> float | None | str:
-    """A number, None for blank, or the error text."""
-    if raw is None:
-        return None
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        value = float(raw)
-    else:
-        text = str(raw).strip().replace(",", ".")
-        if not text:
-            return None
-        try:
-            value = float(text)
-        except ValueError:
-            return NUMBER
-    if not math.isfinite(value):
-        return NUMBER
-    if value <= 0:
-        return "Units must be more than 0."
-    if value > MAX_UNITS_PER_SITE:
-        return f"Units must be at most {MAX_UNITS_PER_SITE:,}. Please check the number."
-    if round(value, 2) != value:
-        return "Enter the units with at most 2 decimals."
-    return value
-
-
-def _check_date(injected_on: date | None, today: date) -> list[Invalid]:
-    if injected_on is None:
-        return [Invalid("Enter the date of the injections.", "injected_on")]
-    if injected_on > today:
-        message = (
-            "The date cannot be in the future. Record a visit on or after the day it happened."
-        )
-        return [Invalid(message, "injected_on")]
-    if injected_on < EARLIEST_VISIT:
-        return [Invalid("Please check the year of this date.", "injected_on")]
-    return []
-
-
-def _check_sites(sites: Iterable[Mapping]) -> tuple[list[tuple[str, str, float]], list[Invalid]]:
-    """The complete site rows, and a problem for each part of a row that is wrong."""
-    clean: list[tuple[str, str, float]] = []
-    errors: list[Invalid] = []
-    for index, raw in enumerate(sites):
-        muscle = (raw.get("muscle") or "").strip()
-        side = (raw.get("side") or "").strip()
-        units = _parse_units(raw.get("units"))
-        if not muscle and not side and units is None:
-            continue  # a blank row
-        if muscle not in MUSCLES:
-            message = "Choose the muscle." if not muscle else "Choose a muscle from the list."
-            errors.append(Invalid(message, site_field(index, "muscle")))
-        if side not in INJECTION_SIDES:
-            errors.append(Invalid("Choose the side: left or right.", site_field(index, "side")))
-        if units is None:
-            errors.append(Invalid("Enter the units injected.", site_field(index, "units")))
-        elif isinstance(units, str):
-            errors.append(Invalid(units, site_field(index, "units")))
-        if muscle in MUSCLES and side in INJECTION_SIDES and isinstance(units, float):
-            clean.append((muscle, side, units))
-    if len(clean) > MAX_SITES:
-        errors.append(Invalid(f"A visit holds at most {MAX_SITES} sites.", "sites"))
-    if not clean and not errors:
-        errors.append(Invalid("Add at least one injection site.", "sites"))
-    return clean, errors
-
-
-def check_visit(
-    *,
-    injected_on: date | None,
-    product: str | None,
-    sites: Iterable[Mapping],
-    note: str | None,
-    today: date,
-) -> CleanVisit:
-    """The visit's values, cleaned; Invalid listing every problem otherwise."""
-    errors = _check_date(injected_on, today)
-    if product not in PRODUCTS:
-        errors.append(Invalid("Choose the product that was injected.", "product"))
-    clean_sites, site_errors = _check_sites(sites)
-    errors += site_errors
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        errors.append(Invalid(f"Keep the note under {MAX_NOTE:,} characters.", "note"))
-    if errors:
-        raise Invalid.all_of(errors)
-    return CleanVisit(injected_on, product, note or None, tuple(clean_sites))
-
-
-def _require_dose_confirmation(clean: CleanVisit, confirmed: bool) -> None:
-    found = present.high_dose_sentences(clean.product, clean.sites)
-    if found and not confirmed:
-        raise Invalid(
-            "These doses are unusually high for "
-            f"{PRODUCT_LABELS[clean.product]}: {'; '.join(found)}. Check them, then tick "
-            "the box to confirm they are right.",
-            field="confirm_high_dose",
-        )
+def _checked_kind(
+    clean: CleanVisit, patient_id: int, except_visit: int | None, interval_confirmed: bool
+) -> str:
+    """The kind to save (see settle_kind), with the short-interval confirmation asked."""
+    clinic = rules()
+    others = _earlier(patient_id, except_visit)
+    kind = settle_kind(clean, others, clinic)
+    require_interval_confirmation(clean, kind, others, clinic, interval_confirmed)
+    return kind
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -206,6 +116,10 @@ def create_visit(
     note: str | None = None,
     confirm_high_dose: bool = False,
     today: date | None = None,
+    kind: str | None = None,
+    lot: str | None = None,
+    dilution=None,
+    confirm_short_interval: bool = False,
 ) -> InjectionVisit:
     """Record a visit; ``today`` (default: the patient's) bounds its date."""
     access.require(user, access.RECORD_INJECTION, patient_id)
@@ -215,14 +129,21 @@ def create_visit(
         sites=sites,
         note=note,
         today=today or patient_today(patient_id),
+        kind=kind,
+        lot=lot,
+        dilution=dilution,
     )
     if _day_taken(patient_id, clean.injected_on):
         raise _duplicate_day(clean.injected_on)
-    _require_dose_confirmation(clean, confirm_high_dose)
+    kind = _checked_kind(clean, patient_id, None, confirm_short_interval)
+    require_dose_confirmation(clean, confirm_high_dose)
     visit = InjectionVisit(
         patient_id=patient_id,
         injected_on=clean.injected_on,
         product=clean.product,
+        kind=kind,
+        lot=clean.lot,
+        dilution=clean.dilution,
         note=clean.note,
         created_by_id=user.id,
         sites=[InjectionSite(muscle=m, side=s, units=u) for m, s, u in clean.sites],
@@ -243,6 +164,10 @@ def update_visit(
     note: str | None = None,
     confirm_high_dose: bool = False,
     today: date | None = None,
+    kind: str | None = None,
+    lot: str | None = None,
+    dilution=None,
+    confirm_short_interval: bool = False,
 ) -> tuple[InjectionVisit, bool]:
     """Save an edit; returns (visit, changed). Nothing changed: nothing is written."""
     access.require(user, access.RECORD_INJECTION, patient_id)
@@ -253,18 +178,26 @@ def update_visit(
         sites=sites,
         note=note,
         today=today or patient_today(patient_id),
+        kind=kind or visit.kind,
+        lot=lot,
+        dilution=dilution,
     )
     before = present.content_of(visit)
-    if present.visit_content(clean.injected_on, clean.product, clean.note, clean.sites) == before:
+    if present.clean_content(clean) == before:
         return visit, False
     if clean.injected_on != visit.injected_on and _day_taken(
         patient_id, clean.injected_on, except_visit=visit.id
     ):
         raise _duplicate_day(clean.injected_on)
-    _require_dose_confirmation(clean, confirm_high_dose)
+    unchanged_kind = clean.kind == visit.kind and clean.injected_on == visit.injected_on
+    kind = _checked_kind(clean, patient_id, visit.id, confirm_short_interval or unchanged_kind)
+    require_dose_confirmation(clean, confirm_high_dose)
     db.session.add(InjectionVisitRevision(visit_id=visit.id, changed_by_id=user.id, before=before))
     visit.injected_on = clean.injected_on
     visit.product = clean.product
+    visit.kind = kind
+    visit.lot = clean.lot
+    visit.dilution = clean.dilution
     visit.note = clean.note
     visit.sites = [InjectionSite(muscle=m, side=s, units=u) for m, s, u in clean.sites]
     visit.updated_at = utcnow()
@@ -334,9 +267,48 @@ def visit_page(user, patient_id: int, visit_id: int) -> present.VisitPage:
     return present.visit_page(visit, patient.name, creator, can_edit)
 
 
-def visit_form_page(user, patient_id: int, visit_id: int | None = None) -> present.VisitFormPage:
+def visit_form_page(
+    user, patient_id: int, visit_id: int | None = None
+) -> injection_form.VisitFormPage:
     """The form for a new visit, or for editing visit ``visit_id`` (NotFound: not this
-    patient's)."""
+    patient's): with the patient's today, which the visit will be by the top-up rule,
+    and the latest visit (to copy its sites)."""
     patient = access.require(user, access.RECORD_INJECTION, patient_id)
     visit = None if visit_id is None else _visit(patient_id, visit_id)
-    return present.visit_form_page(patient_id, patient.name, visit)
+    others = _earlier(patient_id, visit_id)
+    last = None
+    if visit is None and others:
+        last = _visit_on(patient_id, max(other.on for other in others))
+    return injection_form.visit_form_page(
+        patient_id,
+        patient.name,
+        visit,
+        others=others,
+        today=patient_today(patient_id),
+        top_up_days=rules().top_up_days,
+        last=last,
+    )
+
+
+def last_visit_sites(user, patient_id: int) -> tuple[str, list[dict]] | None:
+    """The latest visit's product and sites as the form's rows (None: no visit yet), so
+    the clinician can start from the last map and change the units."""
+    access.require(user, access.RECORD_INJECTION, patient_id)
+    latest = db.session.scalar(
+        select(InjectionVisit.injected_on)
+        .where(InjectionVisit.patient_id == patient_id)
+        .order_by(InjectionVisit.injected_on.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return None
+    visit = _visit_on(patient_id, latest)
+    return visit.product, injection_form.site_values(visit)
+
+
+def _visit_on(patient_id: int, day: date) -> InjectionVisit:
+    return db.session.scalar(
+        select(InjectionVisit)
+        .where(InjectionVisit.patient_id == patient_id, InjectionVisit.injected_on == day)
+        .options(selectinload(InjectionVisit.sites))
+    )

@@ -12,7 +12,19 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, Integer, String, cast, literal_column, null, select, union_all
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    Integer,
+    String,
+    cast,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from ..extensions import db
 from ..models import (
@@ -29,7 +41,8 @@ from ..models import (
 )
 from ..models.base import UTCDateTime
 from ..presenters.care_team import DecisionRow, NoteRow
-from ..progress.record import PatientRecord, Visit
+from ..progress.record import Grading, PatientRecord, SaqOrigin, Visit
+from .clinic_settings import SUNNYBROOK
 from .local_time import local_now, zone_for
 from .programme_reads import versions_for
 from .questionnaires import SAQ
@@ -53,41 +66,67 @@ def load_record(patient: Patient, today: date | None = None) -> PatientRecord:
     )
 
 
-def _columns(
-    kind: str,
-    row_id,
-    *,
-    at=None,
-    on=None,
-    value=None,
-    product=None,
-    muscle=None,
-    side=None,
-    site_id=None,
-) -> list:
+# The columns of the record's UNION ALL (besides kind and id), each with its type: a kind
+# that lacks one selects a typed NULL.
+_UNION = {
+    "at": UTCDateTime,
+    "on": Date,
+    "value": Float,
+    "product": String,
+    "muscle": String,
+    "side": String,
+    "site_id": Integer,
+    "label": String,  # a visit's kind; a response's source
+    "by": String,  # who entered a response (staff name)
+    "flag": Boolean,  # a response holds the total score only
+    "answers": JSON,  # a grading's answers
+}
+
+
+def _columns(kind: str, row_id, **given) -> list:
     """One SELECT's columns for the UNION ALL of _dated: what a kind lacks is NULL."""
-    return [
-        literal_column(f"'{kind}'").label("kind"),
-        row_id.label("id"),
-        (cast(null(), UTCDateTime) if at is None else at).label("at"),
-        (cast(null(), Date) if on is None else on).label("on"),
-        (cast(null(), Float) if value is None else cast(value, Float)).label("value"),
-        (cast(null(), String) if product is None else product).label("product"),
-        (cast(null(), String) if muscle is None else muscle).label("muscle"),
-        (cast(null(), String) if side is None else side).label("side"),
-        (cast(null(), Integer) if site_id is None else site_id).label("site_id"),
-    ]
+    columns = [literal_column(f"'{kind}'").label("kind"), row_id.label("id")]
+    for name, type_ in _UNION.items():
+        value = given.get(name)
+        if value is None:
+            value = cast(null(), type_)
+        elif name == "value":
+            value = cast(value, Float)
+        columns.append(value.label(name))
+    return columns
+
+
+def _responses(patient_id: int, instrument: str, kind: str, **extra):
+    responses = QuestionnaireResponse
+    return (
+        select(
+            *_columns(
+                kind,
+                responses.id,
+                on=responses.answered_on,
+                value=responses.score,
+                label=responses.source,
+                by=User.name,
+                flag=responses.score_only,
+                **extra,
+            )
+        )
+        .outerjoin(User, User.id == responses.entered_by_id)
+        .where(responses.patient_id == patient_id, responses.instrument == instrument)
+    )
 
 
 def _dated(patient_id: int, zone) -> dict:
-    """Everything dated in the record, in ONE query (UNION ALL of four kinds): SAQ answers,
-    SAQ requests, practice sessions and injection sites (each with its visit's date and
-    product; a visit without sites still gives one row). Sessions carry an exact UTC time
-    (``at``), the others a plain date (``on``)."""
-    responses, requests = QuestionnaireResponse, QuestionnaireRequest
-    answered = select(
-        *_columns("saq", responses.id, on=responses.answered_on, value=responses.score)
-    ).where(responses.patient_id == patient_id, responses.instrument == SAQ)
+    """Everything dated in the record, in ONE query (UNION ALL of five kinds): SAQ answers
+    (with who entered them), Sunnybrook gradings, SAQ requests, practice sessions and
+    injection sites (each with its visit's date, product and kind; a visit without sites
+    still gives one row). Sessions carry an exact UTC time (``at``), the others a plain
+    date (``on``)."""
+    requests = QuestionnaireRequest
+    answered = _responses(patient_id, SAQ, "saq")
+    graded = _responses(
+        patient_id, SUNNYBROOK, "grading", answers=QuestionnaireResponse.answers
+    )
     requested = select(*_columns("request", requests.id, on=requests.requested_on)).where(
         requests.patient_id == patient_id, requests.instrument == SAQ
     )
@@ -110,37 +149,47 @@ def _dated(patient_id: int, zone) -> dict:
                 muscle=InjectionSite.muscle,
                 side=InjectionSite.side,
                 site_id=InjectionSite.id,
+                label=InjectionVisit.kind,
             )
         )
         .outerjoin(InjectionSite, InjectionSite.visit_id == InjectionVisit.id)
         .where(InjectionVisit.patient_id == patient_id)
     )
-    rows = db.session.execute(union_all(answered, requested, practised, injected))
+    rows = db.session.execute(union_all(answered, graded, requested, practised, injected))
     return _sorted_out(rows, zone)
 
 
 def _sorted_out(rows, zone) -> dict:
     """The UNION's rows as the record's fields, each in date (or time, then id) order."""
     saqs: list[tuple[date, int, float]] = []
+    origins: dict[date, SaqOrigin] = {}
+    gradings: list[tuple[date, int, Grading]] = []
     requests: list[date] = []
     sessions: list[tuple[datetime, int, float | None]] = []
-    visits: dict[int, tuple[date, str]] = {}
+    visits: dict[int, tuple[date, str, str]] = {}
     sites: dict[int, list[tuple[int, str, str, float]]] = defaultdict(list)
-    for kind, row_id, at, on, value, product, muscle, side, site_id in rows:
-        if kind == "session":
-            sessions.append((at, row_id, value))
-        elif kind == "saq":
-            saqs.append((on, row_id, value))
-        elif kind == "request":
-            requests.append(on)
+    for row in rows:
+        if row.kind == "session":
+            sessions.append((row.at, row.id, row.value))
+        elif row.kind == "saq":
+            saqs.append((row.on, row.id, row.value))
+            if row.label != "app":
+                origins[row.on] = SaqOrigin(row.label, row.by, bool(row.flag))
+        elif row.kind == "grading":
+            answers = tuple(row.answers or ())
+            gradings.append((row.on, row.id, Grading(row.on, answers, row.value)))
+        elif row.kind == "request":
+            requests.append(row.on)
         else:
-            visits[row_id] = (on, product)
-            if site_id is not None:
-                sites[row_id].append((site_id, muscle, side, value))
+            visits[row.id] = (row.on, row.product, row.label)
+            if row.site_id is not None:
+                sites[row.id].append((row.site_id, row.muscle, row.side, row.value))
     sessions.sort(key=lambda s: (s[0], s[1]))
     days = [at.astimezone(zone).date() for at, _, _ in sessions]
     return {
         "saqs": tuple((on, value) for on, _, value in sorted(saqs)),
+        "saq_origins": origins,
+        "gradings": tuple(grading for _, _, grading in sorted(gradings, key=lambda g: g[:2])),
         "requests": tuple(sorted(requests)),
         "session_days": tuple(days),
         "ratings": tuple(
@@ -149,8 +198,14 @@ def _sorted_out(rows, zone) -> dict:
             if value is not None
         ),
         "visits": tuple(
-            Visit(visit_id, on, product, tuple((m, s, u) for _, m, s, u in sorted(sites[visit_id])))
-            for visit_id, (on, product) in sorted(visits.items(), key=lambda kv: kv[1][0])
+            Visit(
+                visit_id,
+                on,
+                product,
+                tuple((m, s, u) for _, m, s, u in sorted(sites[visit_id])),
+                kind,
+            )
+            for visit_id, (on, product, kind) in sorted(visits.items(), key=lambda kv: kv[1][0])
         ),
     }
 

@@ -4,12 +4,12 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 from retrain.models import MUSCLES
+from retrain.presenters.injection_form import visit_form_page
 from retrain.presenters.injection_visit import (
     describe_changes,
     high_dose_sentences,
     history,
     visit_content,
-    visit_form_page,
     visit_list,
     visit_page,
 )
@@ -39,6 +39,9 @@ def visit(**changes):
         "patient_id": 9,
         "injected_on": date(2026, 3, 2),
         "product": "incobotulinumtoxinA",
+        "kind": "new_cycle",
+        "lot": None,
+        "dilution": None,
         "note": "Small doses first.",
         "sites": [site("orbicularis oculi", "left", 4.0), site("platysma", "right", 6.0)],
         "created_at": datetime(2026, 3, 2, 10, tzinfo=UTC),

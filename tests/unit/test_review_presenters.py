@@ -11,7 +11,7 @@ from retrain.progress.graded import load_graded
 from retrain.progress.instruments import load_instrument
 from retrain.progress.record import Grading, PatientRecord, SaqOrigin, Visit, analyse
 from retrain.progress.review import ClinicalStatus, Due
-from retrain.progress.rules import ClinicRules
+from retrain.progress.rules import DEFAULT_RULES, ClinicRules
 
 SAQ = load_instrument("saq")
 SUNNYBROOK = load_graded("sunnybrook")
@@ -41,7 +41,7 @@ def record(visits, saqs, today=110, **more) -> PatientRecord:
     return PatientRecord(**(values | more))
 
 
-def page(rec, rules=ClinicRules()):
+def page(rec, rules=DEFAULT_RULES):
     return progress_page(rec, analyse(rec, rules), SAQ, grading=SUNNYBROOK)
 
 

@@ -246,6 +246,9 @@ def test_edit_keeps_who_changed_what_and_when(client, clinic, factories):
     assert revision.before == {
         "injected_on": (today - timedelta(days=20)).isoformat(),
         "product": "onabotulinumtoxinA",
+        "kind": "new_cycle",
+        "lot": None,
+        "dilution": None,
         "note": "First map.",
         "sites": [{"muscle": "orbicularis oculi", "side": "left", "units": 5.0}],
     }
@@ -305,10 +308,10 @@ def test_add_more_rows_keeps_what_was_typed_and_saves_nothing(client, clinic):
     day = patient_today(patient.id) - timedelta(days=1)
     data = visit_data(day, rows=[("mentalis", "left", "2")])
     del data["submit"]
-    response = post_form(client, new_url(patient.id), {**data, "more_rows": "Add more rows"})
+    response = post_form(client, new_url(patient.id), {**data, "more_rows": "Add a site"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert 'name="sites-9-units"' in html  # 6 rows + 4 more
+    assert 'name="sites-1-units"' in html and 'name="sites-2-units"' not in html  # one more
     assert 'value="2"' in html
     assert count(InjectionVisit) == 0
 
