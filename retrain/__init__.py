@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import routes as api_routes
     from .auth.routes import bp as auth_bp
     from .clinician.routes import bp as clinician_bp
+    from .entries.routes import bp as entries_bp
     from .errors import handlers
     from .extensions import csrf
     from .library.routes import bp as library_bp
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
         therapist_bp,
         clinician_bp,
         outcomes_bp,
+        entries_bp,
         snapshots_bp,
         admin_bp,
     ):

@@ -124,9 +124,7 @@ def _dated(patient_id: int, zone) -> dict:
     date (``on``)."""
     requests = QuestionnaireRequest
     answered = _responses(patient_id, SAQ, "saq")
-    graded = _responses(
-        patient_id, SUNNYBROOK, "grading", answers=QuestionnaireResponse.answers
-    )
+    graded = _responses(patient_id, SUNNYBROOK, "grading", answers=QuestionnaireResponse.answers)
     requested = select(*_columns("request", requests.id, on=requests.requested_on)).where(
         requests.patient_id == patient_id, requests.instrument == SAQ
     )

@@ -15,6 +15,10 @@ retrain.progress.instruments.saq_due, documented in docs/progress.md "SAQ schedu
   clinician asked for that is not yet answered (on or after that day).
 - Staff on the care team set the interval (1-365 days) and ask for a day
   (access.SET_SAQ_SCHEDULE); a requested day is today or later, within a year.
+- Staff on the care team enter an SAQ answered on paper (access.ENTER_SAQ) for any day
+  from EARLIEST_ANSWER to the patient's today, never in the future. It is kept as
+  "entered by <them> from paper". One per day per patient: a day that has one already
+  is replaced only when they confirm (Conflict otherwise).
 
 The instrument is loaded from the file named by config ``SAQ_INSTRUMENT`` (a name in
 retrain/data/instruments/ or a path to a clinic's licensed wording), default "saq".
@@ -33,7 +37,7 @@ from flask import current_app
 from sqlalchemy import func, literal_column, select, union_all
 
 from .. import access
-from ..errors import Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..infrastructure.locking import lock_patient
 from ..models import Patient, Programme, QuestionnaireRequest, QuestionnaireResponse, User
@@ -45,6 +49,7 @@ from .local_time import local_now, patient_today, zone_for
 SAQ = "saq"
 MIN_INTERVAL, MAX_INTERVAL = 1, 365
 MAX_REQUEST_AHEAD = timedelta(days=365)
+EARLIEST_ANSWER = date(2000, 1, 1)  # a guard against a mistyped year (the SAQ is from 2007)
 
 
 @cache
@@ -135,20 +140,107 @@ def submit_saq(
     lock_patient(patient_id)  # two devices at once must not both add today's answer
     inst = instrument()
     values = check_answers(inst, _by_key(inst, answers))
+    return store_response(
+        patient_id, SAQ, today, values, instruments.score(inst, values), user,
+        replace=True, source="app",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PaperSaqPage:
+    """The staff page for an SAQ answered on paper (and for importing history)."""
+
+    instrument: Instrument
+    patient_id: int
+    patient_name: str
+    today: date  # the patient's
+    can_import_visits: bool
+
+
+def paper_saq_page(user, patient_id: int) -> PaperSaqPage:
+    patient = access.require(user, access.ENTER_SAQ, patient_id)
+    return PaperSaqPage(
+        instrument(),
+        patient_id,
+        patient.name,
+        patient_today(patient_id),
+        access.may(user, access.RECORD_INJECTION, patient_id),
+    )
+
+
+def enter_saq(
+    user,
+    patient_id: int,
+    answers: Mapping[str, object] | Sequence,
+    answered_on: date | None,
+    *,
+    replace: bool = False,
+    today: date | None = None,
+) -> tuple[QuestionnaireResponse, bool]:
+    """Save an SAQ a member of staff copies from a paper form answered on ``answered_on``.
+    Returns (response, replaced)."""
+    access.require(user, access.ENTER_SAQ, patient_id)
+    day = check_past_day(answered_on, today or patient_today(patient_id), "answered_on")
+    lock_patient(patient_id)
+    inst = instrument()
+    values = check_answers(inst, _by_key(inst, answers))
+    return store_response(
+        patient_id, SAQ, day, values, instruments.score(inst, values), user, replace=replace
+    )
+
+
+def check_past_day(day: date | None, today: date, field: str) -> date:
+    """A day on or before the patient's today and not before EARLIEST_ANSWER."""
+    if day is None:
+        raise Invalid("Enter the date it was answered.", field)
+    if day > today:
+        raise Invalid(
+            f"The date cannot be in the future (today is {today.isoformat()} for the patient).",
+            field,
+        )
+    if day < EARLIEST_ANSWER:
+        raise Invalid("Please check the year of this date.", field)
+    return day
+
+
+def store_response(
+    patient_id: int,
+    instrument_id: str,
+    day: date,
+    values: list[int],
+    score: float,
+    user,
+    *,
+    replace: bool,
+    source: str = "paper",
+) -> tuple[QuestionnaireResponse, bool]:
+    """Save one response for ``day``; an existing one that day is replaced only when
+    ``replace`` says so (Conflict otherwise). The caller locked the patient."""
     response = db.session.scalar(
         select(QuestionnaireResponse).where(
             QuestionnaireResponse.patient_id == patient_id,
-            QuestionnaireResponse.instrument == SAQ,
-            QuestionnaireResponse.answered_on == today,
+            QuestionnaireResponse.instrument == instrument_id,
+            QuestionnaireResponse.answered_on == day,
         )
     )
+    if response is not None and not replace:
+        raise Conflict(
+            f"There is already one on {day.isoformat()} for this patient (score "
+            f'{instruments.display_score(response.score)}). Tick "Replace the one of that '
+            'day" to replace it, or check the date.',
+            "replace",
+        )
     replaced = response is not None
     if response is None:
-        response = QuestionnaireResponse(patient_id=patient_id, instrument=SAQ, answered_on=today)
+        response = QuestionnaireResponse(
+            patient_id=patient_id, instrument=instrument_id, answered_on=day
+        )
         db.session.add(response)
     response.answers = values
-    response.score = instruments.score(inst, values)
+    response.score = score
     response.entered_by_id = user.id
+    response.source = source
+    response.score_only = False
     db.session.commit()
     return response, replaced
 

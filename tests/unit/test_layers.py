@@ -26,6 +26,7 @@ LAYERS = [
             "retrain.api",
             "retrain.auth",
             "retrain.clinician",
+            "retrain.entries",
             "retrain.errors.handlers",
             "retrain.library",
             "retrain.main",
