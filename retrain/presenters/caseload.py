@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ..progress import adherence
+from ..progress.review import ClinicalStatus
 
 WINDOW_DAYS = 28
 RECENT_DAYS = 7
@@ -39,6 +40,12 @@ class CaseloadRow:
     prescribed_28d: float
     adherence_28d: float | None  # percent 0-100, None when nothing was prescribed
     no_session_3_days: bool  # flag: no session in the last 3 local days (and a programme exists)
+    # The clinician's figures (progress.review.clinical_status_of); None on the therapist's
+    clinical: ClinicalStatus | None = None
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.no_session_3_days or not self.has_programme
 
 
 def caseload_row(
@@ -47,6 +54,7 @@ def caseload_row(
     session_days: Iterable[date],
     last_session_at: datetime | None,
     today: date,
+    clinical: ClinicalStatus | None = None,
 ) -> CaseloadRow:
     """One patient's figures from their programme versions and the local days of their
     recent sessions (at least the last WINDOW_DAYS; later days than ``today`` are left out).
@@ -76,6 +84,7 @@ def caseload_row(
         prescribed_28d=window.prescribed,
         adherence_28d=window.adherence,
         no_session_3_days=has_programme and started_early and quiet,
+        clinical=clinical,
     )
 
 

@@ -69,10 +69,16 @@ def clinical_status_of(
     rules: ClinicRules,
     floor: float,
 ) -> ClinicalStatus:
-    """The status from the visits and the SAQ scores alone (the caseload's case)."""
+    """The status from the visits and the SAQ scores alone (the caseload's case). Stored
+    data the analysis refuses is flagged for review rather than hidden."""
     visits = list(visits)
     as_of = max([today, *(v.on for v in visits)])
-    report = cycles.analyse(visits, saqs, (), as_of, uncertain_days=rules.uncertain_spread_days)
+    try:
+        report = cycles.analyse(
+            visits, saqs, (), as_of, uncertain_days=rules.uncertain_spread_days
+        )
+    except cycles.CycleDataError as error:
+        return ClinicalStatus(Due.DUE, (f"Check the record: {error}",))
     return clinical_status(report, today, rules, floor)
 
 

@@ -24,7 +24,7 @@ from ..errors.handlers import show_on_form
 from ..ids import to_id
 from ..models import CLINICIAN, THERAPIST
 from ..usecases import patients, programme_templates, programmes
-from ..usecases.caseload import caseload_rows
+from ..usecases.caseload import caseload_page as caseload_table
 from ..usecases.programme_reads import items_as_rows
 from .forms import (
     ApplyTemplateForm,
@@ -51,9 +51,9 @@ def _only_staff():
 
 
 def caseload_page(new_patient_endpoint: str):
-    rows = caseload_rows(current_user)
+    table = caseload_table(current_user, request.args)
     return render_template(
-        "staff/caseload.html", rows=rows, new_patient_url=url_for(new_patient_endpoint)
+        "staff/caseload.html", table=table, new_patient_url=url_for(new_patient_endpoint)
     )
 
 

@@ -1,23 +1,59 @@
-"""A staff member's caseload: the patients on their care teams with their practice figures.
+"""A staff member's caseload: the patients on their care teams with their practice figures,
+and for a clinician the figures that decide an injection visit.
 
 Four SQL queries whatever the caseload size: the patients, their programme versions
 (with the item maxima), their session times of the last 28 days, and their latest
-session time. presenters/caseload.py makes the figures, each patient in their own zone.
+session time; a clinician's caseload adds one (every visit and SAQ score of the
+caseload, a UNION ALL). presenters/caseload.py makes the figures, each patient in their
+own zone; progress.review.clinical_status_of the clinician's (the one place that works
+them out, so stored figures can replace it).
 """
 
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    String,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from .. import access
 from ..extensions import db
-from ..models import STAFF_ROLES, CareTeamMember, Patient, PracticeSession, Programme, User
+from ..models import (
+    CLINICIAN,
+    STAFF_ROLES,
+    CareTeamMember,
+    InjectionVisit,
+    Patient,
+    PracticeSession,
+    Programme,
+    QuestionnaireResponse,
+    User,
+)
 from ..presenters.caseload import WINDOW_DAYS, CaseloadPatient, CaseloadRow, by_name, caseload_row
-from ..progress import adherence
+from ..presenters.caseload_table import CaseloadTable, caseload_table, parse_query
+from ..progress import adherence, cycles
+from ..progress.review import clinical_status_of
+from .clinic_settings import rules
 from .local_time import before_local_day, local_dates, local_now, zone_for
 from .programme_reads import versions_for
+from .questionnaires import SAQ, instrument
+
+
+def caseload_page(user, args: Mapping[str, str], today: date | None = None) -> CaseloadTable:
+    """The caseload searched, filtered and sorted by the request's ``args`` (q, state,
+    sort, order); the clinician's with the clinical figures."""
+    role = CLINICIAN if user.role == CLINICIAN else "therapist"
+    return caseload_table(caseload_rows(user, today), role, parse_query(args, role))
 
 
 def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
@@ -41,6 +77,7 @@ def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
     versions = versions_for(Programme.patient_id.in_(on_team), zones, zone_for(None))
     days = _session_days(PracticeSession.patient_id.in_(on_team), zones, min(todays.values()))
     last_at = _latest_sessions(user.id)
+    clinical = _clinical(user, on_team, todays) if user.role == CLINICIAN else {}
     return by_name(
         caseload_row(
             patient,
@@ -48,9 +85,53 @@ def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
             days.get(patient.id, []),
             last_at.get(patient.id),
             todays[patient.id],
+            clinical.get(patient.id),
         )
         for patient in patients
     )
+
+
+def _clinical(user, on_team, todays: Mapping[int, date]) -> dict:
+    """Each caseload patient's clinical status (progress.review) from all their visits
+    and SAQ scores, read in one query."""
+    visits: dict[int, list[cycles.InjectionVisit]] = defaultdict(list)
+    saqs: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for row in db.session.execute(_visits_and_saqs(on_team)):
+        if row.kind == "visit":
+            visit = cycles.InjectionVisit(on=row.on, product=row.product, kind=row.visit_kind)
+            visits[row.patient_id].append(visit)
+        else:
+            saqs[row.patient_id].append((row.on, row.score))
+    clinic, floor = rules(), instrument().min_score
+    return {
+        patient_id: clinical_status_of(
+            visits.get(patient_id, ()), saqs.get(patient_id, ()), today, clinic, floor
+        )
+        for patient_id, today in todays.items()
+    }
+
+
+def _visits_and_saqs(on_team):
+    """The caseload's visits (date, product, kind) and SAQ scores (date, score)."""
+    visit_rows = select(
+        literal_column("'visit'").label("kind"),
+        InjectionVisit.patient_id.label("patient_id"),
+        InjectionVisit.injected_on.label("on"),
+        InjectionVisit.product.label("product"),
+        InjectionVisit.kind.label("visit_kind"),
+        cast(null(), Float).label("score"),
+    ).where(InjectionVisit.patient_id.in_(on_team))
+    saq_rows = select(
+        literal_column("'saq'"),
+        QuestionnaireResponse.patient_id,
+        QuestionnaireResponse.answered_on,
+        cast(null(), String),
+        cast(null(), String),
+        cast(QuestionnaireResponse.score, Float),
+    ).where(
+        QuestionnaireResponse.patient_id.in_(on_team), QuestionnaireResponse.instrument == SAQ
+    )
+    return union_all(visit_rows, saq_rows)
 
 
 def patient_figures(

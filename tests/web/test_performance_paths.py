@@ -170,7 +170,10 @@ def test_pages_stay_within_ten_queries_whatever_the_record(app, factories):
             assert response.status_code == 200, url
         return seen
 
-    pages = {"caseload": [statements(therapist, "/therapist/")] * 2}
+    pages = {
+        "caseload": [statements(therapist, "/therapist/")] * 2,
+        "clinician caseload": [statements(clinician, "/clinician/")] * 2,
+    }
     for patient in (new, veteran):
         for name, user, url, method in (
             ("review", clinician, f"/patients/{patient.id}/review", "GET"),

@@ -96,11 +96,12 @@ def test_caseload_lists_only_own_patients_and_flags_three_quiet_days(client, as_
     assert 'href="/therapist/patients/new"' in html
 
 
-def test_clinician_caseload_uses_the_same_table(client, as_user, factories):
+def test_clinician_caseload_has_its_own_columns(client, as_user, factories):
     clinician = as_user("clinician")
     patient = factories.make_patient(care_team=[clinician], name="Cleo Clinic")
     html = client.get("/clinician/").get_data(as_text=True)
-    assert f'href="/patients/{patient.id}"' in html and "Adherence, 28 days" in html
+    assert f'href="/patients/{patient.id}/review"' in html and "Adherence, 28 days" in html
+    assert "Projected wear-off" in html and "No injection yet" in html
     assert 'href="/clinician/patients/new"' in html
 
 

@@ -43,7 +43,8 @@ def record(clinician, patient, days_ago, **extra):
 
 def checked(html: str) -> str:
     """The value of the kind radio that is checked."""
-    return re.search(r'<input checked id="kind-\d" name="kind" type="radio" value="(\w+)">', html)[1]
+    pattern = r'<input checked id="kind-\d" name="kind" type="radio" value="(\w+)">'
+    return re.search(pattern, html)[1]
 
 
 def saved(patient) -> list[tuple[int, str]]:
