@@ -20,6 +20,7 @@ from .programmes import ProgrammeOut, programme_out
 from .saq import SaqOut
 from .sessions import SessionOut, session_out
 from .snapshots import SnapshotOut, snapshot_out
+from .sunnybrook import GradingOut, grading_out
 
 FHIR_JSON = "application/fhir+json"
 
@@ -46,6 +47,7 @@ class ExportOut(BaseModel):
     sessions: list[SessionOut] = Field(description="Oldest first")
     saq: list[SaqOut] = Field(description="Oldest first")
     saq_requests: list[SaqRequestOut]
+    sunnybrook: list[GradingOut] = Field(description="Clinician gradings, oldest first")
     injections: list[InjectionOut] = Field(description="Oldest first")
     snapshots: list[SnapshotOut] = Field(description="Oldest first, with their image URLs")
 
@@ -89,9 +91,17 @@ def export(patient_id: int):
             programmes=[programme_out(p) for p in record.programmes],
             sessions=[session_out(s) for s in record.sessions],
             saq=[
-                SaqOut(id=q.id, answered_on=q.answered_on, score=q.score, answers=q.answers or [])
+                SaqOut(
+                    id=q.id,
+                    answered_on=q.answered_on,
+                    score=q.score,
+                    answers=q.answers or [],
+                    source=q.source,
+                    score_only=q.score_only,
+                )
                 for q in record.saqs
             ],
+            sunnybrook=[GradingOut(**grading_out(g)) for g in record.gradings],
             saq_requests=[SaqRequestOut.model_validate(q) for q in record.saq_requests],
             injections=[injection_out(v) for v in record.visits],
             snapshots=[snapshot_out(s) for s in record.snapshots],
@@ -104,8 +114,8 @@ def export(patient_id: int):
     "GET",
     access.EXPORT,
     summary="The patient's record as a FHIR R4 Bundle (Patient, QuestionnaireResponse and "
-    "Observation for each SAQ, Observation for each daily rating, Procedure for each "
-    "injection visit)",
+    "Observation for each SAQ, Observation for each daily rating, Observation with "
+    "components for each Sunnybrook grading, Procedure for each injection visit)",
     responses={200: FhirBundle},
     media_type=FHIR_JSON,
 )

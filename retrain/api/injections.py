@@ -5,6 +5,11 @@ sites (muscle, side, units > 0, at most 2 decimals), one visit per patient per d
 (a second one answers 409), and unusually high doses saved only with
 ``confirm_high_dose: true`` (otherwise 422 naming ``confirm_high_dose`` and saying
 which dose is high). Units of different products are never added together.
+
+``kind`` says whether the visit is a top-up of its cycle or starts a new cycle; left
+out, the top-up rule decides (1 to TOP_UP_DAYS days after the cycle's first visit: a
+top-up). A new cycle sooner than 12 weeks after the last full treatment needs
+``confirm_short_interval: true`` (otherwise 422 naming it).
 """
 
 from datetime import date, datetime
@@ -21,6 +26,7 @@ from ..models import (
     PRODUCT_LABELS,
     PRODUCTS,
     THERAPIST,
+    VISIT_KINDS,
 )
 from ..usecases import injections
 from .core import Strict, endpoint, patient_id_from, record_id, reply
@@ -47,15 +53,25 @@ class InjectionIn(Strict):
                     {"muscle": "platysma", "side": "left", "units": 5},
                 ],
                 "note": "First visit: small doses.",
+                "lot": "C5012AB",
+                "dilution": 4,
             }
         )
     )
 
     injected_on: date = Field(description="Not in the future (the patient's timezone)")
     product: Literal[PRODUCTS]
+    kind: Literal[VISIT_KINDS] | None = Field(
+        None, description="top_up or new_cycle; null: the top-up rule decides"
+    )
     sites: list[SiteIn] = Field(max_length=100)
+    lot: Text | None = Field(None, description="The product's lot number, up to 40 characters")
+    dilution: FiniteFloat | None = Field(None, description="Units per 0.1 mL, above 0, max 100")
     note: Text | None = None
     confirm_high_dose: bool = Field(False, description="Confirms doses above the usual range")
+    confirm_short_interval: bool = Field(
+        False, description="Confirms a new cycle sooner than 12 weeks after the last one"
+    )
 
 
 class SiteOut(BaseModel):
@@ -69,6 +85,9 @@ class InjectionOut(BaseModel):
     injected_on: date
     product: str
     product_label: str
+    kind: str = Field(description="top_up or new_cycle")
+    lot: str | None
+    dilution: float | None = Field(description="Units per 0.1 mL")
     note: str | None
     sites: list[SiteOut]
     total_units: float = Field(description="This visit only (one product)")
@@ -88,6 +107,9 @@ def injection_out(visit) -> InjectionOut:
         injected_on=visit.injected_on,
         product=visit.product,
         product_label=PRODUCT_LABELS.get(visit.product, visit.product),
+        kind=visit.kind,
+        lot=visit.lot,
+        dilution=visit.dilution,
         note=visit.note,
         sites=sites,
         total_units=sum(s.units for s in sites),
@@ -113,6 +135,10 @@ def injection_create(patient_id: str, body: InjectionIn):
         sites=[site.model_dump() for site in body.sites],
         note=body.note,
         confirm_high_dose=body.confirm_high_dose,
+        kind=body.kind,
+        lot=body.lot,
+        dilution=body.dilution,
+        confirm_short_interval=body.confirm_short_interval,
     )
     return reply(injection_out(visit), 201)
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import Invalid
 from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..usecases import questionnaires
+from ..usecases.local_time import patient_today
 from .core import ApiError, Strict, endpoint, patient_id_from, problem_fields, reply
 from .pagination import PageQuery, page
 from .schemas import Int
@@ -28,16 +29,23 @@ class SaqIn(Strict):
     )
 
     answered_on: date | None = Field(
-        None, description="Today in the patient's timezone (the default); no other day"
+        None,
+        description="Today in the patient's timezone (the default). A patient: no other "
+        "day; staff (a paper SAQ): any day up to today",
     )
     answers: list[Int] = Field(max_length=100, description="Nine answers, each 1 to 5, in order")
+    replace: bool = Field(
+        False, description="Staff: replace that day's SAQ (409 without it); ignored for patients"
+    )
 
 
 class SaqOut(BaseModel):
     id: int
     answered_on: date
     score: float = Field(description="Exact score, 20 (no synkinesis) to 100")
-    answers: list[int]
+    answers: list[int] = Field(description="Empty for an imported score only")
+    source: str = Field(description="app (the patient), paper (staff) or import (a CSV)")
+    score_only: bool
 
 
 class SaqCreated(BaseModel):
@@ -55,18 +63,29 @@ class SaqPage(BaseModel):
 @endpoint(
     "/patients/<patient_id>/saq",
     "POST",
-    summary="Answer the SAQ for today (a patient, for themself); again today: replaces",
-    roles=(PATIENT,),
+    summary="Answer the SAQ for today (a patient; again today: replaces), or enter a paper "
+    "SAQ of an earlier day (staff; an existing day: 409 unless replace)",
+    roles=CLINICAL,
     body=SaqIn,
     responses={201: SaqCreated, 200: SaqCreated},
 )
 def saq_create(patient_id: str, body: SaqIn):
     items = questionnaires.instrument().items
     position = {item.key: f"answers.{n}" for n, item in enumerate(items)}
+    pid = patient_id_from(patient_id)
     try:
-        response, replaced = questionnaires.submit_saq(
-            current_user, patient_id_from(patient_id), body.answers, answered_on=body.answered_on
-        )
+        if current_user.role == PATIENT:
+            response, replaced = questionnaires.submit_saq(
+                current_user, pid, body.answers, answered_on=body.answered_on
+            )
+        else:
+            response, replaced = questionnaires.enter_saq(
+                current_user,
+                pid,
+                body.answers,
+                body.answered_on or patient_today(pid),
+                replace=body.replace,
+            )
     except Invalid as error:
         # Item problems are named by the item's key: here by the answer's place in the list.
         fields = problem_fields(error, lambda key: position.get(key, key))
@@ -91,7 +110,14 @@ def saq_list(patient_id: str, query: PageQuery):
         lambda offset, count: questionnaires.answers_page(current_user, pid, offset, count), query
     )
     items = [
-        SaqOut(id=r.id, answered_on=r.answered_on, score=r.score, answers=list(r.answers or []))
+        SaqOut(
+            id=r.id,
+            answered_on=r.answered_on,
+            score=r.score,
+            answers=list(r.answers or []),
+            source=r.source,
+            score_only=r.score_only,
+        )
         for r in rows
     ]
     return reply(SaqPage(items=items, next_cursor=cursor))

@@ -242,7 +242,4 @@ def _projection(projection) -> str:
 def _spread(projection) -> str:
     if projection is None or projection.on is None:
         return ""
-    return (
-        f"day {projection.earliest_day}–{projection.latest_day}, "
-        f"{projection.cycle_count} cycles"
-    )
+    return f"day {projection.earliest_day}–{projection.latest_day}, {projection.cycle_count} cycles"

@@ -8,6 +8,9 @@ What goes in:
   (0-100 scale, derived from that response).
 - For each practice session: an Observation of the patient's synkinesis self-rating
   (0-10) at the time of the session.
+- For each Sunnybrook grading (Ross et al. 1996): an Observation (category "exam") of
+  the composite score, with a component for each section score (resting symmetry,
+  voluntary movement, synkinesis) and for each item's grade.
 - For each injection visit: a Procedure (status completed, performed on its date)
   with one bodySite per site (muscle and side), the product as ``usedCode``, and each
   site's dose as a Quantity in an extension on its bodySite (FHIR R4's Procedure has
@@ -26,6 +29,8 @@ from datetime import datetime
 
 from .. import formatting
 from ..models import PRODUCT_LABELS
+from ..progress.graded import grade
+from ..progress.instruments import AnswerError
 from .record import PatientRecord
 
 NAMESPACE = uuid.UUID("6f1f3a52-9d1e-4bc1-8a0e-2f4f1c1b7e55")  # Retrain's own namespace
@@ -37,6 +42,15 @@ CATEGORY_SURVEY = {
             "system": "http://terminology.hl7.org/CodeSystem/observation-category",
             "code": "survey",
             "display": "Survey",
+        }
+    ]
+}
+CATEGORY_EXAM = {
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "exam",
+            "display": "Exam",
         }
     ]
 }
@@ -130,6 +144,44 @@ def _rating_entries(record: PatientRecord, subject: dict) -> list[dict]:
     ]
 
 
+def _score(value: float, unit: str) -> dict:
+    return {"value": value, "unit": unit, "system": UCUM, "code": "{score}"}
+
+
+def _grading_entries(record: PatientRecord, subject: dict) -> list[dict]:
+    inst = record.grading_instrument
+    entries = []
+    for response in record.gradings:
+        answers = list(response.answers or [])
+        components = []
+        try:
+            graded = grade(inst, answers)
+        except AnswerError:  # graded with another version of the file: the score only
+            graded = None
+        if graded is not None:
+            components = [
+                {"code": {"text": f"{section.name} score"},
+                 "valueQuantity": _score(graded.subscores[section.key], "score")}
+                for section in inst.sections
+            ] + [
+                {"code": {"text": f"{item.text} ({item.key})"}, "valueInteger": int(answer)}
+                for item, answer in zip(inst.items, answers, strict=True)
+            ]  # fmt: skip
+        observation = {
+            "resourceType": "Observation",
+            "status": "final",
+            "category": [CATEGORY_EXAM],
+            "code": {"text": f"{inst.name} composite score"},
+            "subject": subject,
+            "effectiveDateTime": response.answered_on.isoformat(),
+            "valueQuantity": _score(round(response.score), "score (0-100, higher is better)"),
+        }
+        if components:
+            observation["component"] = components
+        entries.append(_entry(observation, "Observation/sunnybrook", response.id))
+    return entries
+
+
 def _procedure(visit, subject: dict) -> dict:
     product = PRODUCT_LABELS.get(visit.product, visit.product)
     body_sites = [
@@ -173,6 +225,7 @@ def bundle(record: PatientRecord) -> dict:
     entries = [{"fullUrl": patient_urn, "resource": _patient(record)}]
     entries += _saq_entries(record, subject)
     entries += _rating_entries(record, subject)
+    entries += _grading_entries(record, subject)
     entries += [
         _entry(_procedure(visit, subject), "Procedure", visit.id) for visit in record.visits
     ]

@@ -6,7 +6,7 @@ the presenters beside this one turn it into files. Care-team notes and reinjecti
 decisions are not part of it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from ..models import (
     Snapshot,
     User,
 )
+from ..progress.graded import GradedInstrument
 from ..progress.instruments import Instrument
 
 
@@ -36,6 +37,8 @@ class PatientRecord:
     saq_requests: list[QuestionnaireRequest]  # by day
     visits: list[InjectionVisit]  # oldest first, sites loaded
     snapshots: list[Snapshot]  # oldest first
+    grading_instrument: GradedInstrument | None = None  # the Sunnybrook, item by item
+    gradings: list[QuestionnaireResponse] = field(default_factory=list)  # oldest first
 
     @property
     def exported_on(self) -> date:

@@ -1,6 +1,7 @@
 """The patient's record as files to download: the CSV, and the zip's README and names.
 
-The CSV has one row per thing, with a ``kind`` column ("saq", "session", "injection"),
+The CSV has one row per thing, with a ``kind`` column ("saq", "sunnybrook", "session",
+"injection"),
 so a spreadsheet can filter by kind without a zip of several files. Columns that do
 not apply to a kind are empty. Dates are the patient's local dates; ``performed_at``
 is the exact UTC time of a session (ISO 8601).
@@ -33,6 +34,9 @@ COLUMNS = (
     "muscle",
     "side",
     "units",
+    "visit_kind",
+    "lot",
+    "dilution",
     "note",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -95,8 +99,25 @@ def _saq_rows(record: PatientRecord) -> list[dict]:
             "instrument": response.instrument,
             "score": _score(response.score),
             "answers": _answers(response.answers or [], item_keys),
+            "source": response.source,
         }
         for response in record.saqs
+    ]
+
+
+def _grading_rows(record: PatientRecord) -> list[dict]:
+    """Sunnybrook gradings: the composite as the score, each item's grade by its key."""
+    item_keys = record.grading_instrument.item_keys if record.grading_instrument else ()
+    return [
+        {
+            "kind": "sunnybrook",
+            "date": response.answered_on.isoformat(),
+            "instrument": response.instrument,
+            "score": _score(response.score),
+            "answers": _answers(response.answers or [], item_keys),
+            "source": response.source,
+        }
+        for response in record.gradings
     ]
 
 
@@ -124,6 +145,9 @@ def _injection_rows(record: PatientRecord) -> list[dict]:
             "muscle": site.muscle,
             "side": site.side,
             "units": site.units,
+            "visit_kind": visit.kind,
+            "lot": visit.lot,
+            "dilution": visit.dilution,
             "note": visit.note,
         }
         for visit in record.visits
@@ -133,7 +157,9 @@ def _injection_rows(record: PatientRecord) -> list[dict]:
 
 def csv_rows(record: PatientRecord) -> list[dict]:
     """Every exported row, oldest first within each kind."""
-    return _saq_rows(record) + _session_rows(record) + _injection_rows(record)
+    return (
+        _saq_rows(record) + _grading_rows(record) + _session_rows(record) + _injection_rows(record)
+    )
 
 
 def csv_text(record: PatientRecord) -> str:

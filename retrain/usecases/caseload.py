@@ -128,9 +128,7 @@ def _visits_and_saqs(on_team):
         cast(null(), String),
         cast(null(), String),
         cast(QuestionnaireResponse.score, Float),
-    ).where(
-        QuestionnaireResponse.patient_id.in_(on_team), QuestionnaireResponse.instrument == SAQ
-    )
+    ).where(QuestionnaireResponse.patient_id.in_(on_team), QuestionnaireResponse.instrument == SAQ)
     return union_all(visit_rows, saq_rows)
 
 

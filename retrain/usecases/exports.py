@@ -31,6 +31,7 @@ from ..presenters.record import PatientRecord
 from ..presenters.record_files import Download
 from ..usecases import questionnaires
 from ..usecases.local_time import zone_for
+from .clinic_settings import SUNNYBROOK, grading_instrument
 
 
 def whole_record(user, patient_id: int) -> PatientRecord:
@@ -73,6 +74,17 @@ def _all(statement) -> list:
     return list(db.session.scalars(statement))
 
 
+def _responses(patient_id: int, instrument: str):
+    return (
+        select(QuestionnaireResponse)
+        .where(
+            QuestionnaireResponse.patient_id == patient_id,
+            QuestionnaireResponse.instrument == instrument,
+        )
+        .order_by(QuestionnaireResponse.answered_on, QuestionnaireResponse.id)
+    )
+
+
 def _load(patient) -> PatientRecord:
     """A fixed number of queries, however long the record (children by selectinload)."""
     patient_id = patient.id
@@ -97,11 +109,9 @@ def _load(patient) -> PatientRecord:
             .order_by(PracticeSession.performed_at, PracticeSession.id)
             .options(selectinload(PracticeSession.items).selectinload(PracticeItem.exercise))
         ),
-        saqs=_all(
-            select(QuestionnaireResponse)
-            .where(QuestionnaireResponse.patient_id == patient_id)
-            .order_by(QuestionnaireResponse.answered_on, QuestionnaireResponse.id)
-        ),
+        saqs=_all(_responses(patient_id, questionnaires.SAQ)),
+        grading_instrument=grading_instrument(),
+        gradings=_all(_responses(patient_id, SUNNYBROOK)),
         saq_requests=_all(
             select(QuestionnaireRequest)
             .where(QuestionnaireRequest.patient_id == patient_id)

@@ -69,7 +69,10 @@ def test_progress_figures_have_the_known_answers(client, clinic, record):
     assert first["response"] == 20 and first["response_pct"] == pytest.approx(100 / 3)
     assert first["wear_off_day"] == 64 and first["adherence"] == 0
     assert first["ends_on"] == (today - timedelta(days=40)).isoformat()
-    assert first["doses"] == [{"muscle": "orbicularis oculi", "side": "left", "units": 4.0}]
+    ona = {"product": "onabotulinumtoxinA"}
+    assert first["doses"] == [{"muscle": "orbicularis oculi", "side": "left", "units": 4.0, **ona}]
+    assert (first["response_change"], first["baseline_while_working"]) == ("better", False)
+    assert first["top_ups"] == [] and first["wear_off_day_exact"] == pytest.approx(64, abs=0.5)
     assert (second["baseline"], second["best"], second["best_day"], second["response"]) == (
         58,
         45,
@@ -79,12 +82,16 @@ def test_progress_figures_have_the_known_answers(client, clinic, record):
     assert second["wear_off_day"] is None and second["ends_on"] is None
     assert second["adherence"] == pytest.approx(10)
     assert second["doses"] == [
-        {"muscle": "orbicularis oculi", "side": "left", "units": 2.5},
-        {"muscle": "platysma", "side": "left", "units": 5.0},
+        {"muscle": "orbicularis oculi", "side": "left", "units": 2.5, **ona},
+        {"muscle": "platysma", "side": "left", "units": 5.0, **ona},
     ]
+    assert second["response_change"] == "better"  # 13 points: the minimum important change
     current = body["current"]
     assert current["days_since_injection"] == 40 and current["phase"] == "full_effect"
     assert current["projected_wear_off_on"] is None and current["projection_reason"]
+    assert (current["projection_cycles"], current["projection_uncertain"]) == (1, False)
+    assert (current["review_due"], current["review_reasons"]) == ("not_due", [])
+    assert body["sunnybrook"] == []
 
 
 def test_progress_agrees_with_the_review_page(client, clinic, record):

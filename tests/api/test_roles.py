@@ -60,7 +60,12 @@ CLINICIAN_WRITE = {
     "therapist-me": 403,
     "clinician-own": 201,
 }
-SAQ_WRITE = {**PATIENT_WRITE, "patient-own": 200}  # the same day again: replaces
+# The same day again: replaces (the staff's paper SAQs say "replace": the patient's is there)
+SAQ_WRITE = {**PATIENT_WRITE, "patient-own": 200, "therapist-own": 200, "clinician-own": 200}
+SAQ_WRITE |= {"therapist-foreign": 404, "therapist-me": 404, "clinician-foreign": 404}
+# Staff grade (201, then 200: the same day again, replaced); patients may not.
+GRADING_WRITE = {**THERAPIST_WRITE, "therapist-own": 201, "clinician-own": 200}
+GRADING_WRITE |= {"therapist-foreign": 404, "therapist-me": 404, "clinician-foreign": 404}
 STAFF_ONLY = {"patient": 403, "therapist": 200, "clinician": 200, "admin": 403, "anonymous": 401}
 STAFF_CREATE = {**STAFF_ONLY, "therapist": 201, "clinician": 201}
 PATIENT_ONLY = {"patient": 200, "therapist": 403, "clinician": 403, "admin": 403, "anonymous": 401}
@@ -113,13 +118,18 @@ def photo() -> bytes:
 
 
 def saq_body(clinic):
-    return json_body({"answers": [2, 3, 1, 1, 2, 4, 1, 1, 2]})
+    return json_body({"answers": [2, 3, 1, 1, 2, 4, 1, 1, 2], "replace": True})
+
+
+def grading_body(clinic):
+    return json_body({"answers": [1, 1, 0, 4, 3, 4, 2, 3, 1, 2, 0, 1, 0], "replace": True})
 
 
 def injection_body(clinic):
     today = patient_today(clinic.patient.id)
     sites = [{"muscle": "mentalis", "side": "right", "units": 2}]
-    return json_body({"injected_on": today.isoformat(), "product": "other", "sites": sites})
+    body = {"injected_on": today.isoformat(), "product": "other", "sites": sites}
+    return json_body({**body, "confirm_short_interval": True})
 
 
 def json_body(body):
@@ -142,6 +152,8 @@ PATIENT_ENDPOINTS = [
     ("GET", "/patients/{pid}/injections/{vid}", None, READ),
     ("POST", "/patients/{pid}/injections", injection_body, CLINICIAN_WRITE),
     ("GET", "/patients/{pid}/progress", None, READ),
+    ("GET", "/patients/{pid}/sunnybrook", None, READ),
+    ("POST", "/patients/{pid}/sunnybrook", grading_body, GRADING_WRITE),
     ("GET", "/patients/{pid}/export", None, READ),
     ("GET", "/patients/{pid}/fhir", None, READ),
 ]

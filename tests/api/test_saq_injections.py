@@ -60,11 +60,43 @@ def test_saq_refusals_name_the_answer_and_store_nothing(client, clinic):
     assert table_rows() == before
 
 
-def test_staff_cannot_answer_and_others_get_404(client, clinic):
-    pid = str(clinic.patient.id)
-    assert post_saq(client, clinic, {"answers": ANSWERS}, "therapist", pid).status_code == 403
+def test_others_get_404(client, clinic):
     foreign = post_saq(client, clinic, {"answers": ANSWERS}, "patient", str(clinic.other.id))
     assert foreign.status_code == 404
+    staff = post_saq(client, clinic, {"answers": ANSWERS}, "therapist", str(clinic.other.id))
+    assert staff.status_code == 404
+    assert saq_count() == 0
+
+
+def test_staff_enter_a_paper_saq_of_an_earlier_day(client, clinic):
+    pid = str(clinic.patient.id)
+    day = (patient_today(clinic.patient.id) - timedelta(days=200)).isoformat()
+    body = {"answered_on": day, "answers": ANSWERS}
+    created = post_saq(client, clinic, body, "therapist", pid)
+    assert created.status_code == 201 and created.json["answered_on"] == day
+    stored = db.session.get(QuestionnaireResponse, created.json["id"])
+    assert (stored.source, stored.entered_by_id) == ("paper", clinic.therapist.id)
+    again = post_saq(client, clinic, {**body, "answers": [5] * 9}, "clinician", pid)
+    assert again.status_code == 409 and "replace" in again.json["error"]["fields"]
+    replaced = post_saq(
+        client, clinic, {**body, "answers": [5] * 9, "replace": True}, "clinician", pid
+    )
+    assert replaced.status_code == 200 and replaced.json["replaced"] is True
+    assert replaced.json["id"] == created.json["id"] and saq_count() == 1
+    listed = client.get(f"/api/v1/patients/{pid}/saq", headers=clinic.headers["patient"]).json
+    assert [(i["source"], i["score_only"]) for i in listed["items"]] == [("paper", False)]
+
+
+def test_a_paper_saq_is_never_in_the_future_and_a_patient_keeps_to_today(client, clinic):
+    pid = str(clinic.patient.id)
+    tomorrow = (patient_today(clinic.patient.id) + timedelta(days=1)).isoformat()
+    future = post_saq(
+        client, clinic, {"answered_on": tomorrow, "answers": ANSWERS}, "clinician", pid
+    )
+    assert future.status_code == 422 and "answered_on" in future.json["error"]["fields"]
+    yesterday = (patient_today(clinic.patient.id) - timedelta(days=1)).isoformat()
+    own = post_saq(client, clinic, {"answered_on": yesterday, "answers": ANSWERS, "replace": True})
+    assert own.status_code == 422 and "answered_on" in own.json["error"]["fields"]
     assert saq_count() == 0
 
 
@@ -100,6 +132,7 @@ def visit_body(clinic, **changes):
             {"muscle": "depressor anguli oris", "side": "left", "units": 2},
         ],
         "note": "Small doses first.",
+        "confirm_short_interval": True,  # the clinic's visit 40 days ago began a cycle
         **changes,
     }
 
@@ -144,6 +177,33 @@ def test_high_doses_need_a_confirmation(client, clinic):
     assert confirmed.status_code == 201
 
 
+def test_a_visit_takes_its_kind_from_the_rule_lot_and_dilution(client, clinic):
+    top_up = visit_body(clinic, lot="C5012AB", dilution=4.0, confirm_short_interval=False)
+    top_up["injected_on"] = (patient_today(clinic.patient.id) - timedelta(days=20)).isoformat()
+    response = post_visit(client, clinic, top_up)  # 20 days after the visit of 40 days ago
+    assert response.status_code == 201, response.json
+    assert (response.json["kind"], response.json["lot"], response.json["dilution"]) == (
+        "top_up",
+        "C5012AB",
+        4.0,
+    )
+
+
+def test_a_new_cycle_within_12_weeks_needs_the_confirmation(client, clinic):
+    body = visit_body(clinic, confirm_short_interval=False)
+    refused = post_visit(client, clinic, body)
+    assert refused.status_code == 422
+    assert (
+        "40 days after the last full treatment"
+        in (refused.json["error"]["fields"]["confirm_short_interval"])
+    )
+    assert visit_count() == 2
+    assert post_visit(client, clinic, {**body, "confirm_short_interval": True}).status_code == 201
+    late = visit_body(clinic, kind="top_up")  # 40 days after the cycle's first visit
+    late["injected_on"] = (patient_today(clinic.patient.id) - timedelta(days=1)).isoformat()
+    assert post_visit(client, clinic, late).json["error"]["fields"].keys() == {"kind"}
+
+
 def test_visit_refusals_name_the_field_and_store_nothing(client, clinic):
     tomorrow = (patient_today(clinic.patient.id) + timedelta(days=1)).isoformat()
     site = {"muscle": "mentalis", "side": "left", "units": 1}
@@ -157,6 +217,9 @@ def test_visit_refusals_name_the_field_and_store_nothing(client, clinic):
         (visit_body(clinic, sites=[{**site, "units": 2.555}]), {"sites.0.units"}),
         (visit_body(clinic, sites=[{**site, "units": "2"}]), {"sites.0.units"}),
         (visit_body(clinic, sites=[{**site, "depth": 2}]), {"sites.0.depth"}),
+        (visit_body(clinic, kind="booster"), {"kind"}),
+        (visit_body(clinic, dilution=0), {"dilution"}),
+        (visit_body(clinic, lot="L" * 41), {"lot"}),
     ]
     before = table_rows()
     for body, fields in cases:

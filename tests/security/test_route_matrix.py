@@ -86,6 +86,10 @@ GET_STATUS = {
     "admin.audit_page": only(A),
     "admin.audit_csv": only(A),
     "admin.erase": only(A, others=403),
+    "entries.paper_saq": STAFF,
+    "entries.grade": STAFF,
+    "entries.import_history": STAFF,
+    "entries.import_template": STAFF,
 }
 POST_ONLY = {
     "auth.logout",

@@ -45,6 +45,7 @@ def hand_made_record(**changes) -> PatientRecord:
                 answered_on=date(2026, 1, 5),
                 answers=[3, 3, 3, 3, 3, 3, 3, 3, 3],
                 score=60.0,
+                source="app",
             )
         ],
         "saq_requests": [],
@@ -53,6 +54,9 @@ def hand_made_record(**changes) -> PatientRecord:
                 id=31,
                 injected_on=date(2026, 1, 2),
                 product="onabotulinumtoxinA",
+                kind="new_cycle",
+                lot="C5012AB",
+                dilution=4.0,
                 note="First visit.",
                 sites=[
                     SimpleNamespace(muscle="orbicularis oculi", side="left", units=2.5),
@@ -67,3 +71,21 @@ def hand_made_record(**changes) -> PatientRecord:
         ],
     }
     return PatientRecord(**{**fields, **changes})
+
+
+def with_grading(record: PatientRecord) -> PatientRecord:
+    """The record with one Sunnybrook grading: composite 50 (resting 10, voluntary 64,
+    synkinesis 4), worked out in tests/unit/test_graded_instruments.py."""
+    from dataclasses import replace
+
+    from retrain.progress.graded import load_graded
+
+    grading = SimpleNamespace(
+        id=51,
+        instrument="sunnybrook",
+        answered_on=date(2026, 1, 4),
+        answers=[1, 1, 0, 4, 3, 4, 2, 3, 1, 2, 0, 1, 0],
+        score=50.0,
+        source="paper",
+    )
+    return replace(record, grading_instrument=load_graded("sunnybrook"), gradings=[grading])

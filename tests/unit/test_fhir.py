@@ -5,7 +5,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from retrain.presenters import fhir
 
-from .record_helpers import hand_made_record
+from .record_helpers import hand_made_record, with_grading
 
 
 def resources_of(bundle: dict) -> list:
@@ -63,3 +63,21 @@ def test_every_resource_refers_to_the_patient_by_a_stable_urn():
     assert bundle["entry"][0]["fullUrl"] == patient_urn
     assert all(r.subject.reference == patient_urn for r in resources_of(bundle)[1:])
     assert fhir.bundle(hand_made_record()) == bundle  # the same record, the same ids
+
+
+def test_a_sunnybrook_grading_is_an_observation_with_components():
+    bundle = fhir.bundle(with_grading(hand_made_record()))
+    [observation] = [
+        r for r in resources_of(bundle) if getattr(r, "code", None) and "Sunnybrook" in r.code.text
+    ]
+    assert observation.category[0].coding[0].code == "exam"
+    assert observation.effectiveDateTime.isoformat() == "2026-01-04"
+    assert float(observation.valueQuantity.value) == 50
+    scores = [(c.code.text, float(c.valueQuantity.value)) for c in observation.component[:3]]
+    assert scores == [
+        ("Resting symmetry (compared with the normal side) score", 10),
+        ("Symmetry of voluntary movement (excursion compared with the normal side) score", 64),
+        ("Synkinesis (involuntary muscle contraction with each expression) score", 4),
+    ]
+    grades = [(c.code.text, c.valueInteger) for c in observation.component[3:]]
+    assert len(grades) == 13 and grades[0] == ("Eye (lid opening) (rest_eye)", 1)

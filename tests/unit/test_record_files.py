@@ -8,7 +8,7 @@ import pytest
 from retrain.presenters import record_files
 from retrain.presenters.record_files import csv_rows, csv_text, guard
 
-from .record_helpers import hand_made_record
+from .record_helpers import hand_made_record, with_grading
 
 
 @pytest.mark.parametrize(
@@ -78,3 +78,18 @@ def test_photo_names_sort_by_time_and_are_unique():
 
 def test_readme_says_when_in_utc():
     assert "exported 2026-01-20 13:30 (UTC)" in record_files.readme(hand_made_record())
+
+
+def test_sunnybrook_gradings_and_visit_details_are_rows_too():
+    record = with_grading(hand_made_record())
+    rows = csv_rows(record)
+    assert [row["kind"] for row in rows][:2] == ["saq", "sunnybrook"]
+    grading = rows[1]
+    assert (grading["date"], grading["score"], grading["source"]) == ("2026-01-04", "50", "paper")
+    assert grading["answers"].startswith("rest_eye=1 rest_cheek=1 rest_mouth=0 vol_brow=4")
+    injection = rows[-1]
+    assert (injection["visit_kind"], injection["lot"], injection["dilution"]) == (
+        "new_cycle",
+        "C5012AB",
+        4.0,
+    )
