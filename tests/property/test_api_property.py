@@ -313,6 +313,33 @@ ENDPOINTS = [
                 {"muscle": "platysma", "side": "left", "units": 5},
             ],
             "note": "First visit: small doses.",
+            "lot": "C5012AB",
+            "dilution": 4,
+            "kind": "new_cycle",
+        },
+    ),
+    Endpoint(
+        "saq_paper",
+        "therapist",
+        "POST",
+        "/patients/{patient}/saq",
+        frozenset({"questionnaire_responses"}),
+        lambda c: {
+            "answered_on": yesterday(),
+            "answers": [2, 3, 1, 1, 2, 4, 1, 1, 2],
+            "replace": True,
+        },
+    ),
+    Endpoint(
+        "sunnybrook_create",
+        "clinician",
+        "POST",
+        "/patients/{patient}/sunnybrook",
+        frozenset({"questionnaire_responses"}),
+        lambda c: {
+            "graded_on": yesterday(),
+            "answers": [1, 1, 0, 4, 3, 4, 2, 3, 1, 2, 0, 1, 0],
+            "replace": True,
         },
     ),
 ]

@@ -59,6 +59,7 @@ from retrain.models import (
     User,
 )
 from retrain.usecases import questionnaires
+from retrain.usecases.clinic_settings import grading_instrument
 
 from .. import factories
 from ..conftest import TEST_PASSWORD, login
@@ -756,6 +757,35 @@ CASES = [
         refusable=False,  # only a button: nothing to get wrong
     ),
     Case(
+        "paper_saq",
+        "therapist",
+        "/patients/{patient}/saq/paper",
+        frozenset({"questionnaire_responses"}),
+        valid=lambda w: {
+            **{item.key: "3" for item in questionnaires.instrument().items},
+            "answered_on": _iso(TODAY - timedelta(days=40)),
+            "replace": "y",
+        },
+    ),
+    Case(
+        "sunnybrook",
+        "clinician",
+        "/patients/{patient}/sunnybrook/new",
+        frozenset({"questionnaire_responses"}),
+        valid=lambda w: {
+            **dict(zip(grading_instrument().item_keys, "1104342312010", strict=True)),
+            "graded_on": _iso(TODAY - timedelta(days=3)),
+            "replace": "y",
+        },
+    ),
+    Case(
+        "history_import",
+        "clinician",
+        "/patients/{patient}/history-import",
+        frozenset({"questionnaire_responses", "injection_visits", "injection_sites"}),
+        valid=lambda w: {"csv_text": history_csv(), "confirm": "1"},
+    ),
+    Case(
         "snapshot_expressions",
         "therapist",
         "/patients/{patient}/snapshots",
@@ -764,6 +794,20 @@ CASES = [
         valid=lambda w: {"expressions": ["rest", "full smile", "snarl"]},
     ),
 ]
+
+
+def history_csv() -> str:
+    """Two SAQs and a visit of two sites, long before the world's visit."""
+    day = TODAY - timedelta(days=400)
+    return "\n".join(
+        [
+            "record,date,product,muscle,side,units,lot,score,q1,q2,q3,q4,q5,q6,q7,q8,q9",
+            f"saq,{_iso(day)},,,,,,,2,2,2,2,2,2,2,2,2",
+            f"saq,{_iso(day + timedelta(days=14))},,,,,,48.9,,,,,,,,,",
+            f"visit,{_iso(day)},onabotulinumtoxinA,mentalis,left,2.5,C5012,,,,,,,,,,",
+            f"visit,{_iso(day)},onabotulinumtoxinA,platysma,right,5,C5012,,,,,,,,,,",
+        ]
+    )
 
 
 # State-changing HTML endpoints with no case above, and why. A new form must get a case
@@ -1008,6 +1052,8 @@ QUERY_PAGES = [
     ("patient", "/session/player", ("speed",)),
     ("patient", "/snapshots/capture", ("session", "expression")),
     ("therapist", "/exercises/", ("region", "retired")),
+    ("therapist", "/therapist/", ("q", "state", "sort", "order")),
+    ("clinician", "/clinician/", ("q", "state", "sort", "order")),
     ("therapist", "/patients/{patient}/programme/edit", ("template",)),
     ("therapist", "/patients/{patient}/snapshots/compare", ("expression", "a", "b", "aligned")),
     ("admin", "/admin/", ("role",)),
