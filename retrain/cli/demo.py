@@ -28,6 +28,7 @@ from ..models import (
     ProgrammeItem,
     QuestionnaireResponse,
 )
+from ..progress.graded import grade, load_graded
 from ..usecases import accounts, exercises
 
 PASSWORD = "retrain-demo"  # noqa: S105 - demo data only; `demo` is refused in production
@@ -64,6 +65,15 @@ INJECTIONS = {
     2: [45],
 }
 SITES = [("orbicularis oculi", 4.0), ("mentalis", 2.5), ("platysma", 10.0)]
+# A top-up 14 days into the first patient's second cycle, where the chin was uneven.
+TOP_UPS = {0: [(84, [("mentalis", 1.5)])]}
+# Sunnybrook gradings of the first patient (days ago, 13 grades: composites 50 and 65).
+GRADINGS = {
+    0: [
+        (98, [1, 1, 0, 4, 3, 4, 2, 3, 1, 2, 0, 1, 0]),
+        (70, [0, 1, 0, 5, 4, 4, 3, 4, 2, 3, 2, 1, 2]),
+    ]
+}
 
 
 def load() -> list[tuple[str, str]]:
@@ -88,6 +98,7 @@ def load() -> list[tuple[str, str]]:
         programmes = _programmes(user.id, staff[THERAPIST].id, today, by_slug)
         _sessions(rng, user.id, programmes, today, tz, diligence, idle_days)
         _botox_and_saq(rng, user.id, staff[CLINICIAN].id, today, INJECTIONS[index])
+        _top_ups_and_gradings(index, user.id, staff[CLINICIAN].id, today)
     db.session.commit()
     return [(email, role) for email, _, role in STAFF] + [(p[0], "patient") for p in PATIENTS]
 
@@ -192,6 +203,32 @@ def _botox_and_saq(rng, patient_id, clinician_id, today, injections_ago):
             )
         )
         day += timedelta(days=14)
+
+
+def _top_ups_and_gradings(index, patient_id, clinician_id, today):
+    for ago, sites in TOP_UPS.get(index, []):
+        db.session.add(
+            InjectionVisit(
+                patient_id=patient_id,
+                injected_on=today - timedelta(days=ago),
+                product="onabotulinumtoxinA",
+                kind="top_up",
+                created_by_id=clinician_id,
+                sites=[InjectionSite(muscle=m, side="left", units=u) for m, u in sites],
+            )
+        )
+    for ago, answers in GRADINGS.get(index, []):
+        db.session.add(
+            QuestionnaireResponse(
+                patient_id=patient_id,
+                instrument="sunnybrook",
+                answered_on=today - timedelta(days=ago),
+                answers=answers,
+                score=grade(load_graded("sunnybrook"), answers).composite,
+                entered_by_id=clinician_id,
+                source="paper",
+            )
+        )
 
 
 def _toxin_effect(days: int) -> float:

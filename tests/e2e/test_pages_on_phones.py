@@ -241,6 +241,8 @@ FORMS_SENT_EMPTY = {
     "library.new",
     "outcomes.new_injection",
     "admin.new_staff",
+    "entries.paper_saq",
+    "entries.grade",
 }
 SHOWS_ERRORS = "!!document.querySelector('main .error, main .form-errors')"
 
