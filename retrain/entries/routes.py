@@ -6,6 +6,8 @@ use case checks access for the patient in the URL (404 outside the care team), a
 importing injection visits is for clinicians (the import says so by line).
 """
 
+from functools import partial
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -28,32 +30,35 @@ def _to_progress(patient_id: int, anchor: str):
     return redirect(url_for("outcomes.patient_progress", patient_id=patient_id) + anchor)
 
 
-@bp.route("/patients/<int:patient_id>/saq/paper", methods=["GET", "POST"])
-def paper_saq(patient_id: int):
-    page = questionnaires.paper_saq_page(current_user, patient_id)
-    form_class = paper_saq_form_class(page.instrument)
-    if request.method == "GET":
-        form = form_class(formdata=None, answered_on=page.today)
-    else:
+def _dated_answers(form_class, page, day_field: str, save):
+    """The form of a dated instrument (a paper SAQ, a grading) and, once ``save`` took
+    its answers, whether that replaced the day's earlier one (None: not saved)."""
+    if request.method == "POST":
         form = form_class()
+    else:
+        form = form_class(formdata=None, **{day_field: page.today})
     keys = list(page.instrument.item_keys)
     if form.validate_on_submit():
         answers = {key: form[key].data for key in keys}
         try:
-            _, replaced = questionnaires.enter_saq(
-                current_user,
-                patient_id,
-                answers,
-                form.answered_on.data,
-                replace=form.replace.data,
-            )
+            _, replaced = save(answers, form[day_field].data, replace=form.replace.data)
         except (Invalid, Conflict) as error:
             show_on_form(form, error, keys[0])
         else:
-            flash(
-                "The paper SAQ is replaced." if replaced else "The paper SAQ is saved.", "success"
-            )
-            return _to_progress(patient_id, "#saq")
+            return form, replaced
+    return form, None
+
+
+@bp.route("/patients/<int:patient_id>/saq/paper", methods=["GET", "POST"])
+def paper_saq(patient_id: int):
+    page = questionnaires.paper_saq_page(current_user, patient_id)
+    save = partial(questionnaires.enter_saq, current_user, patient_id)
+    form, replaced = _dated_answers(
+        paper_saq_form_class(page.instrument), page, "answered_on", save
+    )
+    if replaced is not None:
+        flash("The paper SAQ is replaced." if replaced else "The paper SAQ is saved.", "success")
+        return _to_progress(patient_id, "#saq")
     items = [(item, form[item.key]) for item in page.instrument.items]
     return render_template("entries/paper_saq.html", form=form, page=page, items=items)
 
@@ -61,23 +66,11 @@ def paper_saq(patient_id: int):
 @bp.route("/patients/<int:patient_id>/sunnybrook/new", methods=["GET", "POST"])
 def grade(patient_id: int):
     page = gradings.grading_form(current_user, patient_id)
-    form_class = grading_form_class(page.instrument)
-    if request.method == "GET":
-        form = form_class(formdata=None, graded_on=page.today)
-    else:
-        form = form_class()
-    keys = list(page.instrument.item_keys)
-    if form.validate_on_submit():
-        answers = {key: form[key].data for key in keys}
-        try:
-            _, replaced = gradings.record_grading(
-                current_user, patient_id, answers, form.graded_on.data, replace=form.replace.data
-            )
-        except (Invalid, Conflict) as error:
-            show_on_form(form, error, keys[0])
-        else:
-            flash("The grading is replaced." if replaced else "The grading is saved.", "success")
-            return redirect(url_for("outcomes.review", patient_id=patient_id) + "#sunnybrook")
+    save = partial(gradings.record_grading, current_user, patient_id)
+    form, replaced = _dated_answers(grading_form_class(page.instrument), page, "graded_on", save)
+    if replaced is not None:
+        flash("The grading is replaced." if replaced else "The grading is saved.", "success")
+        return redirect(url_for("outcomes.review", patient_id=patient_id) + "#sunnybrook")
     sections = [
         (section, [form[item.key] for item in section.items])
         for section in page.instrument.sections

@@ -27,23 +27,27 @@ PRODUCT_LABELS = {
     "other": "Other product",
 }
 PRODUCTS = tuple(PRODUCT_LABELS)
-MUSCLES = (
-    "frontalis",
-    "corrugator",
-    "procerus",
-    "orbicularis oculi",
-    "nasalis",
-    "levator labii superioris",
-    "zygomaticus major",
-    "zygomaticus minor",
-    "risorius",
-    "buccinator",
-    "orbicularis oris",
-    "depressor anguli oris",
-    "depressor labii inferioris",
-    "mentalis",
-    "platysma",
+# The muscles by face region, top of the face down (the visit form groups them so).
+MUSCLE_REGIONS = (
+    ("Upper face", ("frontalis", "corrugator", "procerus", "orbicularis oculi")),
+    (
+        "Mid face",
+        (
+            "nasalis",
+            "levator labii superioris",
+            "zygomaticus major",
+            "zygomaticus minor",
+            "risorius",
+            "buccinator",
+        ),
+    ),
+    (
+        "Lower face",
+        ("orbicularis oris", "depressor anguli oris", "depressor labii inferioris", "mentalis"),
+    ),
+    ("Neck", ("platysma",)),
 )
+MUSCLES = tuple(muscle for _, muscles in MUSCLE_REGIONS for muscle in muscles)
 INJECTION_SIDES = ("left", "right")
 DECISIONS = ("reinject_now", "adjust_doses", "wait_until")
 

@@ -22,8 +22,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..models import DECISIONS, INJECTION_SIDES, PRODUCT_LABELS, PRODUCTS
+from ..models.injections import MUSCLE_REGIONS
 from ..presenters.care_team import DECISION_LABELS
-from ..presenters.injection_form import MUSCLE_REGIONS
 from ..presenters.injection_visit import KIND_LABELS, SIDE_LABELS
 from ..usecases.injection_checks import MAX_SITES
 
@@ -68,9 +68,7 @@ class InjectionVisitForm(FlaskForm):
         validate_choice=False,
         description="Units of different products are not interchangeable.",
     )
-    lot = StringField(
-        "Lot number (optional)", render_kw={"autocomplete": "off", "maxlength": 40}
-    )
+    lot = StringField("Lot number (optional)", render_kw={"autocomplete": "off", "maxlength": 40})
     dilution = StringField(
         "Dilution, units per 0.1 mL (optional)",
         render_kw={"inputmode": "decimal", "autocomplete": "off"},

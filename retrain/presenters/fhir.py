@@ -106,21 +106,14 @@ def _saq_entries(record: PatientRecord, subject: dict) -> list[dict]:
         if not questionnaire["item"]:
             del questionnaire["item"]
         entries.append(_entry(questionnaire, "QuestionnaireResponse", response.id))
-        observation = {
-            "resourceType": "Observation",
-            "status": "final",
-            "category": [CATEGORY_SURVEY],
-            "code": {"text": f"{inst.name} ({inst.short_name}) score"},
-            "subject": subject,
-            "effectiveDateTime": response.answered_on.isoformat(),
-            "valueQuantity": {
-                "value": round(response.score, 2),
-                "unit": "score (20-100, lower is better)",
-                "system": UCUM,
-                "code": "{score}",
-            },
-            "derivedFrom": [{"reference": urn("QuestionnaireResponse", response.id)}],
-        }
+        observation = _score_observation(
+            CATEGORY_SURVEY,
+            f"{inst.name} ({inst.short_name}) score",
+            subject,
+            response.answered_on,
+            _score(round(response.score, 2), "score (20-100, lower is better)"),
+        )
+        observation["derivedFrom"] = [{"reference": urn("QuestionnaireResponse", response.id)}]
         entries.append(_entry(observation, "Observation/saq", response.id))
     return entries
 
@@ -148,6 +141,19 @@ def _score(value: float, unit: str) -> dict:
     return {"value": value, "unit": unit, "system": UCUM, "code": "{score}"}
 
 
+def _score_observation(category: dict, code: str, subject: dict, on, quantity: dict) -> dict:
+    """An Observation of a score on a day (the SAQ's, the Sunnybrook's)."""
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [category],
+        "code": {"text": code},
+        "subject": subject,
+        "effectiveDateTime": on.isoformat(),
+        "valueQuantity": quantity,
+    }
+
+
 def _grading_entries(record: PatientRecord, subject: dict) -> list[dict]:
     inst = record.grading_instrument
     entries = []
@@ -167,15 +173,13 @@ def _grading_entries(record: PatientRecord, subject: dict) -> list[dict]:
                 {"code": {"text": f"{item.text} ({item.key})"}, "valueInteger": int(answer)}
                 for item, answer in zip(inst.items, answers, strict=True)
             ]  # fmt: skip
-        observation = {
-            "resourceType": "Observation",
-            "status": "final",
-            "category": [CATEGORY_EXAM],
-            "code": {"text": f"{inst.name} composite score"},
-            "subject": subject,
-            "effectiveDateTime": response.answered_on.isoformat(),
-            "valueQuantity": _score(round(response.score), "score (0-100, higher is better)"),
-        }
+        observation = _score_observation(
+            CATEGORY_EXAM,
+            f"{inst.name} composite score",
+            subject,
+            response.answered_on,
+            _score(round(response.score), "score (0-100, higher is better)"),
+        )
         if components:
             observation["component"] = components
         entries.append(_entry(observation, "Observation/sunnybrook", response.id))

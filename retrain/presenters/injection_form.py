@@ -12,27 +12,6 @@ from .. import formatting
 from ..models import PRODUCT_LABELS
 from ..progress import cycles, doses
 
-# The muscles grouped by face region for the form's lists (top of the face down).
-MUSCLE_REGIONS = (
-    ("Upper face", ("frontalis", "corrugator", "procerus", "orbicularis oculi")),
-    (
-        "Mid face",
-        (
-            "nasalis",
-            "levator labii superioris",
-            "zygomaticus major",
-            "zygomaticus minor",
-            "risorius",
-            "buccinator",
-        ),
-    ),
-    (
-        "Lower face",
-        ("orbicularis oris", "depressor anguli oris", "depressor labii inferioris", "mentalis"),
-    ),
-    ("Neck", ("platysma",)),
-)
-
 
 @dataclass(frozen=True)
 class VisitFormPage:

@@ -90,34 +90,19 @@ def _answers(answers: list[int], item_keys: tuple[str, ...]) -> str:
     return " ".join(f"{k}={a}" for k, a in zip(item_keys, answers, strict=True))
 
 
-def _saq_rows(record: PatientRecord) -> list[dict]:
-    item_keys = record.instrument.item_keys
+def _response_rows(kind: str, responses, item_keys: tuple[str, ...]) -> list[dict]:
+    """SAQs ("saq") or Sunnybrook gradings ("sunnybrook", the composite as the score):
+    each answer by its item key."""
     return [
         {
-            "kind": "saq",
+            "kind": kind,
             "date": response.answered_on.isoformat(),
             "instrument": response.instrument,
             "score": _score(response.score),
             "answers": _answers(response.answers or [], item_keys),
             "source": response.source,
         }
-        for response in record.saqs
-    ]
-
-
-def _grading_rows(record: PatientRecord) -> list[dict]:
-    """Sunnybrook gradings: the composite as the score, each item's grade by its key."""
-    item_keys = record.grading_instrument.item_keys if record.grading_instrument else ()
-    return [
-        {
-            "kind": "sunnybrook",
-            "date": response.answered_on.isoformat(),
-            "instrument": response.instrument,
-            "score": _score(response.score),
-            "answers": _answers(response.answers or [], item_keys),
-            "source": response.source,
-        }
-        for response in record.gradings
+        for response in responses
     ]
 
 
@@ -157,8 +142,12 @@ def _injection_rows(record: PatientRecord) -> list[dict]:
 
 def csv_rows(record: PatientRecord) -> list[dict]:
     """Every exported row, oldest first within each kind."""
+    grading_keys = record.grading_instrument.item_keys if record.grading_instrument else ()
     return (
-        _saq_rows(record) + _grading_rows(record) + _session_rows(record) + _injection_rows(record)
+        _response_rows("saq", record.saqs, record.instrument.item_keys)
+        + _response_rows("sunnybrook", record.gradings, grading_keys)
+        + _session_rows(record)
+        + _injection_rows(record)
     )
 
 

@@ -74,9 +74,7 @@ def clinical_status_of(
     visits = list(visits)
     as_of = max([today, *(v.on for v in visits)])
     try:
-        report = cycles.analyse(
-            visits, saqs, (), as_of, uncertain_days=rules.uncertain_spread_days
-        )
+        report = cycles.analyse(visits, saqs, (), as_of, uncertain_days=rules.uncertain_spread_days)
     except cycles.CycleDataError as error:
         return ClinicalStatus(Due.DUE, (f"Check the record: {error}",))
     return clinical_status(report, today, rules, floor)

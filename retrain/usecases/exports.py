@@ -22,7 +22,6 @@ from ..models import (
     Programme,
     ProgrammeItem,
     QuestionnaireRequest,
-    QuestionnaireResponse,
     Snapshot,
 )
 from ..models.base import utcnow
@@ -74,17 +73,6 @@ def _all(statement) -> list:
     return list(db.session.scalars(statement))
 
 
-def _responses(patient_id: int, instrument: str):
-    return (
-        select(QuestionnaireResponse)
-        .where(
-            QuestionnaireResponse.patient_id == patient_id,
-            QuestionnaireResponse.instrument == instrument,
-        )
-        .order_by(QuestionnaireResponse.answered_on, QuestionnaireResponse.id)
-    )
-
-
 def _load(patient) -> PatientRecord:
     """A fixed number of queries, however long the record (children by selectinload)."""
     patient_id = patient.id
@@ -109,9 +97,9 @@ def _load(patient) -> PatientRecord:
             .order_by(PracticeSession.performed_at, PracticeSession.id)
             .options(selectinload(PracticeSession.items).selectinload(PracticeItem.exercise))
         ),
-        saqs=_all(_responses(patient_id, questionnaires.SAQ)),
+        saqs=_all(questionnaires.responses_of(patient_id, questionnaires.SAQ)),
         grading_instrument=grading_instrument(),
-        gradings=_all(_responses(patient_id, SUNNYBROOK)),
+        gradings=_all(questionnaires.responses_of(patient_id, SUNNYBROOK)),
         saq_requests=_all(
             select(QuestionnaireRequest)
             .where(QuestionnaireRequest.patient_id == patient_id)

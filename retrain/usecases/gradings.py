@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from .. import access
 from ..errors import Invalid
 from ..extensions import db
@@ -22,7 +20,7 @@ from ..models import QuestionnaireResponse
 from ..progress.graded import GradedInstrument, grade
 from .clinic_settings import SUNNYBROOK, grading_instrument
 from .local_time import patient_today
-from .questionnaires import check_past_day, store_response
+from .questionnaires import check_past_day, responses_of, store_response
 
 
 @dataclass(frozen=True)
@@ -82,13 +80,4 @@ def record_grading(
 def gradings_of(user, patient_id: int) -> list[QuestionnaireResponse]:
     """The patient's gradings, oldest first (the API's list)."""
     access.require(user, access.VIEW, patient_id)
-    return list(
-        db.session.scalars(
-            select(QuestionnaireResponse)
-            .where(
-                QuestionnaireResponse.patient_id == patient_id,
-                QuestionnaireResponse.instrument == SUNNYBROOK,
-            )
-            .order_by(QuestionnaireResponse.answered_on)
-        )
-    )
+    return list(db.session.scalars(responses_of(patient_id, SUNNYBROOK)))

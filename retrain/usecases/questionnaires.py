@@ -265,6 +265,18 @@ def answers_page(user, patient_id: int, offset: int, count: int) -> list[Questio
     )
 
 
+def responses_of(patient_id: int, instrument_id: str):
+    """The patient's responses to one instrument, oldest first (a SELECT to run)."""
+    return (
+        select(QuestionnaireResponse)
+        .where(
+            QuestionnaireResponse.patient_id == patient_id,
+            QuestionnaireResponse.instrument == instrument_id,
+        )
+        .order_by(QuestionnaireResponse.answered_on, QuestionnaireResponse.id)
+    )
+
+
 def saq_due_for(patient_id: int, today: date | None = None) -> SaqStatus:
     """Whether the patient owes an SAQ: 2 queries. A loader for use cases that have checked
     access (the Today page, staff lists, the questionnaire page).

@@ -132,3 +132,30 @@ def test_the_review_opens_on_what_decides_the_visit(live_server, browser):
     assert browser.errors == []
     page.set_viewport_size({"width": PHONE["width"], "height": 1400})
     page.screenshot(path=str(SCREENSHOTS / "i13-review.png"))
+
+
+def test_the_import_preview_on_a_phone(live_server, browser):
+    from .test_pages_on_phones import AXE, axe_violations
+
+    clinic = prepare(live_server, browser)
+    page, base = browser.page, live_server.url
+    log_in_as(page, base, "clinician")
+    page.goto(f"{base}/patients/{clinic.patient_id}/history-import")
+    rows = [
+        "record,date,product,muscle,side,units,lot,score,q1,q2,q3,q4,q5,q6,q7,q8,q9",
+        "saq,2019-03-02,,,,,,,2,3,2,2,3,2,2,1,2",
+        "saq,2019-05-10,,,,,,48.9,,,,,,,,,",
+        "visit,2019-03-02,onabotulinumtoxinA,orbicularis oculi,left,2.5,C5012AB,,,,,,,,,,",
+        "visit,2019-03-16,onabotulinumtoxinA,nose,left,2,C5012AB,,,,,,,,,,",
+    ]
+    page.get_by_label("Or paste the CSV here").fill("\n".join(rows))
+    page.get_by_role("button", name="Check the file").click()
+    page.wait_for_load_state("load")
+    preview = page.locator("#preview").inner_text()
+    assert "1 line has errors" in preview and "Unknown muscle 'nose'" in preview
+    assert "SAQ, score 48.9 (score only)" in preview
+    assert page.evaluate(PHONE_CHECKS, PHONE["width"]) == []
+    if AXE.exists():
+        assert axe_violations(page) == []
+    assert browser.errors == []
+    shoot(page, "import-preview")
