@@ -1,4 +1,4 @@
-"""Shared pieces of the property tests (issue 6, part 9: bad input everywhere).
+"""Shared pieces of the property tests (bad input everywhere).
 
 - ``count_example``: every Hypothesis example adds one to its test's count (the fixed
   sweeps of sharp values count apart); the totals are printed at the end of the run
