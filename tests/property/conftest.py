@@ -71,7 +71,7 @@ def count_example(name: str, *, sweep: bool = False) -> None:
 
 
 def pytest_sessionfinish(session):
-    """A pytest-xdist worker hands its counts to the controller (tests/conftest.py)."""
+    """A pytest-xdist worker hands its counts to the controller (tests/passes.py)."""
     output = getattr(session.config, "workeroutput", None)
     if output is not None:
         output["property_counts"] = (dict(EXAMPLES), dict(SWEEPS))
