@@ -70,6 +70,13 @@ def count_example(name: str, *, sweep: bool = False) -> None:
     (SWEEPS if sweep else EXAMPLES)[name] += 1
 
 
+def pytest_sessionfinish(session):
+    """A pytest-xdist worker hands its counts to the controller (tests/passes.py)."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["property_counts"] = (dict(EXAMPLES), dict(SWEEPS))
+
+
 def pytest_terminal_summary(terminalreporter):
     if not EXAMPLES and not SWEEPS:
         return
