@@ -65,6 +65,7 @@ class Current:
     projection_note: str | None = None  # which earlier wear-off days it comes from
     projection_spread: str | None = None  # earliest-latest earlier wear-off day, how many
     projection_uncertain: str | None = None  # why the projection is uncertain
+    last_visit_on: date | None = None  # the cycle's latest visit (a top-up, or the first)
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ def current(now: cycles.CurrentCycle | None, analysis: Analysis) -> Current | No
         projection_note=note,
         projection_spread=spread,
         projection_uncertain=uncertain,
+        last_visit_on=now.last_visit_on,
     )
 
 
