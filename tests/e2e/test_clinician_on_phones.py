@@ -1,8 +1,11 @@
 """Issue 13 on a 360 px phone in headless Chromium: both caseloads become cards with the
 state first, and the injection visit form adds rows, totals the units live and proposes
-top-up or new cycle as the date changes. Each test saves a screenshot of what it checked
-under docs/screenshots/ (small PNGs, for the docs)."""
+top-up or new cycle as the date changes. Each test saves a screenshot of what it checked:
+under docs/screenshots/ when RETRAIN_SCREENSHOTS=1 (to refresh the docs' pictures), else
+in the temporary directory, so a test run leaves the repository as it was."""
 
+import os
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,7 +16,8 @@ from .test_pages_on_phones import PHONE, PHONE_CHECKS, log_in_as, prepare
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = DOCS if os.environ.get("RETRAIN_SCREENSHOTS") else Path(tempfile.gettempdir())
 
 # Each card of the caseload: its box, and the tops of the state cell and of the others.
 CARDS = """
@@ -131,6 +135,7 @@ def test_the_review_opens_on_what_decides_the_visit(live_server, browser):
     assert page.evaluate(PHONE_CHECKS, PHONE["width"]) == []
     assert browser.errors == []
     page.set_viewport_size({"width": PHONE["width"], "height": 1400})
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "i13-review.png"))
 
 
