@@ -26,12 +26,15 @@ WRITE_NOTE = "write_note"  # add a care-team note
 EXPORT = "export"  # download the record (CSV, JSON)
 SET_EXPRESSIONS = "set_expressions"  # choose the patient's snapshot expression set
 MANAGE_PHOTOS = "manage_photos"  # take, upload and delete their own photos (the patient)
+SET_REMINDERS = "set_reminders"  # choose reminder times and channels (the patient)
+SUGGEST_REMINDERS = "suggest_reminders"  # suggest reminder times (never force them)
 
 _STAFF_ACTIONS = {
     THERAPIST: {VIEW, PRESCRIBE, INVITE, SET_SAQ_SCHEDULE, SET_EXPRESSIONS, WRITE_NOTE, EXPORT},
     CLINICIAN: {VIEW, INVITE, SET_SAQ_SCHEDULE, RECORD_INJECTION, DECIDE, WRITE_NOTE, EXPORT},
 }
-_OWN_ACTIONS = {VIEW, LOG_PRACTICE, ANSWER_SAQ, MANAGE_PHOTOS, EXPORT}
+_STAFF_ACTIONS[THERAPIST].add(SUGGEST_REMINDERS)  # the therapist suggests; the patient sets
+_OWN_ACTIONS = {VIEW, LOG_PRACTICE, ANSWER_SAQ, MANAGE_PHOTOS, EXPORT, SET_REMINDERS}
 
 # Who may create patients and use the staff pages.
 CREATE_PATIENT_ROLES = (THERAPIST, CLINICIAN)

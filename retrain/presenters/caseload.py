@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ..progress import adherence
+from .reminders import ReminderReach
 
 WINDOW_DAYS = 28
 RECENT_DAYS = 7
@@ -39,6 +40,7 @@ class CaseloadRow:
     prescribed_28d: float
     adherence_28d: float | None  # percent 0-100, None when nothing was prescribed
     no_session_3_days: bool  # flag: no session in the last 3 local days (and a programme exists)
+    reminder: ReminderReach | None = None  # last reminder reached (usecases.reminder_settings)
 
 
 def caseload_row(

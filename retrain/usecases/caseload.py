@@ -18,6 +18,7 @@ from ..presenters.caseload import WINDOW_DAYS, CaseloadPatient, CaseloadRow, by_
 from ..progress import adherence
 from .local_time import before_local_day, local_dates, local_now, zone_for
 from .programme_reads import versions_for
+from .reminder_settings import with_reminder_reach
 
 
 def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
@@ -41,7 +42,7 @@ def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
     versions = versions_for(Programme.patient_id.in_(on_team), zones, zone_for(None))
     days = _session_days(PracticeSession.patient_id.in_(on_team), zones, min(todays.values()))
     last_at = _latest_sessions(user.id)
-    return by_name(
+    rows = by_name(
         caseload_row(
             patient,
             versions.get(patient.id, []),
@@ -51,6 +52,7 @@ def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
         )
         for patient in patients
     )
+    return with_reminder_reach(rows)
 
 
 def patient_figures(

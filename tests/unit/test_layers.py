@@ -26,6 +26,7 @@ LAYERS = [
             "retrain.api",
             "retrain.auth",
             "retrain.clinician",
+            "retrain.companion",
             "retrain.errors.handlers",
             "retrain.library",
             "retrain.main",
@@ -44,6 +45,7 @@ LAYERS = [
         (
             "retrain.models",
             "retrain.progress",
+            "retrain.reminders",
             "retrain.vision",
             "retrain.media",
             "retrain.errors",
@@ -59,11 +61,13 @@ LAYERS = [
 PURE = {
     "retrain.progress": ("retrain.progress",),
     "retrain.vision": ("retrain.vision",),
+    "retrain.reminders": ("retrain.reminders",),
     "retrain.presenters": (
         "retrain.presenters",
         "retrain.formatting",
         "retrain.progress",
         "retrain.vision",
+        "retrain.reminders",
         "retrain.models",  # names and constants (e.g. MUSCLES) and loaded rows as values
         "retrain.errors",
     ),

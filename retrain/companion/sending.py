@@ -1,0 +1,89 @@
+"""The reminder jobs: the tick every minute, and sending one delivery.
+
+The use cases decide (usecases/reminder_tick.py, reminder_delivery.py); this module
+writes the message (links built from PUBLIC_URL, outside any request) and hands it to
+Web Push or e-mail, then reports what the channel answered. The message is the same
+for every patient: no name of an exercise, no clinical word.
+"""
+
+import smtplib
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+
+from ..infrastructure import jobs, links, mail, webpush
+from ..models.base import utcnow
+from ..usecases import reminder_delivery, reminder_tick
+
+TITLE = "Time for your facial exercises"
+BODY = "A few calm minutes now make a difference. Tap to open Retrain."
+
+
+def url(endpoint: str, external: bool = True, **values) -> str:
+    """An address in the app, from PUBLIC_URL (jobs run outside any request)."""
+    base = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=external)
+
+
+def tick() -> None:
+    """Plan what fell due, then hand every claimed delivery to a sending job."""
+    now = utcnow()
+    reminder_tick.plan(now)
+    for delivery_id in reminder_tick.claim(now):
+        jobs.enqueue(send, delivery_id)
+
+
+def send(delivery_id: int) -> None:
+    """Send one delivery (a job), unless the rules say not to any more."""
+    task = reminder_delivery.begin(delivery_id, utcnow())
+    if task is None:
+        return
+    outcome, code = "sent", None
+    try:
+        if task.channel == "push":
+            webpush.send(task.endpoint, task.p256dh, task.auth, _payload(task), task.ttl_seconds)
+        else:
+            mail.deliver(task.email, TITLE, *_email_bodies(task))
+    except webpush.PushGone as error:
+        outcome, code = "gone", error.code
+    except webpush.PushRefused as error:
+        outcome, code = "refused", error.code
+    except webpush.PushFailed as error:
+        outcome, code = "failed", error.code
+    except smtplib.SMTPRecipientsRefused:
+        outcome, code = "refused", "smtp recipient"
+    except (smtplib.SMTPException, OSError):
+        outcome, code = "failed", "smtp"
+    reminder_delivery.finish(delivery_id, outcome, code, utcnow())
+
+
+def _links(task, external: bool) -> dict[str, str]:
+    delivery = links.sign("delivery", task.delivery_id)
+    stop = links.sign("stop", [task.patient_id, task.channel])
+    return {
+        "open": url("reminder_links.opened", external, token=delivery),
+        "shown": url("reminder_links.receipt", external, token=delivery, event="shown"),
+        "stop": url("reminder_links.stop", external, token=stop),
+    }
+
+
+def _payload(task) -> dict:
+    """What the service worker shows (static/js/sw.js reads these keys); its paths are
+    the service worker's own origin."""
+    return {"title": TITLE, "body": BODY, "tag": "retrain-reminder", **_links(task, False)}
+
+
+def _email_bodies(task) -> tuple[str, str]:
+    values = _links(task, True)
+    return (
+        render_template("email/reminder.txt", **values),
+        render_template("email/reminder.html", **values),
+    )
+
+
+# Registered after the definition: jobs.every checks that a worker can import the
+# function by its path, which a decorator (running before the name exists) cannot pass.
+jobs.every(60)(tick)
