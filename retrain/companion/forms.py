@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..reminders.schedule import WEEKDAY_NAMES
@@ -30,7 +31,7 @@ class ReminderForm(FlaskForm):
     times = FieldList(ClockField("Time"), min_entries=1, max_entries=MAX_TIMES)
     weekdays = SelectMultipleField(
         "Days",
-        choices=[(index, name) for index, name in enumerate(WEEKDAY_NAMES)],
+        choices=[SelectChoice(index, name) for index, name in enumerate(WEEKDAY_NAMES)],
         coerce=_day,
         validate_choice=False,
         option_widget=CheckboxInput(),

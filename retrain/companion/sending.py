@@ -7,9 +7,10 @@ for every patient: no name of an exercise, no clinical word.
 """
 
 import smtplib
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import current_app
 
 from ..infrastructure import jobs, links, mail, webpush
 from ..models.base import utcnow
@@ -28,9 +29,9 @@ def url(endpoint: str, external: bool = True, **values) -> str:
     return adapter.build(endpoint, values, force_external=external)
 
 
-def tick() -> None:
+def tick(now: datetime | None = None) -> None:
     """Plan what fell due, then hand every claimed delivery to a sending job."""
-    now = utcnow()
+    now = now or utcnow()
     reminder_tick.plan(now)
     for delivery_id in reminder_tick.claim(now):
         jobs.enqueue(send, delivery_id)
@@ -77,10 +78,11 @@ def _payload(task) -> dict:
 
 
 def _email_bodies(task) -> tuple[str, str]:
-    values = _links(task, True)
+    # The bare Jinja environment: the page context processors need a request.
+    values, env = _links(task, True), current_app.jinja_env
     return (
-        render_template("email/reminder.txt", **values),
-        render_template("email/reminder.html", **values),
+        env.get_template("email/reminder.txt").render(**values),
+        env.get_template("email/reminder.html").render(**values),
     )
 
 

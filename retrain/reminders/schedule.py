@@ -23,7 +23,6 @@ A due reminder is left unsent (with the reason recorded) when:
   not send this morning's reminder in the afternoon).
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -131,11 +130,3 @@ def skip_reason(plan: Plan, due: Due, sessions_that_day: int, now: datetime) -> 
 def retry_delay(attempts: int) -> timedelta:
     """Backoff after the ``attempts``-th failed try: 1, 2, 4, 8 minutes, then 16."""
     return timedelta(minutes=2 ** min(max(attempts - 1, 0), 4))
-
-
-def sessions_per_day(instants: Iterable[datetime], zone: ZoneInfo) -> dict[date, int]:
-    counts: dict[date, int] = {}
-    for moment in instants:
-        day = moment.astimezone(zone).date()
-        counts[day] = counts.get(day, 0) + 1
-    return counts
