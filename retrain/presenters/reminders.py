@@ -38,6 +38,7 @@ class ReminderPage:
     suggested_by: str | None
     last_reminder: str | None  # "Tuesday 08:00 by notification: shown"
     push_lost: bool  # a device stopped taking notifications since the settings were saved
+    reach: "ReminderReach | None" = None  # what last reached the patient (see reach())
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def reminder_page(
     times_per_day: int,
     days_per_week: int,
     today: date,
+    now: datetime,
     last: LastReminder | None,
     zone: ZoneInfo,
     suggested_by: str | None = None,
@@ -108,6 +110,7 @@ def reminder_page(
         suggested_by=suggested_by,
         last_reminder=last_reminder_text(last, zone),
         push_lost=settings.push_lost_at is not None,
+        reach=reach(settings, now, today),
     )
 
 

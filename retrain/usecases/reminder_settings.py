@@ -45,6 +45,7 @@ def settings_of(patient_id: int) -> ReminderSettings | None:
 def view(user, patient_id: int, now: datetime | None = None) -> presenters.ReminderPage:
     """The settings page (the patient) or the care team's view of it."""
     access.require(user, access.VIEW, patient_id)
+    now = now or utcnow()
     patient_user = db.session.get(User, patient_id)
     zone = zone_for(patient_user)
     settings = settings_of(patient_id)
@@ -56,6 +57,7 @@ def view(user, patient_id: int, now: datetime | None = None) -> presenters.Remin
         times_per_day=programme.times_per_day if programme else 1,
         days_per_week=programme.days_per_week if programme else 7,
         today=local_now(zone, now).date(),
+        now=now,
         last=last_reminder(patient_id),
         zone=zone,
         suggested_by=by,
