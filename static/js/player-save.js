@@ -76,7 +76,7 @@
       box = document.createElement("div");
       box.id = "save-message";
       box.tabIndex = -1;
-      form.insertBefore(box, form.firstChild);
+      form.parentNode.insertBefore(box, form); // outside: the form hides once saved here
     }
     box.className = kind === "saved" ? "saved-here" : "form-errors";
     box.setAttribute("role", kind === "saved" ? "status" : "alert");

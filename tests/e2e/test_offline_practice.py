@@ -113,7 +113,9 @@ def test_a_session_saved_offline_is_logged_once_even_if_the_page_reloads_mid_sen
     context.set_offline(True)
     page.goto(f"{base}{PLAYER}")  # from the service worker's copy
     do_session_and_save(page)
+    expect(page.locator("#save-message")).to_be_visible()
     expect(page.locator("#save-message")).to_contain_text("saved on this phone, not sent yet")
+    expect(page.locator("#summary-form")).to_be_hidden()
     page.goto(f"{base}/today")
     expect(page.locator("#outbox-panel")).to_contain_text("not sent yet")
     assert stored_sessions(live_server) == []
