@@ -67,7 +67,7 @@ def kept_by_the_service_worker(page, base):
     From here on only the page sends the outbox (see the module's notes)."""
     page.add_init_script(NO_BACKGROUND_SYNC)
     page.goto(f"{base}/today")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     for path in ("/today", PLAYER):
         page.goto(f"{base}{path}")
     page.wait_for_function(
@@ -99,8 +99,8 @@ def do_session_and_save(page):
     for _ in range(page.locator("#player-start ol li").count()):
         page.get_by_role("button", name="Begin this exercise").click()
         page.wait_for_function(
-            "document.getElementById('player-exercise').hidden ||"
-            " document.getElementById('player-counter').textContent.includes('to do') === false"
+            "() => document.getElementById('player-exercise').hidden ||"
+            " !document.getElementById('player-counter').textContent.includes('to do')"
         )
     expect(page.locator("#player-summary")).to_be_visible()
     page.get_by_label("2 · easy").check()
