@@ -7,7 +7,7 @@ from flask_login import current_user
 from .. import access
 from ..access import require_role
 from ..api.core import error as json_body_of
-from ..api.core import problem_fields
+from ..api.core import json_body, problem_fields
 from ..errors import AppError, Invalid, NotFound
 from ..errors.handlers import show_on_form
 from ..extensions import db
@@ -96,14 +96,16 @@ def save():
 
 
 def _action(operation, message: str):
+    """A button's post: done (back to the page with ``message``), or refused (the page
+    again, 422, with the reason; nothing changed)."""
     require_role(current_user, PATIENT)
     if ActionForm().validate_on_submit():
         try:
             operation()
         except Invalid as error:
             flash(error.message, "error")
-        else:
-            flash(message, "success")
+            return _page(_form_for(reminder_settings.view(current_user, current_user.id)), 422)
+        flash(message, "success")
     return redirect(url_for(".settings"))
 
 
@@ -149,7 +151,7 @@ def calendar(change):
 
 
 def _json_object() -> dict:
-    body = request.get_json(silent=True) if request.is_json else None
+    body = json_body() if request.is_json else None
     if not isinstance(body, dict):
         raise Invalid("Please send a JSON object.", "body")
     return body

@@ -195,7 +195,7 @@ def pause(user, patient_id: int, days: int, now: datetime | None = None):
     low, high = PAUSE_DAYS
     if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
         raise Invalid(f"Please pause for {low} to {high} days.", "days")
-    settings = _existing(patient_id)
+    settings = settings_of(patient_id) or new_settings(patient_id)
     today = local_now(zone_for(db.session.get(User, patient_id)), now).date()
     settings.resume_on = today + timedelta(days=days)
     settings.updated_at = now or utcnow()
@@ -205,16 +205,10 @@ def pause(user, patient_id: int, days: int, now: datetime | None = None):
 
 def resume(user, patient_id: int):
     access.require(user, access.SET_REMINDERS, patient_id)
-    settings = _existing(patient_id)
-    settings.resume_on = None
-    db.session.commit()
-    return settings
-
-
-def _existing(patient_id: int) -> ReminderSettings:
     settings = settings_of(patient_id)
-    if settings is None:
-        raise Invalid("Please choose your reminder times first.", "times")
+    if settings is not None and settings.resume_on is not None:
+        settings.resume_on = None
+        db.session.commit()
     return settings
 
 

@@ -72,9 +72,10 @@ def test_pause_and_resume(client, clinic):
     assert resumed.status_code == 200 and resumed.json["paused_through"] is None
 
 
-def test_pausing_before_choosing_says_so(client, clinic):
+def test_a_pause_before_any_choice_keeps_reminders_off(client, clinic):
     response = call(client, clinic, "POST", "/patients/me/reminders/pause", json={"days": 2})
-    assert response.status_code == 422 and "times" in response.json["error"]["fields"]
+    assert response.status_code == 200 and response.json["paused_through"] is not None
+    assert (response.json["push_on"], response.json["email_on"]) == (False, False)
 
 
 def test_a_suggestion_waits_for_the_patient(client, clinic):
