@@ -77,15 +77,19 @@ static/vendor/face_mesh/.copied: node_modules/.package-lock.json
 	  touch $@; \
 	fi
 
-# Pass 2 runs half the Hypothesis examples unless RETRAIN_PROPERTY_SCALE is set (its fixed
-# sweeps of sharp values all run): pass 1 searches the same forms in full, and the whole
-# suite stays near 15 minutes on 2 cores.
+# Each pass runs on RETRAIN_TEST_WORKERS (default 2) pytest-xdist workers; on PostgreSQL
+# each worker uses a database of its own named after TEST_POSTGRES_URL's (test_gw0, ...).
+# Pass 2 leaves out what it would only repeat (tests that use no database, browser tests
+# other than the smoke tests; see tests/conftest.py) and runs half the Hypothesis
+# examples unless RETRAIN_PROPERTY_SCALE is set (its fixed sweeps of sharp values all
+# run): pass 1 searches the same forms in full.
 test: install-test static/vendor/face_mesh/.copied
 	@echo "== Test pass 1 of 2: SQLite"
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $${RETRAIN_TEST_WORKERS:-2}
 	@if $(BIN)/python -m tests.pg_available "$(TEST_POSTGRES_URL)"; then \
 	  echo "== Test pass 2 of 2: PostgreSQL at $(TEST_POSTGRES_URL)"; \
-	  RETRAIN_TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" RETRAIN_PROPERTY_SCALE=$${RETRAIN_PROPERTY_SCALE:-0.5} $(BIN)/python -m pytest; \
+	  RETRAIN_TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" RETRAIN_PROPERTY_SCALE=$${RETRAIN_PROPERTY_SCALE:-0.5} \
+	    $(BIN)/python -m pytest -n $${RETRAIN_TEST_WORKERS:-2}; \
 	else \
 	  echo "== Test pass 2 of 2 SKIPPED: no PostgreSQL answers at $(TEST_POSTGRES_URL)"; \
 	fi

@@ -1,7 +1,8 @@
 """Fixtures in the flaskr style: app, client, runner, plus login and CSRF helpers.
 
-The schema is built once per test run by the real migrations (so tests run against
-what production gets), then copied into each test's own SQLite file.
+The schema is built once per test process by the real migrations (so tests run against
+what production gets), then copied into each test's own SQLite file; on PostgreSQL each
+process (each pytest-xdist worker) has a database of its own, emptied before each test.
 """
 
 import os
@@ -10,9 +11,20 @@ import shutil
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import settings
 
 from retrain import create_app
 from retrain.extensions import db
+from tests import databases
+
+# Which tests run in which pass of make test, and on which pytest-xdist worker.
+pytest_plugins = ["tests.passes"]
+
+# For Hypothesis tests without settings of their own (tests/property/ and the schemathesis
+# run have theirs): no deadline, as no test times anything and a busy machine must fail
+# none; the same examples on every run; no example database written.
+settings.register_profile("retrain", deadline=None, derandomize=True, database=None)
+settings.load_profile("retrain")
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -20,7 +32,9 @@ FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST_KIB": 1024, "ARGON2_P
 
 
 # Set to a PostgreSQL URL to run the whole suite there (make test does, when a server answers).
-POSTGRES_URL = os.environ.get("RETRAIN_TEST_DATABASE_URL")
+BASE_POSTGRES_URL = os.environ.get("RETRAIN_TEST_DATABASE_URL")
+# Under pytest-xdist (make test runs two workers) each worker has a database of its own.
+POSTGRES_URL = databases.worker_url(BASE_POSTGRES_URL, os.environ.get("PYTEST_XDIST_WORKER"))
 on_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="needs RETRAIN_TEST_DATABASE_URL")
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite-specific")
 
@@ -62,11 +76,22 @@ PRODUCTION = {
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory):
+def worker_database():
+    """Under pytest-xdist on PostgreSQL: this worker's database, made afresh, dropped after."""
+    if POSTGRES_URL == BASE_POSTGRES_URL:  # SQLite, or a single process in the given database
+        yield
+        return
+    databases.create_database(POSTGRES_URL)
+    yield
+    databases.drop_database(POSTGRES_URL)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory, worker_database):
     """The database at the head migration with the built-in exercises loaded.
 
-    SQLite: a file that each test copies. PostgreSQL: the test database itself, emptied
-    of everything first, which each test then truncates back to this state.
+    SQLite: a file that each test copies. PostgreSQL: this process's test database itself,
+    emptied of everything first, which each test then empties back to this state.
     """
     from sqlalchemy import text
 

@@ -27,7 +27,7 @@ class User(db.Model):
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Stored lower-cased (services.accounts.normalise_email), so unique regardless of case.
+    # Stored lower-cased (usecases.accounts.normalise_email), so unique regardless of case.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16))
@@ -76,7 +76,7 @@ class Patient(db.Model):
     id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     affected_side: Mapped[str] = mapped_column(String(8))
     saq_interval_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
-    # Photos are off until the patient opts in (issue 4); withdrawing sets this back to None.
+    # Photos are off until the patient opts in; withdrawing sets this back to None.
     photo_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The expressions the therapist chose for snapshots; None means the default set.
     snapshot_expressions: Mapped[list | None] = mapped_column(JSON)

@@ -130,6 +130,9 @@ def _mean_scale(a: FaceGeometry, b: FaceGeometry) -> float:
     return (a.mm_per_eye_distance + b.mm_per_eye_distance) / 2
 
 
+SIDES = ("right", "left")
+
+
 def dynamic_measures(rest: FaceGeometry, expression: FaceGeometry) -> list[Measure]:
     """Change from the rest photo to the expression photo, per side and left minus right.
 
@@ -144,94 +147,87 @@ def dynamic_measures(rest: FaceGeometry, expression: FaceGeometry) -> list[Measu
     - smile_angle_change: change in smile angle (degrees, + = corner rose more).
     """
     mm = _mean_scale(rest, expression)
-    root2 = math.sqrt(2.0)
-    out = []
 
-    def add_pair(name, label, per_side, unit, floor, under, reference=0.0, floor_by_side=None):
-        for side in ("right", "left"):
-            side_floor = floor_by_side[side] if floor_by_side else floor
-            out.append(
-                make_measure(
-                    name,
-                    f"{label} ({side})",
-                    per_side[side],
-                    unit,
-                    side_floor,
-                    under,
-                    side,
-                    reference,
-                )
-            )
-        diff_floor = max(floor_by_side.values()) if floor_by_side else floor
-        out.append(
-            make_measure(
-                f"{name}_difference",
-                f"{label}: left minus right",
-                per_side["left"] - per_side["right"],
-                unit,
-                diff_floor * root2,
-                under,
-            )
-        )
+    def change(key: str) -> dict[str, float]:
+        return {s: getattr(expression.side(s), key) - getattr(rest.side(s), key) for s in SIDES}
 
-    # eye narrowing: the aperture floor relative to this eye's opening at rest
-    ratio, ratio_floor = {}, {}
-    for side in ("right", "left"):
+    height, lateral = change("mouth_corner_height"), change("mouth_corner_lateral")
+    excursion_floor = max(NOISE_FLOOR["mouth_corner_height"], NOISE_FLOOR["mouth_corner_lateral"])
+    ratio, ratio_floor = _eye_ratio(rest, expression, mm)
+    return [
+        *_pair("eye_narrowing", "Eye opening, expression / rest", ratio, RATIO, ratio_floor, 1.0),
+        *_pair(
+            "brow_rise",
+            "Eyebrow rise",
+            {s: v * mm for s, v in change("brow_height").items()},
+            MM,
+            _same(NOISE_FLOOR["brow_height"]),
+        ),
+        *_pair(
+            "mouth_corner_rise",
+            "Mouth corner rise",
+            {s: v * mm for s, v in height.items()},
+            MM,
+            _same(NOISE_FLOOR["mouth_corner_height"]),
+        ),
+        *_pair(
+            "commissure_excursion",
+            "Mouth corner movement",
+            {s: math.hypot(lateral[s], height[s]) * mm for s in SIDES},
+            MM,
+            _same(excursion_floor),
+        ),
+        *_pair(
+            "smile_angle_change",
+            "Smile angle change",
+            change("smile_angle"),
+            DEGREES,
+            _same(NOISE_FLOOR["smile_angle"]),
+        ),
+    ]
+
+
+def _same(floor: float) -> dict[str, float]:
+    return dict.fromkeys(SIDES, floor)
+
+
+def _eye_ratio(rest: FaceGeometry, expression: FaceGeometry, mm: float):
+    """Eye opening at expression / at rest per side, and each ratio's noise floor (the
+    aperture floor relative to that eye's opening at rest)."""
+    ratio, floor = {}, {}
+    for side in SIDES:
         at_rest = rest.side(side).eye_aperture
         at_expression = expression.side(side).eye_aperture
         ratio[side] = at_expression / at_rest if at_rest > 0 else float("nan")
         rest_mm = at_rest * mm
-        ratio_floor[side] = NOISE_FLOOR["eye_aperture"] / rest_mm if rest_mm > 0 else 1.0
-    add_pair(
-        "eye_narrowing",
-        "Eye opening, expression / rest",
-        ratio,
-        RATIO,
-        None,
-        UNDERESTIMATE,
-        1.0,
-        ratio_floor,
+        floor[side] = NOISE_FLOOR["eye_aperture"] / rest_mm if rest_mm > 0 else 1.0
+    return ratio, floor
+
+
+def _pair(name, label, per_side, unit, floor_by_side, reference=0.0) -> list[Measure]:
+    """One measure per side, and their left-minus-right difference (its floor is the
+    larger side floor times root 2: the difference of two noisy values)."""
+    measures = [
+        make_measure(
+            name,
+            f"{label} ({side})",
+            per_side[side],
+            unit,
+            floor_by_side[side],
+            UNDERESTIMATE,
+            side,
+            reference,
+        )
+        for side in SIDES
+    ]
+    measures.append(
+        make_measure(
+            f"{name}_difference",
+            f"{label}: left minus right",
+            per_side["left"] - per_side["right"],
+            unit,
+            max(floor_by_side.values()) * math.sqrt(2.0),
+            UNDERESTIMATE,
+        )
     )
-
-    def change(key):
-        return {
-            s: (getattr(expression.side(s), key) - getattr(rest.side(s), key))
-            for s in ("right", "left")
-        }
-
-    brow = {s: v * mm for s, v in change("brow_height").items()}
-    add_pair("brow_rise", "Eyebrow rise", brow, MM, NOISE_FLOOR["brow_height"], UNDERESTIMATE)
-
-    corner = {s: v * mm for s, v in change("mouth_corner_height").items()}
-    add_pair(
-        "mouth_corner_rise",
-        "Mouth corner rise",
-        corner,
-        MM,
-        NOISE_FLOOR["mouth_corner_height"],
-        UNDERESTIMATE,
-    )
-
-    lateral = change("mouth_corner_lateral")
-    height = change("mouth_corner_height")
-    excursion = {s: math.hypot(lateral[s], height[s]) * mm for s in ("right", "left")}
-    excursion_floor = max(NOISE_FLOOR["mouth_corner_height"], NOISE_FLOOR["mouth_corner_lateral"])
-    add_pair(
-        "commissure_excursion",
-        "Mouth corner movement",
-        excursion,
-        MM,
-        excursion_floor,
-        UNDERESTIMATE,
-    )
-
-    angle = change("smile_angle")
-    add_pair(
-        "smile_angle_change",
-        "Smile angle change",
-        angle,
-        DEGREES,
-        NOISE_FLOOR["smile_angle"],
-        UNDERESTIMATE,
-    )
-    return out
+    return measures

@@ -1,7 +1,7 @@
 """Is a snapshot fit to measure? Flags with plain-language retake hints.
 
 Thresholds come from docs/vision.md (measured on real photos and degraded copies,
-see /shared/notes/face-analysis.md): exactly one face; eye distance >= 70 px; face
+see docs/vision.md): exactly one face; eye distance >= 70 px; face
 centre within 20 % of the image centre; head roll <= 6 degrees; nose tip within
 0.06 eye distances of the midline (head not turned); face brightness 60-200 with
 < 5 % clipped pixels; left/right brightness ratio inside the face 0.8-1.25;

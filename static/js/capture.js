@@ -1,4 +1,4 @@
-/* Guided snapshot capture (issue 4).
+/* Guided snapshot capture.
  *
  * The live preview is shown mirrored, like a mirror (CSS class .mirror). The photo
  * is drawn from the video onto a canvas WITHOUT that flip, so the canvas holds the

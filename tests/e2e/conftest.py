@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
+EXPECT_TIMEOUT_MS = 15_000
 # A synthetic camera that needs no permission prompt, for the mirror.
 FAKE_CAMERA = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
@@ -75,8 +76,11 @@ def browser(request):
 
     Extra Chromium flags may be passed with indirect parametrisation (see FAKE_CAMERA).
     """
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # How long expect() waits for the page (5 s by default): longer, so that a machine
+    # busy with other tests (make test runs two at once) makes no test fail.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     args = CHROMIUM_ARGS + list(getattr(request, "param", []))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)

@@ -42,6 +42,7 @@ def log_in(page, base_url):
     page.wait_for_url(f"{base_url}/today")
 
 
+@pytest.mark.browser_smoke  # runs on PostgreSQL too
 @pytest.mark.parametrize("browser", [FAKE_CAMERA], indirect=True)
 def test_capture_one_expression_from_the_fake_camera(live_server, browser):
     from playwright.sync_api import expect

@@ -45,6 +45,7 @@ def log_in(page, base_url):
     page.wait_for_url(f"{base_url}/today")
 
 
+@pytest.mark.browser_smoke  # runs on PostgreSQL too
 def test_player_runs_a_session_and_saves_it(live_server, browser):
     from playwright.sync_api import expect
 

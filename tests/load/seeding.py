@@ -1,4 +1,4 @@
-"""The people of a load test, made through the app's own services.
+"""The people of a load test, made through the app's own use cases.
 
 An admin, a therapist, a clinician and a few patients on both their care teams; each patient
 joins by their invitation (so their password passes the real password rules) and has a

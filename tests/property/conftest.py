@@ -1,4 +1,4 @@
-"""Shared pieces of the property tests (issue 6, part 9: bad input everywhere).
+"""Shared pieces of the property tests (bad input everywhere).
 
 - ``count_example``: every Hypothesis example adds one to its test's count (the fixed
   sweeps of sharp values count apart); the totals are printed at the end of the run
@@ -68,6 +68,13 @@ def tmp_path(tmp_path_factory):
 def count_example(name: str, *, sweep: bool = False) -> None:
     """One more Hypothesis example (or, with ``sweep``, one request of a fixed sweep)."""
     (SWEEPS if sweep else EXAMPLES)[name] += 1
+
+
+def pytest_sessionfinish(session):
+    """A pytest-xdist worker hands its counts to the controller (tests/passes.py)."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["property_counts"] = (dict(EXAMPLES), dict(SWEEPS))
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -1,4 +1,4 @@
-"""Bad JSON at every API endpoint that writes (issue 6, part 9).
+"""Bad JSON at every API endpoint that writes.
 
 tests/api/test_schemathesis.py sends requests the OpenAPI document describes and checks
 the answers against it. This file sends what the document does not allow, and checks the

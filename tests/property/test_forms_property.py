@@ -1,4 +1,4 @@
-"""Bad input in every state-changing HTML form (issue 6, part 9; ASVS 2.2, 8.2.3).
+"""Bad input in every state-changing HTML form (ASVS 2.2, 8.2.3).
 
 Each case below names one form, the role that owns it, the page that shows it and the
 tables a successful post may change. For every example Hypothesis
