@@ -45,7 +45,7 @@ def precache() -> tuple[list[str], str]:
         for path in files:
             digest.update(path.name.encode() + path.read_bytes())
         urls = [url_for("static", filename=p.relative_to(static).as_posix()) for p in files]
-        urls += [url_for(".offline"), url_for(".manifest")]
+        urls += [url_for("app_shell.offline"), url_for("app_shell.manifest")]
         found = current_app.extensions["retrain.precache"] = (urls, digest.hexdigest()[:12])
     return found
 

@@ -11,6 +11,7 @@ mend (400, 401, 403, 413), and PushFailed for what may pass (429, 5xx, network).
 """
 
 import base64
+import functools
 import json
 import threading
 from pathlib import Path
@@ -72,6 +73,12 @@ def _vapid() -> Vapid:
     key = current_app.config.get("VAPID_PRIVATE_KEY") or development_key(
         Path(current_app.instance_path)
     )
+    return _vapid_of(key)
+
+
+@functools.lru_cache(maxsize=4)
+def _vapid_of(key: str) -> Vapid:
+    """The key pair, parsed once per key (it signs every message)."""
     return Vapid.from_string(private_key=key)
 
 

@@ -52,7 +52,7 @@ def begin(delivery_id: int, now: datetime) -> Task | None:
         return None
     device = db.session.get(PushSubscription, delivery.subscription_id or 0)
     late_at = reminder.planned_at + schedule.MAX_LATENESS
-    return Task(
+    task = Task(
         delivery_id=delivery.id,
         channel=delivery.channel,
         email=person.email if delivery.channel == "email" else None,
@@ -62,6 +62,10 @@ def begin(delivery_id: int, now: datetime) -> Task | None:
         ttl_seconds=max(60, int((late_at - now).total_seconds())),
         patient_id=delivery.patient_id,
     )
+    # No transaction stays open while the channel is called (a push service or an SMTP
+    # server may take seconds): on SQLite an open one holds the write lock.
+    db.session.commit()
+    return task
 
 
 def _skip_reason(delivery, reminder, settings, person, now: datetime) -> str | None:
