@@ -20,10 +20,9 @@ from pydantic import ValidationError
 
 from ..access import require_role
 from ..api.core import invalid
-from ..api.sessions import IDEMPOTENCY_HEADER, SessionIn
+from ..api.sessions import IDEMPOTENCY_HEADER, SessionIn, log_session_in
 from ..errors import AppError, Invalid
 from ..models import PATIENT
-from ..usecases import practice
 from .reminders import json_error
 
 bp = Blueprint("app_shell", __name__)
@@ -121,18 +120,7 @@ def send_saved_session():
     200 stored before (a retry), 422 refused with the reasons (kept on the phone)."""
     require_role(current_user, PATIENT)
     try:
-        body = _session_body()
-        logged = practice.log_session(
-            current_user,
-            current_user.id,
-            performed_at=body.performed_at,
-            effort=body.effort,
-            synkinesis_rating=body.synkinesis_rating,
-            note=body.note,
-            items=[practice.ItemInput(**item.model_dump()) for item in body.items],
-            source="player",
-            idempotency_key=request.headers.get(IDEMPOTENCY_HEADER) or None,
-        )
+        logged = log_session_in(current_user.id, _session_body(), "player")
     except AppError as error:
         return json_error(error)
     if request.args.get("flash") == "1":

@@ -92,6 +92,16 @@ def wait_for_empty_outbox(page) -> bool:
     return False
 
 
+def saved_offline(page, base):
+    """Log in, let the service worker keep the pages, then offline: a whole session in
+    the player, saved on the phone."""
+    log_in(page, base)
+    kept_by_the_service_worker(page, base)
+    page.context.set_offline(True)
+    page.goto(f"{base}{PLAYER}")  # from the service worker's copy
+    do_session_and_save(page)
+
+
 def do_session_and_save(page):
     from playwright.sync_api import expect
 
@@ -133,12 +143,7 @@ def test_a_session_saved_offline_is_logged_once_even_if_the_page_reloads_mid_sen
     patient_with_programme(live_server)
     page, base = browser.page, live_server.url
     context = page.context
-    log_in(page, base)
-    kept_by_the_service_worker(page, base)
-
-    context.set_offline(True)
-    page.goto(f"{base}{PLAYER}")  # from the service worker's copy
-    do_session_and_save(page)
+    saved_offline(page, base)
     expect(page.locator("#save-message")).to_be_visible()
     expect(page.locator("#save-message")).to_contain_text("saved on this phone, not sent yet")
     expect(page.locator("#summary-form")).to_be_hidden()
@@ -180,11 +185,7 @@ def test_a_refused_session_shows_its_reason(live_server, browser):
     patient_id, _ = patient_with_programme(live_server)
     page, base = browser.page, live_server.url
     context = page.context
-    log_in(page, base)
-    kept_by_the_service_worker(page, base)
-    context.set_offline(True)
-    page.goto(f"{base}{PLAYER}")
-    do_session_and_save(page)
+    saved_offline(page, base)
     expect(page.locator("#save-message")).to_contain_text("not sent yet")
 
     with live_server.app.app_context():  # meanwhile the therapist changes the programme
@@ -241,11 +242,7 @@ def test_log_out_clears_the_outbox_and_the_cached_pages(live_server, browser):
     patient_with_programme(live_server)
     page, base = browser.page, live_server.url
     context = page.context
-    log_in(page, base)
-    kept_by_the_service_worker(page, base)
-    context.set_offline(True)
-    page.goto(f"{base}{PLAYER}")
-    do_session_and_save(page)
+    saved_offline(page, base)
     page.goto(f"{base}/today")
     # The server cannot take it yet (503), from the page or the service worker alike.
     live_server.app.view_functions[OUTBOX] = lambda: ("Not now", 503)
@@ -276,11 +273,7 @@ def test_background_sync_sends_from_the_service_worker_alone(live_server, browse
     patient_with_programme(live_server)
     page, base = browser.page, live_server.url
     context = page.context
-    log_in(page, base)
-    kept_by_the_service_worker(page, base)
-    context.set_offline(True)
-    page.goto(f"{base}{PLAYER}")
-    do_session_and_save(page)
+    saved_offline(page, base)
     page.goto("about:blank")  # no page of ours runs now: only the service worker can send
     context.set_offline(False)
 

@@ -33,7 +33,7 @@ from .conftest import (
     property_settings,
     server_errors,
 )
-from .test_api_property import NOT_JSON, SERIAL, body_strategy
+from .test_api_property import NOT_JSON, SERIAL, body_strategy, judge
 
 EXAMPLES = 30
 TOKEN_EXAMPLES = 40
@@ -93,19 +93,6 @@ def patient_client(app):
     assert login(client, patient.user.email).status_code == 302
     token = csrf_from(client.get("/reminders").get_data(as_text=True))
     return client, token, exercise.id
-
-
-def judge(endpoint, response, before, after, what, errors) -> str:
-    status = response.status_code
-    fail_on_server_error(status, errors, what)
-    changed = changed_tables(before, after)
-    if 200 <= status < 300:
-        assert not changed - endpoint.writes, f"{what}: {status} but changed {changed}"
-        return "accepted"
-    assert 400 <= status < 500, f"{what}: answered {status}"
-    assert response.is_json and "error" in response.get_json(), f"{what}: not a JSON error"
-    assert not changed, f"{what}: {status} but changed {sorted(changed)}"
-    return "refused"
 
 
 @pytest.mark.parametrize("endpoint", JSON_ENDPOINTS, ids=str)

@@ -22,6 +22,14 @@ from .practice_helpers import add_session
 from .reminder_helpers import add_device, set_reminders
 
 
+def push_patient(factories):
+    """A patient with notifications on, due a minute ago, on one device."""
+    patient = factories.make_patient()
+    set_reminders(patient, push=True, email=False)
+    add_device(patient)
+    return patient
+
+
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -113,9 +121,7 @@ def test_a_reminder_not_to_send_is_recorded_with_its_reason(app, factories, push
 
 
 def test_a_session_logged_after_the_reminder_was_planned_stops_its_retry(app, factories, pushes):
-    patient = factories.make_patient()
-    set_reminders(patient, push=True, email=False)
-    add_device(patient)
+    patient = push_patient(factories)
     pushes.error = webpush.PushFailed("http 503")
     sending.tick()
     (delivery,) = deliveries()
@@ -129,9 +135,7 @@ def test_a_session_logged_after_the_reminder_was_planned_stops_its_retry(app, fa
 
 
 def test_failures_are_retried_with_backoff_then_recorded_as_failed(app, factories, pushes):
-    patient = factories.make_patient()
-    set_reminders(patient, push=True, email=False)
-    add_device(patient)
+    push_patient(factories)
     pushes.error = webpush.PushFailed("timeout")
     start = utcnow()
     sending.tick(start)
@@ -149,9 +153,7 @@ def test_failures_are_retried_with_backoff_then_recorded_as_failed(app, factorie
 
 
 def test_a_retry_succeeds(app, factories, pushes):
-    patient = factories.make_patient()
-    set_reminders(patient, push=True, email=False)
-    add_device(patient)
+    push_patient(factories)
     pushes.error = webpush.PushFailed("http 429")
     sending.tick()
     pushes.error = None
@@ -179,9 +181,7 @@ def test_a_dead_device_is_removed_and_the_patient_told(app, factories, client, p
 
 
 def test_a_refusal_is_not_retried(app, factories, pushes):
-    patient = factories.make_patient()
-    set_reminders(patient, push=True, email=False)
-    add_device(patient)
+    push_patient(factories)
     pushes.error = webpush.PushRefused("http 403")
     sending.tick()
     sending.tick(utcnow() + timedelta(minutes=5))
@@ -203,9 +203,7 @@ def test_a_claim_left_by_a_dead_worker_is_taken_again(app, factories, monkeypatc
 
 
 def test_receipts_mark_the_patient_reached(app, factories, client, pushes):
-    patient = factories.make_patient()
-    set_reminders(patient, push=True, email=False)
-    add_device(patient)
+    patient = push_patient(factories)
     sending.tick()
     (delivery,) = deliveries()
     token = links.sign("delivery", delivery.id)
