@@ -1,8 +1,8 @@
 """A staff member's caseload: the patients on their care teams with their practice figures.
 
-Four SQL queries whatever the caseload size: the patients, their programme versions
-(with the item maxima), their session times of the last 28 days, and their latest
-session time. presenters/caseload.py makes the figures, each patient in their own zone.
+Five SQL queries whatever the caseload size: the patients, their programme versions
+(with the item maxima), their session times of the last 28 days, their latest session
+time, and their reminder settings (what last reached them, issue 14). presenters/caseload.py makes the figures, each patient in their own zone.
 """
 
 from collections.abc import Mapping
