@@ -279,16 +279,21 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--postgres", help="a PostgreSQL URL to use (emptied first)")
-    parser.add_argument("--rq", help="a Redis URL (its database is emptied) for the RQ run")
+    parser.add_argument(
+        "--rq", help="a Redis URL of your own database number (it is emptied) for the RQ run"
+    )
+    parser.add_argument("--skip-in-process", action="store_true")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     service = PushService()
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder)
         database = args.postgres or f"sqlite:///{instance / 'bench.sqlite3'}"
-        in_process(args, instance, database, service)
+        if not args.skip_in_process:
+            in_process(args, instance, database, service)
         if args.rq:
-            with_rq(args, instance, database, service)
+            fresh = args.postgres or f"sqlite:///{instance / 'bench-rq.sqlite3'}"
+            with_rq(args, instance, fresh, service)
     print(f"the stand-in push service took {service.count} messages")
 
 

@@ -12,10 +12,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from ..extensions import db
 from ..infrastructure import jobs, links, mail, webpush
+from ..infrastructure.jobs_base import log_failure
 from ..models.base import utcnow
 from ..usecases import reminder_delivery, reminder_tick
 
+BATCH = 50  # deliveries per sending job
 TITLE = "Time for your facial exercises"
 BODY = "A few calm minutes now make a difference. Tap to open Retrain."
 
@@ -30,11 +33,24 @@ def url(endpoint: str, external: bool = True, **values) -> str:
 
 
 def tick(now: datetime | None = None) -> None:
-    """Plan what fell due, then hand every claimed delivery to a sending job."""
+    """Plan what fell due, then hand the claimed deliveries to sending jobs, BATCH to a
+    job (a worker starts a process per job: one per delivery cost more than sending)."""
     now = now or utcnow()
     reminder_tick.plan(now)
-    for delivery_id in reminder_tick.claim(now):
-        jobs.enqueue(send, delivery_id)
+    claimed = reminder_tick.claim(now)
+    for start in range(0, len(claimed), BATCH):
+        jobs.enqueue(send_batch, claimed[start : start + BATCH])
+
+
+def send_batch(delivery_ids: list[int]) -> None:
+    """A job: send each delivery; one that breaks is logged (an error id, no arguments)
+    and the others go on; its claim is taken again by a later tick."""
+    for delivery_id in delivery_ids:
+        try:
+            send(delivery_id)
+        except Exception:
+            db.session.rollback()
+            log_failure("reminder delivery failed in %s", "retrain.companion.sending:send")
 
 
 def send(delivery_id: int) -> None:

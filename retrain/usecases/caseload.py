@@ -2,7 +2,8 @@
 
 Five SQL queries whatever the caseload size: the patients, their programme versions
 (with the item maxima), their session times of the last 28 days, their latest session
-time, and their reminder settings (what last reached them, issue 14). presenters/caseload.py makes the figures, each patient in their own zone.
+time, and their reminder settings (what last reached them, issue 14).
+presenters/caseload.py makes the figures, each patient in their own zone.
 """
 
 from collections.abc import Mapping
