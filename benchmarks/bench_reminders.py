@@ -269,9 +269,15 @@ def with_rq(args, instance: Path, database: str, service: PushService) -> None:
     print(
         f"RQ, {args.workers} worker process(es): tick {ticked - started:.2f} s, "
         f"{sent} of {args.patients} sent {done - started:.1f} s after the tick began "
-        f"({sent / (done - ticked):.0f} sends/s; each worker forks once per job)"
+        f"({sent / (done - ticked):.0f} sends/s; {sending_batch()} deliveries per job)"
     )
     Redis.from_url(args.rq).flushdb()
+
+
+def sending_batch() -> int:
+    from retrain.companion.sending import BATCH
+
+    return BATCH
 
 
 def main() -> None:
