@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import routes as api_routes
     from .auth.routes import bp as auth_bp
     from .clinician.routes import bp as clinician_bp
+    from .companion import app_shell, public, reminders, sending  # noqa: F401 - sending's jobs
     from .entries.routes import bp as entries_bp
     from .errors import handlers
     from .extensions import csrf
@@ -80,6 +81,9 @@ def register_blueprints(app: Flask) -> None:
         entries_bp,
         snapshots_bp,
         admin_bp,
+        app_shell.bp,
+        reminders.bp,
+        public.bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_routes.bp)  # bearer tokens only, never cookies: see security.py

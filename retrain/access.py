@@ -28,6 +28,8 @@ SET_EXPRESSIONS = "set_expressions"  # choose the patient's snapshot expression 
 MANAGE_PHOTOS = "manage_photos"  # take, upload and delete their own photos (the patient)
 ENTER_SAQ = "enter_saq"  # enter an SAQ answered on paper, import past SAQs (staff)
 GRADE_FACE = "grade_face"  # grade the Sunnybrook Facial Grading System (staff)
+SET_REMINDERS = "set_reminders"  # choose reminder times and channels (the patient)
+SUGGEST_REMINDERS = "suggest_reminders"  # suggest reminder times (never force them)
 
 _STAFF_ACTIONS = {
     THERAPIST: {
@@ -39,7 +41,8 @@ _STAFF_ACTIONS = {
         *(ENTER_SAQ, GRADE_FACE),
     },
 }
-_OWN_ACTIONS = {VIEW, LOG_PRACTICE, ANSWER_SAQ, MANAGE_PHOTOS, EXPORT}
+_STAFF_ACTIONS[THERAPIST].add(SUGGEST_REMINDERS)  # the therapist suggests; the patient sets
+_OWN_ACTIONS = {VIEW, LOG_PRACTICE, ANSWER_SAQ, MANAGE_PHOTOS, EXPORT, SET_REMINDERS}
 
 # Who may create patients and use the staff pages.
 CREATE_PATIENT_ROLES = (THERAPIST, CLINICIAN)

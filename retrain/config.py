@@ -72,6 +72,21 @@ class Defaults:
     MAIL_SMTP_PASSWORD = None
     MAIL_SMTP_TIMEOUT = 30  # seconds; the job waits, never a request
 
+    # Reminders (docs/reminders.md). PUBLIC_URL is the address patients open (links in
+    # e-mails and notifications, the calendar feed); required in production, like the
+    # VAPID key pair of Web Push (infrastructure/webpush.py): generated into instance/
+    # in development. Push goes only to the push services named here, by HTTPS.
+    PUBLIC_URL = None  # e.g. "https://retrain.clinic.example"; development: 127.0.0.1:5000
+    VAPID_PRIVATE_KEY = None
+    VAPID_SUBJECT = None  # "mailto:it@clinic.example": whom the push services may contact
+    PUSH_SERVICE_HOSTS = (
+        "fcm.googleapis.com",  # Chrome, Edge on Android, most Android browsers
+        "push.services.mozilla.com",  # Firefox
+        "push.apple.com",  # Safari, iOS/iPadOS web apps (web.push.apple.com)
+        "notify.windows.com",  # Edge on Windows (*.notify.windows.com)
+    )
+    PUSH_REQUIRE_HTTPS = True
+
 
 def load(app, test_config=None):
     """Fill app.config in the documented order and derive what depends on it."""
@@ -95,6 +110,7 @@ def load(app, test_config=None):
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
     _background_services(app.config, production)
+    _reminders(app.config, production)
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
 
@@ -135,6 +151,18 @@ def _background_services(config, production: bool) -> None:
         raise RuntimeError("Production sends e-mail by SMTP: set RETRAIN_MAIL_SMTP_HOST.")
     if not config.get("MAIL_FROM"):
         raise RuntimeError("RETRAIN_MAIL_FROM must be set in production (the sender address).")
+
+
+def _reminders(config, production: bool) -> None:
+    """Production names its address and its VAPID key pair (development makes up both:
+    see infrastructure/webpush.py for the key)."""
+    if production:
+        for key in ("PUBLIC_URL", "VAPID_PRIVATE_KEY", "VAPID_SUBJECT"):
+            if not config.get(key):
+                raise RuntimeError(f"RETRAIN_{key} must be set in production (docs/deploy.md).")
+        return
+    config["PUBLIC_URL"] = config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+    config["VAPID_SUBJECT"] = config.get("VAPID_SUBJECT") or "mailto:retrain@localhost"
 
 
 def _development_secret(path: Path) -> str:

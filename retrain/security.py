@@ -17,6 +17,15 @@ PUBLIC_ENDPOINTS = frozenset(
         "api.create_token",
         "api.openapi_json",
         "api.docs",
+        # The installable app and the links inside reminders (signed tokens, no login).
+        "app_shell.service_worker",
+        "app_shell.manifest",
+        "app_shell.offline",
+        "app_shell.install",
+        "reminder_links.calendar",
+        "reminder_links.stop",
+        "reminder_links.opened",
+        "reminder_links.receipt",
     }
 )
 

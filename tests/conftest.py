@@ -69,6 +69,9 @@ PRODUCTION = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "MAIL_SMTP_HOST": "smtp.invalid",
     "MAIL_FROM": "Retrain <retrain@clinic.example>",
+    "PUBLIC_URL": "https://retrain.clinic.example",
+    "VAPID_PRIVATE_KEY": "x" * 43,
+    "VAPID_SUBJECT": "mailto:it@clinic.example",
 }
 
 

@@ -86,8 +86,9 @@ def _api_error(exc: ApiError):
 
 
 def json_field(name: str) -> str:
-    """A use case's form-style field name as a JSON path: ``items-2-reps`` -> ``items.2.reps``."""
-    return re.sub(r"-(\d+)-", r".\1.", name)
+    """A use case's form-style field name as a JSON path: ``items-2-reps`` -> ``items.2.reps``,
+    ``times-0`` -> ``times.0``."""
+    return re.sub(r"-(\d+)(-|$)", lambda m: f".{m.group(1)}{'.' if m.group(2) else ''}", name)
 
 
 def problem_fields(exc: AppError, rename=json_field) -> dict[str, str]:

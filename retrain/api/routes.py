@@ -134,6 +134,7 @@ from . import (  # noqa: E402, F401
     patients,
     programmes,
     progress,
+    reminders,
     saq,
     sessions,
     snapshots,

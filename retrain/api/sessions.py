@@ -130,7 +130,14 @@ def session_out(session) -> SessionOut:
     headers={IDEMPOTENCY_HEADER: "Makes retries safe: the same key never logs twice"},
 )
 def session_create(patient_id: int, body: SessionIn):
-    logged = practice.log_session(
+    logged = log_session_in(patient_id, body, "api")
+    return reply(session_out(logged.session), 201 if logged.created else 200)
+
+
+def log_session_in(patient_id: int, body: SessionIn, source: str) -> practice.LoggedSession:
+    """Log ``body`` for the current user with the request's Idempotency-Key (here, and
+    for the offline outbox's cookie endpoint, companion/app_shell.py)."""
+    return practice.log_session(
         current_user,
         patient_id,
         performed_at=body.performed_at,
@@ -138,10 +145,9 @@ def session_create(patient_id: int, body: SessionIn):
         synkinesis_rating=body.synkinesis_rating,
         note=body.note,
         items=[practice.ItemInput(**item.model_dump()) for item in body.items],
-        source="api",
+        source=source,
         idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
     )
-    return reply(session_out(logged.session), 201 if logged.created else 200)
 
 
 @patient_endpoint(

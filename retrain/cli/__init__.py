@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from ..errors import AppError
 from ..extensions import db
 from ..models import User
+from .reminders import reminders_group
 
 
 def init_app(app: Flask) -> None:
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(reminders_group)
 
 
 @contextmanager

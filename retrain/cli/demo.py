@@ -27,6 +27,7 @@ from ..models import (
     Programme,
     ProgrammeItem,
     QuestionnaireResponse,
+    ReminderSettings,
 )
 from ..progress.graded import grade, load_graded
 from ..usecases import accounts, exercises
@@ -99,6 +100,7 @@ def load() -> list[tuple[str, str]]:
         _sessions(rng, user.id, programmes, today, tz, diligence, idle_days)
         _botox_and_saq(rng, user.id, staff[CLINICIAN].id, today, INJECTIONS[index])
         _top_ups_and_gradings(index, user.id, staff[CLINICIAN].id, today)
+        _reminders(user.id, index)
     db.session.commit()
     return [(email, role) for email, _, role in STAFF] + [(p[0], "patient") for p in PATIENTS]
 
@@ -240,3 +242,27 @@ def _toxin_effect(days: int) -> float:
     if days <= 60:
         return 1.0
     return max(0.0, 1 - (days - 60) / 60)
+
+
+# Reminders the other two patients chose (the first chooses hers in the walkthrough):
+# index -> (channel that last reached them, days ago). Robin's 5 days raise the flag.
+DEMO_REMINDERS = {1: ("email", 1), 2: ("push", 5)}
+
+
+def _reminders(patient_id: int, index: int) -> None:
+    if index not in DEMO_REMINDERS:
+        return
+    channel, days_ago = DEMO_REMINDERS[index]
+    now = datetime.now(UTC)
+    db.session.add(
+        ReminderSettings(
+            patient_id=patient_id,
+            push_on=channel == "push",
+            email_on=channel == "email",
+            times=["09:00", "18:00"],
+            weekdays=list(range(7)),
+            on_since=now - timedelta(days=20),
+            reached_at=now - timedelta(days=days_ago, hours=3),
+            reached_by=channel,
+        )
+    )

@@ -35,6 +35,7 @@ NAV = {
         ("patient.history", "History"),
         ("outcomes.my_progress", "My progress"),
         ("snapshots.gallery", "Photos"),
+        ("reminders.settings", "Reminders"),
         ("patient.my_data", "Your data"),
     ],
     THERAPIST: [

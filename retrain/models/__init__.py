@@ -17,6 +17,7 @@ from .injections import (
 from .practice import PracticeItem, PracticeSession
 from .programmes import Programme, ProgrammeItem
 from .progress import PatientNote, QuestionnaireRequest, QuestionnaireResponse
+from .reminders import DueReminder, PushSubscription, ReminderDelivery, ReminderSettings
 from .snapshots import DEFAULT_EXPRESSIONS, Snapshot
 from .tokens import ApiToken
 from .users import (
@@ -36,6 +37,10 @@ from .users import (
 
 __all__ = [
     "ApiToken",
+    "DueReminder",
+    "PushSubscription",
+    "ReminderDelivery",
+    "ReminderSettings",
     "AuditEvent",
     "DEFAULT_EXPRESSIONS",
     "Snapshot",

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from ..progress import adherence
 from ..progress.review import ClinicalStatus
+from .reminders import ReminderReach
 
 WINDOW_DAYS = 28
 RECENT_DAYS = 7
@@ -42,10 +43,12 @@ class CaseloadRow:
     no_session_3_days: bool  # flag: no session in the last 3 local days (and a programme exists)
     # The clinician's figures (progress.review.clinical_status_of); None on the therapist's
     clinical: ClinicalStatus | None = None
+    reminder: ReminderReach | None = None  # last reminder reached (usecases.reminder_settings)
 
     @property
     def needs_attention(self) -> bool:
-        return self.no_session_3_days or not self.has_programme
+        unreached = self.reminder is not None and self.reminder.no_reach_3_days
+        return self.no_session_3_days or not self.has_programme or unreached
 
 
 def caseload_row(

@@ -1,12 +1,12 @@
 """A staff member's caseload: the patients on their care teams with their practice figures,
 and for a clinician the figures that decide an injection visit.
 
-Four SQL queries whatever the caseload size: the patients, their programme versions
-(with the item maxima), their session times of the last 28 days, and their latest
-session time; a clinician's caseload adds one (every visit and SAQ score of the
-caseload, a UNION ALL). presenters/caseload.py makes the figures, each patient in their
-own zone; progress.review.clinical_status_of the clinician's (the one place that works
-them out, so stored figures can replace it).
+Five SQL queries whatever the caseload size: the patients, their programme versions
+(with the item maxima), their session times of the last 28 days, their latest session
+time, and what reminder last reached them; a clinician's caseload adds one (every visit
+and SAQ score of the caseload, a UNION ALL). presenters/caseload.py makes the figures,
+each patient in their own zone; progress.review.clinical_status_of the clinician's (the
+one place that works them out, so stored figures can replace it).
 """
 
 from collections import defaultdict
@@ -47,6 +47,7 @@ from .clinic_settings import rules
 from .local_time import before_local_day, local_dates, local_now, zone_for
 from .programme_reads import versions_for
 from .questionnaires import SAQ, instrument
+from .reminder_settings import with_reminder_reach
 
 
 def caseload_page(user, args: Mapping[str, str], today: date | None = None) -> CaseloadTable:
@@ -78,7 +79,7 @@ def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
     days = _session_days(PracticeSession.patient_id.in_(on_team), zones, min(todays.values()))
     last_at = _latest_sessions(user.id)
     clinical = _clinical(user, on_team, todays) if user.role == CLINICIAN else {}
-    return by_name(
+    rows = by_name(
         caseload_row(
             patient,
             versions.get(patient.id, []),
@@ -89,6 +90,7 @@ def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
         )
         for patient in patients
     )
+    return with_reminder_reach(rows)
 
 
 def _clinical(user, on_team, todays: Mapping[int, date]) -> dict:

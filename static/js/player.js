@@ -283,6 +283,7 @@
     focus(el.name);
     announce("Exercise " + (index + 1) + " of " + exercises.length + ": " + exercise.name +
       ". Press Begin when you are ready.");
+    emit("progress");
   }
 
   function nextRepetition() {
@@ -295,6 +296,7 @@
     announce(label + ". Repetition " + number + " of " + total(exercise) + ".");
     runPhase(label, hold ? exercise.hold_seconds : MOVE_SECONDS, function () {
       state.done[state.index] += 1;
+      emit("progress");
       updateCounter(false);
       if (state.done[state.index] >= total(exercise)) {
         finishExercise();
@@ -339,6 +341,7 @@
     el.mirrorPanel.hidden = true;
     focus(el.summaryTitle);
     announce("Session finished. Well done. Please check the repetitions and save.");
+    emit("progress");
   }
 
   el.begin.addEventListener("click", function () {
@@ -392,4 +395,38 @@
   if (exercises.length === 0) {
     el.begin.disabled = true;
   }
+
+  /* --- hooks for other modules (resume.js, player-save.js; issue 14) ------------------
+   * "player:progress" on #player after each change of place (detail: snapshot()), and
+   * window.RetrainPlayer to read the place and to resume at a saved one. */
+
+  function snapshot() {
+    var view = !views.summary.hidden ? "summary" : !views.exercise.hidden ? "exercise" : "start";
+    return { index: state.index, done: state.done.slice(), skipped: state.skipped.slice(), view: view };
+  }
+
+  function emit(name) {
+    root.dispatchEvent(new CustomEvent("player:" + name, { detail: snapshot() }));
+  }
+
+  function resume(place) {
+    exercises.forEach(function (exercise, index) {
+      state.done[index] = Math.min(Math.max(place.done[index] || 0, 0), total(exercise));
+      state.skipped[index] = Boolean(place.skipped[index]);
+    });
+    keepAwake(true);
+    if (place.view === "summary" || place.index >= exercises.length) {
+      finishSession();
+    } else {
+      showExercise(Math.max(0, place.index));
+    }
+  }
+
+  window.RetrainPlayer = {
+    root: root,
+    programmeId: programme.programme_id,
+    count: exercises.length,
+    snapshot: snapshot,
+    resume: resume
+  };
 })();

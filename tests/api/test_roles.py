@@ -136,6 +136,30 @@ def json_body(body):
     return {"json": body}
 
 
+def reminders_body(clinic):
+    body = {"push_on": False, "email_on": True, "times": ["08:30"], "weekdays": [0, 3]}
+    return json_body(body)
+
+
+def suggestion_body(clinic):
+    return json_body({"times": ["07:45"]})
+
+
+def push_body(clinic):
+    keys = {"p256dh": "B" + "A" * 86, "auth": "A" * 22}
+    return json_body(
+        {"endpoint": f"https://fcm.googleapis.com/fcm/send/{next(_emails)}", "keys": keys}
+    )
+
+
+# Reminders: the patient sets their own (200), a therapist suggests (200), and what is
+# the patient's device or private address is for the patient alone.
+PATIENT_SETS = {**PATIENT_WRITE, "patient-me": 200, "patient-own": 200}
+THERAPIST_SETS = {**THERAPIST_WRITE, "therapist-own": 200}
+PATIENT_OWN_READ = PATIENT_SETS
+PATIENT_STOPS = {**PATIENT_WRITE, "patient-me": 204, "patient-own": 204}
+
+
 # (method, path, body builder or None, expected statuses by context)
 PATIENT_ENDPOINTS = [
     ("GET", "/patients/{pid}", None, READ),
@@ -156,6 +180,14 @@ PATIENT_ENDPOINTS = [
     ("POST", "/patients/{pid}/sunnybrook", grading_body, GRADING_WRITE),
     ("GET", "/patients/{pid}/export", None, READ),
     ("GET", "/patients/{pid}/fhir", None, READ),
+    ("GET", "/patients/{pid}/reminders", None, READ),
+    ("PUT", "/patients/{pid}/reminders", reminders_body, PATIENT_SETS),
+    ("PUT", "/patients/{pid}/reminders/suggestion", suggestion_body, THERAPIST_SETS),
+    ("GET", "/patients/{pid}/push-subscriptions", None, PATIENT_OWN_READ),
+    ("POST", "/patients/{pid}/push-subscriptions", push_body, PATIENT_WRITE),
+    ("GET", "/patients/{pid}/reminders/calendar", None, PATIENT_OWN_READ),
+    ("POST", "/patients/{pid}/reminders/calendar", None, PATIENT_SETS),
+    ("DELETE", "/patients/{pid}/reminders/calendar", None, PATIENT_STOPS),
 ]
 PLAIN_ENDPOINTS = [
     ("GET", "/me", None, EVERYONE),
@@ -163,6 +195,7 @@ PLAIN_ENDPOINTS = [
     ("GET", "/patients", None, STAFF_ONLY),
     ("POST", "/patients", new_patient_body, STAFF_CREATE),
     ("GET", "/today", None, PATIENT_ONLY),
+    ("GET", "/push/key", None, PATIENT_ONLY),
 ]
 
 
@@ -184,7 +217,7 @@ def _check(client, clinic, method, url, headers, body, status, label):
     before = table_rows()
     response = _call(client, method, url, headers, body(clinic) if body else None)
     assert response.status_code == status, (label, response.json)
-    assert response.is_json, label
+    assert response.is_json or status == 204, label  # 204: no body
     if status >= 400:
         assert set(response.json["error"]) >= {"code", "message", "fields"}, label
     if status >= 400 or method == "GET":

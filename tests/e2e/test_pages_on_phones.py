@@ -40,7 +40,7 @@ ROLES = ["anonymous", "patient", "therapist", "clinician", "admin"]
 # Blueprints each role works in. Staff also get every page about one patient
 # (rules with <patient_id>), whatever the blueprint.
 OWN_BLUEPRINTS = {
-    "patient": {"patient", "outcomes", "snapshots", "auth"},
+    "patient": {"patient", "outcomes", "snapshots", "auth", "reminders", "app_shell"},
     "therapist": {"therapist", "library", "auth"},
     "clinician": {"clinician", "library", "auth"},
     "admin": {"admin", "auth"},
@@ -56,6 +56,7 @@ ONLY_FOR = {
 }
 # Not HTML pages: images (and any rule ending in .csv, .json or .zip, see _in_tour).
 BINARY = {"snapshots.image", "snapshots.thumbnail", "snapshots.aligned"}
+BINARY |= {"app_shell.service_worker", "app_shell.manifest"}  # a script and JSON
 # Visited logged out (anonymous), or not a page of a role: the API has its own tests,
 # main.index only redirects to each role's home.
 NOT_IN_TOUR = {"auth.login", "auth.invitation", "main.index", "main.healthz", "static"}

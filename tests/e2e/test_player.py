@@ -137,6 +137,8 @@ def test_without_javascript_the_plain_form_is_offered(live_server, browser):
 
     make_patient_with_programme(live_server, hold_seconds=1, rest_seconds=1)
     page, base = browser.page, live_server.url
+    # No service worker either: it would serve player.js from its cache.
+    page.context.route("**/sw.js", lambda route: route.abort())
     log_in(page, base)
     page.context.route("**/static/js/player.js", lambda route: route.abort())
     page.goto(f"{base}/session/player")

@@ -42,8 +42,11 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def rq_app(app, tmp_path):
-    """An app on the RQ backend with its own queue, sharing the test's database."""
+def rq_app(app, tmp_path, monkeypatch):
+    """An app on the RQ backend with its own queue, sharing the test's database. The
+    periodic jobs the app declares (the reminder tick) are left out: a test arms its own."""
+    for path in list(jobs.PERIODIC):
+        monkeypatch.delitem(jobs.PERIODIC, path)
     db.session.commit()
     queue = f"test-{uuid.uuid4().hex[:12]}"
     rq_app = create_app(

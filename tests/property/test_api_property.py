@@ -342,6 +342,49 @@ ENDPOINTS = [
             "replace": True,
         },
     ),
+    Endpoint(
+        "reminders_put",
+        "patient",
+        "PUT",
+        "/patients/me/reminders",
+        frozenset({"reminder_settings"}),
+        lambda c: {
+            "push_on": False,
+            "email_on": True,
+            "times": ["08:30", "18:00"],
+            "weekdays": [0, 2, 4],
+            "quiet_from": "21:00",
+            "quiet_until": "07:00",
+        },
+    ),
+    Endpoint(
+        "reminders_pause",
+        "patient",
+        "POST",
+        "/patients/me/reminders/pause",
+        frozenset({"reminder_settings"}),
+        lambda c: {"days": 3},
+    ),
+    Endpoint(
+        "reminders_suggestion",
+        "therapist",
+        "PUT",
+        "/patients/{patient}/reminders/suggestion",
+        frozenset({"reminder_settings"}),
+        lambda c: {"times": ["07:45", "19:00"]},
+    ),
+    Endpoint(
+        "push_subscription_create",
+        "patient",
+        "POST",
+        "/patients/me/push-subscriptions",
+        frozenset({"push_subscriptions", "reminder_settings"}),
+        lambda c: {
+            "endpoint": "https://fcm.googleapis.com/fcm/send/device-1",
+            "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22},
+            "expirationTime": None,
+        },
+    ),
 ]
 IDEMPOTENCY_KEYS = st.one_of(
     st.builds(lambda: f"key-{next(SERIAL)}"),  # a fresh key, as a client should send

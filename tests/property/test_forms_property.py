@@ -56,6 +56,7 @@ from retrain.models import (
     Programme,
     ProgrammeItem,
     QuestionnaireRequest,
+    ReminderSettings,
     User,
 )
 from retrain.usecases import questionnaires
@@ -473,6 +474,28 @@ def upcoming_request(world: World) -> None:
         db.session.commit()
 
 
+def reminders_saved(world: World) -> None:
+    """Settings to pause (the pause buttons show once reminders are chosen)."""
+    if db.session.get(ReminderSettings, world.ids["patient"]) is None:
+        db.session.add(
+            ReminderSettings(
+                patient_id=world.ids["patient"], email_on=True, times=["09:00"], weekdays=[0]
+            )
+        )
+        db.session.commit()
+
+
+def no_calendar(world: World) -> None:
+    """The "make my calendar link" button shows while there is no link."""
+    settings = db.session.get(ReminderSettings, world.ids["patient"])
+    if settings is not None and settings.calendar_key is not None:
+        settings.calendar_key = None
+        db.session.commit()
+
+
+REMINDERS = frozenset({"reminder_settings"})
+
+
 # --- the cases ---------------------------------------------------------------------------
 
 
@@ -793,6 +816,38 @@ CASES = [
         action="/patients/{patient}/snapshots/expressions",
         valid=lambda w: {"expressions": ["rest", "full smile", "snarl"]},
     ),
+    Case(
+        "reminder_settings",
+        "patient",
+        "/reminders",
+        REMINDERS,
+        valid=lambda w: {"email_on": "y", "times-0": "08:30", "weekdays": ["0", "3"]},
+    ),
+    Case(
+        "reminder_pause",
+        "patient",
+        "/reminders",
+        REMINDERS,
+        action="/reminders/pause",
+        valid=lambda w: {"days": "3"},
+        before=reminders_saved,
+    ),
+    Case(
+        "reminder_suggestion",
+        "therapist",
+        "/patients/{patient}/reminders",
+        REMINDERS,
+        valid=lambda w: {"times-0": "07:45"},
+    ),
+    Case(
+        "reminder_calendar",
+        "patient",
+        "/reminders",
+        REMINDERS,
+        action="/reminders/calendar/start",
+        before=no_calendar,
+        refusable=False,  # only a button: nothing to get wrong
+    ),
 ]
 
 
@@ -822,6 +877,13 @@ NOT_FUZZED = {
     "snapshots.delete_one": "a button: no fields (bad ids: the same)",
     "snapshots.delete_all": "a button: no fields",
     "snapshots.upload": "a file upload: tests/property/test_upload_fuzz.py",
+    "reminders.resume": "a button: no fields",
+    "reminders.answer_suggestion": "a button: no fields (the answer is in the URL)",
+    "reminder_links.stop": "a button; its signed token is fuzzed in test_companion_property.py",
+    "reminders.add_device": "JSON with the CSRF header: test_companion_property.py",
+    "reminders.remove_device": "JSON with the CSRF header: test_companion_property.py",
+    "app_shell.send_saved_session": "JSON with the CSRF header: test_companion_property.py",
+    "reminder_links.receipt": "no body; its signed token: test_companion_property.py",
 }
 
 

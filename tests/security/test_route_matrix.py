@@ -90,6 +90,8 @@ GET_STATUS = {
     "entries.grade": STAFF,
     "entries.import_history": STAFF,
     "entries.import_template": STAFF,
+    "reminders.settings": only(P),
+    "reminders.staff_view": STAFF,  # a therapist may suggest times there (POST)
 }
 POST_ONLY = {
     "auth.logout",
@@ -111,6 +113,14 @@ POST_ONLY = {
     "admin.reinvite",
     "admin.remove_member",
     "admin.set_active",
+    "app_shell.send_saved_session",
+    "reminders.save",
+    "reminders.pause",
+    "reminders.resume",
+    "reminders.answer_suggestion",
+    "reminders.calendar",
+    "reminders.add_device",
+    "reminders.remove_device",
 }
 # Tables that may change on a refused request: the refusal's own audit row and login rows.
 BOOKKEEPING = {AuditEvent.__tablename__, LoginSession.__tablename__}
@@ -215,6 +225,7 @@ def world(app, factories):
         for key, value in group.items():
             group[key] = value if isinstance(value, int) else value.id
         group.update(user_id=own.id, staff_id=staff[T].id, token="not-a-token")
+        group.update(answer="accept", change="start", event="shown")  # reminders' choices
     records["builtin_exercise"] = builtin.id
     users = {T: staff[T], C: staff[C], A: staff[A], P: own.user}
     return users, records

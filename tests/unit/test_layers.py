@@ -27,6 +27,7 @@ LAYERS = [
             "retrain.auth",
             "retrain.clinician",
             "retrain.entries",
+            "retrain.companion",
             "retrain.errors.handlers",
             "retrain.library",
             "retrain.main",
@@ -45,6 +46,7 @@ LAYERS = [
         (
             "retrain.models",
             "retrain.progress",
+            "retrain.reminders",
             "retrain.vision",
             "retrain.media",
             "retrain.errors",
@@ -60,11 +62,13 @@ LAYERS = [
 PURE = {
     "retrain.progress": ("retrain.progress",),
     "retrain.vision": ("retrain.vision",),
+    "retrain.reminders": ("retrain.reminders",),
     "retrain.presenters": (
         "retrain.presenters",
         "retrain.formatting",
         "retrain.progress",
         "retrain.vision",
+        "retrain.reminders",
         "retrain.models",  # names and constants (e.g. MUSCLES) and loaded rows as values
         "retrain.errors",
     ),

@@ -1,0 +1,308 @@
+"""Reminders for a future native app: the patient's settings, pausing, the therapist's
+suggestion, this device's Web Push subscription, and the calendar feed's address.
+
+The rules (times, days, quiet hours, what a push address may be) are the use cases';
+these models only carry the values (docs/reminders.md).
+"""
+
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from flask import url_for
+from flask_login import current_user
+from pydantic import BaseModel, Field
+
+from .. import access
+from ..infrastructure import links, webpush
+from ..models import PATIENT, THERAPIST
+from ..usecases import push_subscriptions, reminder_settings
+from .core import Strict, endpoint, patient_endpoint, record_id, reply
+from .schemas import Int, text
+
+Clock = text(8)
+
+
+class ReminderSettingsIn(Strict):
+    push_on: bool
+    email_on: bool
+    times: list[Clock] = Field(max_length=24, description='Local clock times "HH:MM", at most 6')
+    weekdays: list[Int] = Field(max_length=14, description="0 = Monday ... 6 = Sunday")
+    quiet_from: Clock | None = Field(None, description='"HH:MM"; both ends or neither')
+    quiet_until: Clock | None = None
+
+
+class ReminderSettingsOut(BaseModel):
+    saved: bool = Field(description="false: nothing chosen yet, values from the programme")
+    push_on: bool
+    email_on: bool
+    calendar_on: bool
+    times: list[str]
+    weekdays: list[int]
+    quiet_from: str | None
+    quiet_until: str | None
+    paused_through: date | None = Field(description="The last local day without reminders")
+    suggestion: list[str] | None = Field(description="Times a therapist suggested")
+    last_reminder: str | None = Field(description='e.g. "Tuesday 08:00 by notification: shown"')
+    push_lost: bool = Field(description="A device stopped taking notifications and was removed")
+    reached_by: str | None = Field(description="The channel that last reached the patient")
+    reached_at: datetime | None
+    no_reach_3_days: bool
+
+
+class PauseIn(Strict):
+    days: Int = Field(description="1 to 30: today and the days after it")
+
+
+class SuggestionIn(Strict):
+    times: list[Clock] = Field(max_length=24)
+
+
+class PushKeys(Strict):
+    p256dh: text(200)
+    auth: text(200)
+
+
+class PushSubscriptionIn(Strict):
+    """A browser's PushSubscription.toJSON(), as it comes."""
+
+    endpoint: text(4096)
+    keys: PushKeys
+    expirationTime: float | None = None  # noqa: N815 - the browser's own name (ms)
+
+
+class PushSubscriptionOut(BaseModel):
+    id: int
+    service: str = Field(description="The push service's host")
+    created_at: datetime
+
+
+class PushSubscriptionList(BaseModel):
+    items: list[PushSubscriptionOut]
+
+
+class PushKeyOut(BaseModel):
+    application_server_key: str = Field(description="VAPID public key, base64url")
+
+
+class CalendarOut(BaseModel):
+    url: str | None = Field(description="The private .ics address; null when there is none")
+
+
+def settings_out(patient_id: int) -> ReminderSettingsOut:
+    page = reminder_settings.view(current_user, patient_id)
+    reach = page.reach
+    return ReminderSettingsOut(
+        saved=page.saved,
+        push_on=page.push_on,
+        email_on=page.email_on,
+        calendar_on=page.calendar_on,
+        times=page.times,
+        weekdays=sorted(page.weekdays),
+        quiet_from=page.quiet_from or None,
+        quiet_until=page.quiet_until or None,
+        paused_through=page.paused_through,
+        suggestion=page.suggestion,
+        last_reminder=page.last_reminder,
+        push_lost=page.push_lost,
+        reached_by=reach.channel if reach else None,
+        reached_at=reach.at if reach else None,
+        no_reach_3_days=bool(reach and reach.no_reach_3_days),
+    )
+
+
+@patient_endpoint(
+    "/reminders",
+    "GET",
+    access.VIEW,
+    summary="Reminder settings (prefilled from the programme until saved), the last "
+    "reminder and what last reached the patient",
+    responses={200: ReminderSettingsOut},
+)
+def reminders_get(patient_id: int):
+    return reply(settings_out(patient_id))
+
+
+@patient_endpoint(
+    "/reminders",
+    "PUT",
+    access.SET_REMINDERS,
+    summary="Choose reminder channels, times, days and quiet hours (the patient only)",
+    roles=(PATIENT,),
+    body=ReminderSettingsIn,
+    responses={200: ReminderSettingsOut},
+)
+def reminders_put(patient_id: int, body: ReminderSettingsIn):
+    reminder_settings.save(current_user, patient_id, reminder_settings.Choices(**body.model_dump()))
+    return reply(settings_out(patient_id))
+
+
+@patient_endpoint(
+    "/reminders/pause",
+    "POST",
+    access.SET_REMINDERS,
+    summary="Pause every reminder for 1 to 30 days (today included)",
+    roles=(PATIENT,),
+    body=PauseIn,
+    responses={200: ReminderSettingsOut},
+)
+def reminders_pause(patient_id: int, body: PauseIn):
+    reminder_settings.pause(current_user, patient_id, body.days)
+    return reply(settings_out(patient_id))
+
+
+@patient_endpoint(
+    "/reminders/pause",
+    "DELETE",
+    access.SET_REMINDERS,
+    summary="End a pause now",
+    roles=(PATIENT,),
+    responses={200: ReminderSettingsOut},
+)
+def reminders_resume(patient_id: int):
+    reminder_settings.resume(current_user, patient_id)
+    return reply(settings_out(patient_id))
+
+
+@patient_endpoint(
+    "/reminders/suggestion",
+    "PUT",
+    access.SUGGEST_REMINDERS,
+    summary="Suggest reminder times (a therapist); the patient decides",
+    roles=(THERAPIST,),
+    body=SuggestionIn,
+    responses={200: ReminderSettingsOut},
+)
+def suggestion_put(patient_id: int, body: SuggestionIn):
+    reminder_settings.suggest(current_user, patient_id, body.times)
+    return reply(settings_out(patient_id))
+
+
+@patient_endpoint(
+    "/reminders/suggestion/accept",
+    "POST",
+    access.SET_REMINDERS,
+    summary="Use the suggested times (the patient)",
+    roles=(PATIENT,),
+    responses={200: ReminderSettingsOut},
+)
+def suggestion_accept(patient_id: int):
+    reminder_settings.answer_suggestion(current_user, patient_id, accept=True)
+    return reply(settings_out(patient_id))
+
+
+@patient_endpoint(
+    "/reminders/suggestion",
+    "DELETE",
+    access.SET_REMINDERS,
+    summary="Decline the suggested times (the patient)",
+    roles=(PATIENT,),
+    responses={200: ReminderSettingsOut},
+)
+def suggestion_decline(patient_id: int):
+    reminder_settings.answer_suggestion(current_user, patient_id, accept=False)
+    return reply(settings_out(patient_id))
+
+
+def _device_out(device) -> PushSubscriptionOut:
+    service = urlsplit(device.endpoint).hostname or ""
+    return PushSubscriptionOut(id=device.id, service=service, created_at=device.created_at)
+
+
+@endpoint(
+    "/push/key",
+    "GET",
+    summary="The VAPID public key to subscribe with (applicationServerKey)",
+    roles=(PATIENT,),
+    responses={200: PushKeyOut},
+)
+def push_key():
+    return reply(PushKeyOut(application_server_key=webpush.public_key()))
+
+
+@patient_endpoint(
+    "/push-subscriptions",
+    "GET",
+    access.SET_REMINDERS,
+    summary="The devices that get the patient's notifications",
+    roles=(PATIENT,),
+    responses={200: PushSubscriptionList},
+)
+def push_list(patient_id: int):
+    devices = push_subscriptions.devices(current_user, patient_id)
+    return reply(PushSubscriptionList(items=[_device_out(d) for d in devices]))
+
+
+@patient_endpoint(
+    "/push-subscriptions",
+    "POST",
+    access.SET_REMINDERS,
+    summary="Add this device's Web Push subscription (turns notifications on)",
+    roles=(PATIENT,),
+    body=PushSubscriptionIn,
+    responses={201: PushSubscriptionOut},
+)
+def push_add(patient_id: int, body: PushSubscriptionIn):
+    device = push_subscriptions.subscribe(
+        current_user, patient_id, body.endpoint, body.keys.p256dh, body.keys.auth
+    )
+    return reply(_device_out(device), 201)
+
+
+@patient_endpoint(
+    "/push-subscriptions/<int:subscription_id>",
+    "DELETE",
+    access.SET_REMINDERS,
+    summary="Remove a device from the patient's notifications",
+    roles=(PATIENT,),
+    responses={204: None},
+)
+def push_remove(patient_id: int, subscription_id: int):
+    push_subscriptions.unsubscribe(current_user, patient_id, device_id=record_id(subscription_id))
+    return "", 204
+
+
+def _calendar_url(key: str | None) -> str | None:
+    if key is None:
+        return None
+    token = links.sign("calendar", key)
+    return url_for("reminder_links.calendar", token=token, _external=True)
+
+
+@patient_endpoint(
+    "/reminders/calendar",
+    "GET",
+    access.SET_REMINDERS,
+    summary="The private calendar (.ics) address, if there is one",
+    roles=(PATIENT,),
+    responses={200: CalendarOut},
+)
+def calendar_get(patient_id: int):
+    return reply(
+        CalendarOut(url=_calendar_url(reminder_settings.calendar_key(current_user, patient_id)))
+    )
+
+
+@patient_endpoint(
+    "/reminders/calendar",
+    "POST",
+    access.SET_REMINDERS,
+    summary="Make the private calendar address (or answer the one there is)",
+    roles=(PATIENT,),
+    responses={200: CalendarOut},
+)
+def calendar_make(patient_id: int):
+    key = reminder_settings.calendar_key(current_user, patient_id, make=True)
+    return reply(CalendarOut(url=_calendar_url(key)))
+
+
+@patient_endpoint(
+    "/reminders/calendar",
+    "DELETE",
+    access.SET_REMINDERS,
+    summary="Stop the calendar address: it answers 404 from now on",
+    roles=(PATIENT,),
+    responses={204: None},
+)
+def calendar_stop(patient_id: int):
+    reminder_settings.stop_calendar(current_user, patient_id)
+    return "", 204

@@ -1,0 +1,305 @@
+"""The installable app in real headless Chromium: the manifest and the service worker
+register; a whole session done and saved with the network off is sent exactly once when
+it returns, even when the page is reloaded in the middle of sending it; a refused
+session shows its reason; the player offers to carry on; log-out clears the outbox and
+the cached pages.
+
+context.set_offline(True) cuts the page and the service worker off alike (Playwright
+1.65 applies it to service workers too), so what works offline here is what the
+service worker kept. Chromium's Background Sync, though, may fire as soon as a sync is
+asked for, whatever the emulated network: the page tests turn it off (NO_BACKGROUND_SYNC)
+so that only the page sends, and one test fires the sync event itself (through the
+DevTools protocol) with no page of ours open, so that only the service worker sends.
+"""
+
+import contextlib
+import threading
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from sqlalchemy import select
+
+from retrain.extensions import db
+from retrain.models import PracticeSession, Programme
+
+from ..web.practice_helpers import make_exercise, make_programme
+from .conftest import needs_chromium
+from .test_player import log_in
+
+pytestmark = [pytest.mark.browser, needs_chromium]
+
+PLAYER = "/session/player?speed=10"
+NO_BACKGROUND_SYNC = (
+    "Object.defineProperty(ServiceWorkerRegistration.prototype, 'sync', {get: () => undefined})"
+)
+OUTBOX = "app_shell.send_saved_session"
+
+
+def patient_with_programme(live_server, exercises=("Gentle smile",), hold_seconds=1):
+    from tests import factories
+
+    with live_server.app.app_context():
+        patient = factories.make_user("patient", email="player@example.org", name="Pat Player")
+        made = [make_exercise(name) for name in exercises]
+        make_programme(
+            patient.id,
+            made,
+            reps=1,
+            sets=1,
+            hold_seconds=hold_seconds,
+            rest_seconds=1,
+            times_per_day=1,
+        )
+        ids = patient.id, [exercise.id for exercise in made]
+        db.session.remove()
+    return ids
+
+
+def stored_sessions(live_server) -> list:
+    with live_server.app.app_context():
+        rows = db.session.execute(select(PracticeSession.id, PracticeSession.idempotency_key)).all()
+        db.session.remove()
+    return rows
+
+
+def kept_by_the_service_worker(page, base):
+    """Wait until the service worker controls the page and has kept Today and the player.
+    From here on only the page sends the outbox (see the module's notes)."""
+    page.add_init_script(NO_BACKGROUND_SYNC)
+    page.goto(f"{base}/today")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    for path in ("/today", PLAYER):
+        page.goto(f"{base}{path}")
+    page.wait_for_function(
+        """async () => {
+            const names = (await caches.keys()).filter((n) => n.startsWith("retrain-pages-"));
+            if (names.length !== 1) return false;
+            const cache = await caches.open(names[0]);
+            return (await cache.keys()).length >= 2;
+        }"""
+    )
+
+
+def wait_for_empty_outbox(page) -> bool:
+    """True once the outbox on the phone is empty (Today reloads itself after sending,
+    so a read may meet a page on its way out: read again)."""
+    for _ in range(100):
+        with contextlib.suppress(PlaywrightError):
+            page.wait_for_load_state()
+            if page.evaluate("RetrainOutbox.list(document.body.dataset.user)") == []:
+                return True
+        page.wait_for_timeout(100)
+    return False
+
+
+def saved_offline(page, base):
+    """Log in, let the service worker keep the pages, then offline: a whole session in
+    the player, saved on the phone."""
+    log_in(page, base)
+    kept_by_the_service_worker(page, base)
+    page.context.set_offline(True)
+    page.goto(f"{base}{PLAYER}")  # from the service worker's copy
+    do_session_and_save(page)
+
+
+def do_session_and_save(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Start").click()
+    for _ in range(page.locator("#player-start ol li").count()):
+        page.get_by_role("button", name="Begin this exercise").click()
+        page.wait_for_function(
+            "() => document.getElementById('player-exercise').hidden ||"
+            " !document.getElementById('player-counter').textContent.includes('to do')"
+        )
+    expect(page.locator("#player-summary")).to_be_visible()
+    page.get_by_label("2 · easy").check()
+    page.locator("#synkinesis_rating-3").check()
+    page.get_by_role("button", name="Save session").click()
+    expect(page.locator("#save-message")).to_be_visible()  # kept on the phone by now
+
+
+def test_manifest_and_service_worker_register(live_server, browser):
+    patient_with_programme(live_server)
+    page, base = browser.page, live_server.url
+    log_in(page, base)
+    manifest = page.evaluate(
+        "fetch(document.querySelector('link[rel=manifest]').href).then((r) => r.json())"
+    )
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/today"
+    scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
+    assert scope == f"{base}/"
+    kept_by_the_service_worker(page, base)
+    shell = page.evaluate("caches.keys()")
+    assert any(name.startswith("retrain-shell-") for name in shell)
+    assert browser.errors == []
+
+
+def test_a_session_saved_offline_is_logged_once_even_if_the_page_reloads_mid_send(
+    live_server, browser
+):
+    from playwright.sync_api import expect
+
+    patient_with_programme(live_server)
+    page, base = browser.page, live_server.url
+    context = page.context
+    saved_offline(page, base)
+    expect(page.locator("#save-message")).to_be_visible()
+    expect(page.locator("#save-message")).to_contain_text("saved on this phone, not sent yet")
+    expect(page.locator("#summary-form")).to_be_hidden()
+    page.goto(f"{base}/today")
+    expect(page.locator("#outbox-panel")).to_contain_text("not sent yet")
+    assert stored_sessions(live_server) == []
+
+    # Back online, the page sends at once (and Chromium's Background Sync may too). The
+    # server holds the first send until the page has been reloaded, so whoever sent it
+    # never hears the answer; the reloaded page sends the same entry again.
+    arrived, release = threading.Event(), threading.Event()
+    answers = []
+    real = live_server.app.view_functions[OUTBOX]
+
+    def held(**kwargs):
+        db.session.commit()  # hold no transaction (on SQLite: no write lock) while waiting
+        arrived.set()
+        release.wait(timeout=30)
+        response = live_server.app.make_response(real(**kwargs))
+        answers.append(response.status_code)
+        return response
+
+    live_server.app.view_functions[OUTBOX] = held
+    context.set_offline(False)
+    assert arrived.wait(timeout=30)
+    page.reload()  # in the middle of the send
+    release.set()
+    assert wait_for_empty_outbox(page)  # sent again with the same key
+    assert 201 in answers and set(answers) <= {200, 201}  # stored once, then "stored before"
+    expect(page.locator("#outbox-panel")).to_have_count(0)
+    expect(page.get_by_text("1 of 1")).to_be_visible()
+    (stored,) = stored_sessions(live_server)
+    assert len(stored.idempotency_key) == 36  # the key made on the phone (a UUID)
+
+
+def test_a_refused_session_shows_its_reason(live_server, browser):
+    from playwright.sync_api import expect
+
+    patient_id, _ = patient_with_programme(live_server)
+    page, base = browser.page, live_server.url
+    context = page.context
+    saved_offline(page, base)
+    expect(page.locator("#save-message")).to_contain_text("not sent yet")
+
+    with live_server.app.app_context():  # meanwhile the therapist changes the programme
+        old = db.session.scalar(select(Programme).where(Programme.patient_id == patient_id))
+        old.ended_on = old.starts_on
+        db.session.commit()
+        make_programme(patient_id, [make_exercise("Eye closure")], version=2)
+        db.session.remove()
+
+    context.set_offline(False)
+    panel = page.locator("#outbox-panel")
+    expect(panel).to_contain_text(
+        "could not be saved: That exercise is not in your current programme"
+    )
+    assert stored_sessions(live_server) == []
+    page.goto(f"{base}/today")
+    expect(panel).to_contain_text("could not be saved")  # kept until the patient removes it
+    page.get_by_role("button", name="Remove it from this phone").click()
+    expect(panel).to_have_count(0)
+
+
+def test_the_player_offers_to_carry_on_the_same_day(live_server, browser):
+    from playwright.sync_api import expect
+
+    patient_with_programme(live_server, ("Gentle smile", "Eye closure"), hold_seconds=60)
+    page, base = browser.page, live_server.url
+    log_in(page, base)
+    page.goto(f"{base}/session/player")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Skip exercise").click()
+    expect(page.locator("#exercise-name")).to_have_text("Eye closure")
+
+    page.reload()  # the tab was closed, or a phone call came
+    offer = page.locator(".resume-offer")
+    expect(offer).to_contain_text("exercise 2 of 2")
+    page.get_by_role("button", name="Carry on where I stopped").click()
+    expect(page.locator("#exercise-name")).to_have_text("Eye closure")
+    page.get_by_role("button", name="Skip exercise").click()
+    expect(page.locator("#player-summary")).to_be_visible()
+    expect(page.locator("#items-0-skipped")).to_be_checked()  # remembered from before
+
+    page.reload()
+    expect(offer).to_contain_text("did not save it yet")
+    page.get_by_role("button", name="Start again").click()
+    expect(offer).to_have_count(0)
+    page.reload()
+    expect(offer).to_have_count(0)
+    assert browser.errors == []
+
+
+def test_log_out_clears_the_outbox_and_the_cached_pages(live_server, browser):
+    from playwright.sync_api import expect
+
+    patient_with_programme(live_server)
+    page, base = browser.page, live_server.url
+    context = page.context
+    saved_offline(page, base)
+    page.goto(f"{base}/today")
+    # The server cannot take it yet (503), from the page or the service worker alike.
+    live_server.app.view_functions[OUTBOX] = lambda: ("Not now", 503)
+    context.set_offline(False)
+
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Log out").click()
+    for _ in range(100):  # the page tries to send first, then asks
+        if dialogs:
+            break
+        page.wait_for_timeout(100)
+    assert "will be lost" in dialogs[0]
+    expect(page.locator("#outbox-panel")).to_contain_text("not sent yet")  # stayed: kept
+    assert page.url == f"{base}/today"
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{base}/login")
+    assert not [n for n in page.evaluate("caches.keys()") if n.startswith("retrain-pages-")]
+    names = page.evaluate("indexedDB.databases().then((all) => all.map((d) => d.name))")
+    assert "retrain" not in names
+    assert page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('retrain.'))") == []
+    assert stored_sessions(live_server) == []
+
+
+def test_background_sync_sends_from_the_service_worker_alone(live_server, browser):
+    patient_with_programme(live_server)
+    page, base = browser.page, live_server.url
+    context = page.context
+    saved_offline(page, base)
+    page.goto("about:blank")  # no page of ours runs now: only the service worker can send
+    context.set_offline(False)
+
+    cdp = context.new_cdp_session(page)
+    registrations = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):
+        if registrations:
+            break
+        page.wait_for_timeout(100)
+    (registration,) = [r for r in registrations if r["scopeURL"] == f"{base}/"]
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": base,
+            "registrationId": registration["registrationId"],
+            "tag": "retrain-outbox",
+            "lastChance": False,
+        },
+    )
+    for _ in range(100):
+        if stored_sessions(live_server):
+            break
+        page.wait_for_timeout(100)
+    assert len(stored_sessions(live_server)) == 1
