@@ -32,9 +32,15 @@ def _key(value, size: int, field: str) -> str:
     return value.rstrip("=")
 
 
-def _endpoint(value) -> str:
-    if not isinstance(value, str) or not 0 < len(value) <= ENDPOINT_MAX:
+def _address(value) -> str:
+    """A push address's shape; NUL never (PostgreSQL refuses it in text)."""
+    if not isinstance(value, str) or not 0 < len(value) <= ENDPOINT_MAX or "\x00" in value:
         raise Invalid("That push address is not valid.", "endpoint")
+    return value
+
+
+def _endpoint(value) -> str:
+    _address(value)
     if not webpush.endpoint_allowed(value):
         raise Invalid("Notifications from that push service are not supported.", "endpoint")
     return value
@@ -88,8 +94,8 @@ def unsubscribe(user, patient_id: int, *, endpoint=None, device_id=None) -> None
     found = select(PushSubscription).where(PushSubscription.patient_id == patient_id)
     if device_id is not None:
         found = found.where(PushSubscription.id == device_id)
-    elif isinstance(endpoint, str):
-        found = found.where(PushSubscription.endpoint == endpoint)
+    elif endpoint is not None:
+        found = found.where(PushSubscription.endpoint == _address(endpoint))
     else:
         raise Invalid("Please say which device to remove.", "endpoint")
     device = db.session.scalar(found)

@@ -231,3 +231,12 @@ def test_the_caseload_shows_what_reached_each_patient_and_flags_silence(app, fac
     assert "Last reminder reached: e-mail" in page
     assert page.count("No reminder reached this patient in 3 days") == 1
     assert page.index("Blair Silent") < page.index("No reminder reached this patient in 3 days")
+
+
+@pytest.mark.parametrize("endpoint", ["\x00", ENDPOINT + "\x00", "x" * 2000, 7, ""])
+def test_removing_a_device_by_a_malformed_address_is_refused_clearly(client, patient, endpoint):
+    """PostgreSQL refuses NUL in text: such an address must be a 422, not a 500."""
+    token = csrf_from(client.get("/reminders").get_data(as_text=True))
+    answer = json_post(client, "/reminders/device/remove", {"endpoint": endpoint}, token)
+    assert answer.status_code == 422
+    assert "not valid" in answer.get_data(as_text=True)
