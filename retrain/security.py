@@ -14,6 +14,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "main.healthz",
         "auth.login",
         "auth.invitation",
+        "auth.forgot_password",
+        "auth.reset_password",
         "api.create_token",
         "api.openapi_json",
         "api.docs",

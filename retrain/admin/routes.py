@@ -15,6 +15,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..access import require_role
+from ..auth import reset_mail
 from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..ids import to_id
@@ -72,6 +73,19 @@ def reinvite(user_id: int):
         flash(error.message, "error")
         return redirect(url_for("admin.accounts_list"))
     return render_template("admin/invitation.html", user=user, token=token)
+
+
+@bp.post("/accounts/<int:user_id>/password-reset")
+def send_password_reset(user_id: int):
+    """A reset link by e-mail to the account's own address; the admin never sees it."""
+    try:
+        user = accounts.send_password_reset(current_user, user_id)
+    except Invalid as error:
+        flash(error.message, "error")
+    else:
+        reset_mail.request_for_account(user.id)
+        flash(f"A link to set a new password is being sent to {user.email}.", "success")
+    return redirect(url_for("admin.accounts_list"))
 
 
 @bp.route("/care-teams", methods=["GET", "POST"])

@@ -28,6 +28,14 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Your e-mail address",
+        validators=[DataRequired("Enter your e-mail address."), Length(max=254)],
+    )
+    submit = SubmitField("E-mail me a link")
+
+
 class SetPasswordForm(FlaskForm):
     password = _new_password("New password")
     confirm = _typed_again("password")

@@ -19,6 +19,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import access
+from ..auth import reset_mail
 from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..ids import to_id
@@ -36,7 +37,9 @@ from .forms import (
 
 bp = Blueprint("therapist", __name__)
 
-SHARED_ENDPOINTS = frozenset({"therapist.patient", "therapist.invite"})
+SHARED_ENDPOINTS = frozenset(
+    {"therapist.patient", "therapist.invite", "therapist.send_password_reset"}
+)
 
 
 @bp.before_request
@@ -104,18 +107,32 @@ def patient(patient_id: int):
 
 @bp.post("/patients/<int:patient_id>/invitation")
 def invite(patient_id: int):
-    reset_form = PasswordResetForm()
-    reset = "confirm" in request.form
-    if reset and not reset_form.validate_on_submit():
-        flash("The new link was not made. Please try again.", "error")
-        return redirect(url_for(".patient", patient_id=patient_id))
+    """A new invitation link, for a patient who has not set a password yet."""
     try:
-        record, token = patients.reinvite(current_user, patient_id, password_reset=reset)
+        record, token = patients.reinvite(current_user, patient_id)
     except Invalid as error:
         # The form is a button on the patient page: its message is shown there.
         flash(error.message, "error")
         return redirect(url_for(".patient", patient_id=patient_id))
     return invitation_page(patient_id, record.name, token, new=False)
+
+
+@bp.post("/patients/<int:patient_id>/password-reset")
+def send_password_reset(patient_id: int):
+    """A forgotten password: the patient gets a reset link by e-mail; staff never see it."""
+    confirmed = PasswordResetForm().validate_on_submit()
+    try:
+        record = patients.send_password_reset(current_user, patient_id, confirmed=confirmed)
+    except Invalid as error:
+        flash(error.message, "error")
+    else:
+        reset_mail.request_for_account(patient_id)
+        flash(
+            f"We are e-mailing {record.name} a link to set a new password. It works once, "
+            f"for {current_app.config['PASSWORD_RESET_VALID_MINUTES']} minutes.",
+            "success",
+        )
+    return redirect(url_for(".patient", patient_id=patient_id))
 
 
 # The programme builder -------------------------------------------------------------------

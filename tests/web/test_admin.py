@@ -140,7 +140,7 @@ def test_each_admin_action_is_audited_by_what_it_did(client, as_user, factories)
     from retrain.models import AuditEvent
 
     admin = as_user("admin")
-    therapist = factories.make_user("therapist")
+    therapist = factories.make_user("therapist", password_hash=None)
     patient = factories.make_patient()
     post_form(
         client, "/admin/staff/new", {"name": "N", "email": "n@example.org", "role": "clinician"}

@@ -1,0 +1,49 @@
+"""The password-reset e-mail, written and sent by a background job.
+
+"Forgot password?" hands the typed address to a job and answers at once: the request
+does the same work whether or not an account uses that address, and only the account's
+owner ever receives a link. Staff and admins who send a reset (usecases/patients.py,
+accounts.py record it) hand the account id to the same kind of job.
+"""
+
+from flask import current_app
+
+from ..companion.sending import url
+from ..infrastructure import jobs, mail
+from ..usecases import authentication
+
+SUBJECT = "Set a new password for Retrain"
+
+
+def request_for_address(email: str) -> None:
+    """Queue a reset e-mail for whoever owns ``email`` (maybe nobody)."""
+    jobs.enqueue(send_for_address, (email or "").strip()[:254])
+
+
+def request_for_account(user_id: int) -> None:
+    jobs.enqueue(send_for_account, user_id)
+
+
+def send_for_address(email: str) -> None:
+    """A job: the link to the open account of this address, if there is one."""
+    found = authentication.reset_link_for_address(email)
+    if found:
+        _send(*found)
+
+
+def send_for_account(user_id: int) -> None:
+    """A job: the link to this account's own address, if it is still open."""
+    found = authentication.reset_link_for_account(user_id)
+    if found:
+        _send(*found)
+
+
+def _send(user, token: str) -> None:
+    values = {
+        "name": user.name,
+        "link": url("auth.reset_password", token=token),
+        "forgot": url("auth.forgot_password"),
+        "minutes": current_app.config["PASSWORD_RESET_VALID_MINUTES"],
+    }
+    text = current_app.jinja_env.get_template("email/password_reset.txt").render(**values)
+    mail.send(user.email, SUBJECT, text)
