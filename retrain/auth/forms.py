@@ -31,7 +31,10 @@ class LoginForm(FlaskForm):
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         "Your e-mail address",
-        validators=[DataRequired("Enter your e-mail address."), Length(max=254)],
+        validators=[
+            DataRequired("Enter your e-mail address."),
+            Length(max=254, message="An e-mail address is at most 254 characters long."),
+        ],
     )
     submit = SubmitField("E-mail me a link")
 
