@@ -15,7 +15,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..access import require_role
-from ..auth import reset_mail
+from ..auth import link_mail
 from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..ids import to_id
@@ -83,7 +83,7 @@ def send_password_reset(user_id: int):
     except Invalid as error:
         flash(error.message, "error")
     else:
-        reset_mail.request_for_account(user.id)
+        link_mail.request_for_account(user.id)
         flash(f"A link to set a new password is being sent to {user.email}.", "success")
     return redirect(url_for("admin.accounts_list"))
 

@@ -17,7 +17,7 @@ from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..extensions import limiter
 from ..usecases import authentication
-from . import reset_mail
+from . import link_mail
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from .redirects import safe_next
 
@@ -115,7 +115,7 @@ def forgot_password():
     """The same answer whether or not an account uses the address (ASVS 6.3.8, 6.4)."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        reset_mail.request_for_address(form.email.data)
+        link_mail.request_for_address(form.email.data)
         return render_template("auth/reset_sent.html")
     return render_template("auth/forgot_password.html", form=form)
 

@@ -19,11 +19,12 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import access
-from ..auth import reset_mail
+from ..auth import link_mail
 from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..ids import to_id
 from ..models import CLINICIAN, THERAPIST
+from ..presenters.qr_code import qr_svg
 from ..usecases import patients, programme_templates, programmes
 from ..usecases.caseload import caseload_page as caseload_table
 from ..usecases.programme_reads import items_as_rows
@@ -38,7 +39,12 @@ from .forms import (
 bp = Blueprint("therapist", __name__)
 
 SHARED_ENDPOINTS = frozenset(
-    {"therapist.patient", "therapist.invite", "therapist.send_password_reset"}
+    {
+        "therapist.patient",
+        "therapist.invite",
+        "therapist.email_invitation",
+        "therapist.send_password_reset",
+    }
 )
 
 
@@ -71,19 +77,43 @@ def new_patient_page(back_endpoint: str):
             show_on_form(form, error, "email")
         else:
             # Shown in this response only: the token is never stored in plain text.
-            return invitation_page(patient.id, form.name.data.strip(), token, new=True)
+            return invitation_page(patient, token, new=True)
     return render_template("staff/new_patient.html", form=form, back_url=url_for(back_endpoint))
 
 
-def invitation_page(patient_id: int, name: str, token: str, *, new: bool):
+def invitation_page(patient, token: str, *, new: bool, sent: bool = False):
+    """The one page that shows an invitation link (copy, QR code, send by e-mail), only
+    in the response that made it or e-mailed it: the token is never stored in plain."""
+    link = url_for("auth.invitation", token=token, _external=True)
+    patient_id, name = patient.id, patient.name
     return render_template(
         "staff/invitation_link.html",
         patient_id=patient_id,
         name=name,
-        link=url_for("auth.invitation", token=token, _external=True),
+        email=patient.user.email,
+        link=link,
+        token=token,
+        qr=qr_svg(link, f"QR code of {name}'s invitation link"),
         valid_days=current_app.config["INVITATION_VALID_DAYS"],
         new=new,
+        sent=sent,
+        can_prescribe=access.may(current_user, access.PRESCRIBE, patient_id),
     )
+
+
+@bp.post("/patients/<int:patient_id>/invitation/email")
+def email_invitation(patient_id: int):
+    """Send the link just shown to the patient's own address, and show the page again."""
+    token = request.form.get("token", "")[:100]
+    try:
+        record = patients.invitation_to_email(current_user, patient_id, token)
+    except Invalid as error:
+        flash(error.message, "error")
+        return redirect(url_for(".patient", patient_id=patient_id))
+    link = url_for("auth.invitation", token=token, _external=True)
+    link_mail.send_invitation(record.name, record.user.email, link, current_user.name)
+    new = request.form.get("new") == "1"
+    return invitation_page(record, token, new=new, sent=True)
 
 
 # Therapist pages --------------------------------------------------------------------------
@@ -114,7 +144,7 @@ def invite(patient_id: int):
         # The form is a button on the patient page: its message is shown there.
         flash(error.message, "error")
         return redirect(url_for(".patient", patient_id=patient_id))
-    return invitation_page(patient_id, record.name, token, new=False)
+    return invitation_page(record, token, new=False)
 
 
 @bp.post("/patients/<int:patient_id>/password-reset")
@@ -126,7 +156,7 @@ def send_password_reset(patient_id: int):
     except Invalid as error:
         flash(error.message, "error")
     else:
-        reset_mail.request_for_account(patient_id)
+        link_mail.request_for_account(patient_id)
         flash(
             f"We are e-mailing {record.name} a link to set a new password. It works once, "
             f"for {current_app.config['PASSWORD_RESET_VALID_MINUTES']} minutes.",

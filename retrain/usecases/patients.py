@@ -59,6 +59,20 @@ def reinvite(user, patient_id: int) -> tuple[Patient, str]:
     return patient, token
 
 
+def invitation_to_email(user, patient_id: int, token: str) -> Patient:
+    """Check that ``token`` is the patient's live invitation and record that the staff
+    member e-mails it to the patient's own address (the caller sends it)."""
+    patient = access.require(user, access.INVITE, patient_id)
+    invitation = invitations.live(token)
+    if invitation is None or invitation.user_id != patient_id or patient.user.password_hash:
+        raise Invalid(
+            "This invitation link no longer works, so it was not sent. Make a new one on "
+            "the patient's page."
+        )
+    audit.record("email_invitation", patient_id=patient_id, target=f"user:{patient_id}", actor=user)
+    return patient
+
+
 def send_password_reset(user, patient_id: int, *, confirmed: bool) -> Patient:
     """Record that a care-team member asks for a password-reset e-mail to the patient's
     own address (the caller sends it). The patient sees it among the care team's visits

@@ -103,6 +103,7 @@ POST_ONLY = {
     "therapist.delete_template",
     "therapist.invite",
     "therapist.send_password_reset",
+    "therapist.email_invitation",
     "outcomes.add_note",
     "outcomes.decide",
     "outcomes.saq_interval",

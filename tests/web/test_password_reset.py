@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from retrain.auth import reset_mail
+from retrain.auth import link_mail
 from retrain.extensions import db
 from retrain.infrastructure import jobs, mail
 from retrain.models import AuditEvent, Invitation, User
@@ -67,8 +67,8 @@ def test_the_request_does_the_same_work_for_every_address(client, factories, mon
     for email in ("known@example.org", "nobody@example.org"):
         ask(client, email)
     assert queued == [
-        (reset_mail.send_for_address, ("known@example.org",)),
-        (reset_mail.send_for_address, ("nobody@example.org",)),
+        (link_mail.send_for_address, ("known@example.org",)),
+        (link_mail.send_for_address, ("nobody@example.org",)),
     ]
     assert db.session.scalar(select(Invitation.id)) is None
 

@@ -63,7 +63,7 @@ def table_row(html: str, name: str) -> str:
 
 
 def invitation_path(html: str) -> str:
-    match = re.search(r'value="https?://[^/"]+(/invitation/[^"]+)"', html)
+    match = re.search(r'>https?://[^/"<]+(/invitation/[A-Za-z0-9_\-]+)</textarea>', html)
     assert match, "no invitation link on the page"
     return match.group(1)
 

@@ -1,4 +1,5 @@
-"""The password-reset e-mail, written and sent by a background job.
+"""E-mails that carry a one-time link: a password reset (written and sent by a
+background job) and an invitation (sent when its staff member asks, from their page).
 
 "Forgot password?" hands the typed address to a job and answers at once: the request
 does the same work whether or not an account uses that address, and only the account's
@@ -13,6 +14,7 @@ from ..infrastructure import jobs, mail
 from ..usecases import authentication
 
 SUBJECT = "Set a new password for Retrain"
+INVITATION_SUBJECT = "Your invitation to Retrain"
 
 
 def request_for_address(email: str) -> None:
@@ -47,3 +49,16 @@ def _send(user, token: str) -> None:
     }
     text = current_app.jinja_env.get_template("email/password_reset.txt").render(**values)
     mail.send(user.email, SUBJECT, text)
+
+
+def send_invitation(patient_name: str, email: str, link: str, sender_name: str) -> None:
+    """The invitation link, by e-mail to the patient's own address (in a request: the
+    link was just shown to the staff member who made it)."""
+    values = {
+        "name": patient_name,
+        "link": link,
+        "sender": sender_name,
+        "days": current_app.config["INVITATION_VALID_DAYS"],
+    }
+    text = current_app.jinja_env.get_template("email/invitation.txt").render(**values)
+    mail.send(email, INVITATION_SUBJECT, text)
