@@ -20,6 +20,7 @@ from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..ids import to_id
 from ..models import ADMIN, ROLES
+from ..presenters.qr_code import qr_svg
 from ..usecases import accounts, audit_trail, care_teams, erasure
 from .forms import AuditFilterForm, CareTeamForm, EraseForm, StaffForm
 
@@ -49,8 +50,15 @@ def new_staff():
         except Invalid as error:
             show_on_form(form, error, "email")
         else:
-            return render_template("admin/invitation.html", user=user, token=token)
+            return _invitation_page(user, token)
     return render_template("admin/new_staff.html", form=form)
+
+
+def _invitation_page(user, token: str):
+    """A staff member's invitation link, shown once to the admin who made it."""
+    link = url_for("auth.invitation", token=token, _external=True)
+    qr = qr_svg(link, f"QR code of {user.name}'s invitation link")
+    return render_template("admin/invitation.html", user=user, link=link, qr=qr)
 
 
 @bp.post("/accounts/<int:user_id>/active")
@@ -72,7 +80,7 @@ def reinvite(user_id: int):
     except Invalid as error:
         flash(error.message, "error")
         return redirect(url_for("admin.accounts_list"))
-    return render_template("admin/invitation.html", user=user, token=token)
+    return _invitation_page(user, token)
 
 
 @bp.post("/accounts/<int:user_id>/password-reset")

@@ -66,7 +66,9 @@ def test_an_admin_still_invites_staff_who_have_no_password(client, as_user, fact
     staff = factories.make_user("clinician", password_hash=None)
     response = post_form(client, f"/admin/accounts/{staff.id}/invitation", {}, page="/admin/")
     assert response.status_code == 200
-    assert len(links_in(response.get_data(as_text=True))) == 1
+    html = response.get_data(as_text=True)
+    assert len(links_in(html)) == 1
+    assert 'class="qr-code"' in html and 'data-copy-from="invitation-link"' in html
 
 
 def test_an_admin_sends_a_reset_email_to_the_account_owner(client, as_user, factories, app):
@@ -144,7 +146,9 @@ def test_the_first_invitation_keeps_its_link_until_a_password_is_set(client, as_
     url = f"/patients/{patient.id}/invitation"
     response = post_form(client, url, {}, page=f"/patients/{patient.id}")
     assert response.status_code == 200
-    assert len(links_in(response.get_data(as_text=True))) == 1
+    html = response.get_data(as_text=True)
+    assert len(links_in(html)) == 1
+    assert 'class="qr-code"' in html and 'data-copy-from="invitation-link"' in html
 
     db.session.get(User, patient.id).password_hash = "set"
     db.session.commit()

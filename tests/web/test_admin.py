@@ -16,7 +16,7 @@ def test_admin_creates_staff_with_single_use_invitation(client, as_user, app):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "/invitation/" in html
-    token = html.split("/invitation/")[1].split('"')[0]
+    token = html.split("/invitation/")[1].split("<")[0]
     user = db.session.scalar(select(User).where(User.email == "new.t@example.org"))
     assert user is not None and user.role == "therapist" and user.password_hash is None
 
