@@ -100,3 +100,37 @@ def test_forgot_password_on_a_phone(live_server, browser):
     assert page.evaluate(PHONE_CHECKS, PHONE["width"]) == []
     assert page.evaluate(CSP_SEEN) == [] and browser.errors == []
     shoot(page, "reset-sent")
+
+
+def test_staff_email_a_reset_link_from_the_patient_page(live_server, browser):
+    """The "Forgotten password" box of the patient page on a phone: the therapist ticks
+    that the patient asked and Retrain e-mails the patient; no link is shown."""
+    from retrain.extensions import db
+    from retrain.infrastructure import mail
+    from tests import factories
+
+    page, base = browser.page, live_server.url
+    page.set_viewport_size(PHONE)
+    page.add_init_script(RECORD_CSP)
+    email = make_therapist(live_server)
+    with live_server.app.app_context():
+        therapist = db.session.scalar(
+            db.select(factories.User).where(factories.User.email == email)
+        )
+        patient = factories.make_patient(care_team=[therapist], name="Pat Forgot")
+        patient_id, patient_email = patient.id, patient.user.email
+        db.session.remove()
+    log_in(page, base, email)
+    page.goto(f"{base}/patients/{patient_id}")
+    section = page.locator("section", has=page.get_by_role("heading", name="Forgotten password"))
+    section.get_by_label("The patient asked for this").check()
+    section.get_by_role("button", name="E-mail them a reset link").click()
+    page.get_by_text("We are e-mailing Pat Forgot a link").wait_for()
+    html = page.content()
+    assert "/password/reset/" not in html and "/invitation/" not in html
+    assert page.evaluate(PHONE_CHECKS, PHONE["width"]) == []
+    assert page.evaluate(CSP_SEEN) == [] and browser.errors == []
+    with live_server.app.app_context():
+        assert [m["To"] for m in mail.sent_messages()] == [patient_email]
+    page.locator("#reset-heading").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "i16-patient-page-reset.png"))
