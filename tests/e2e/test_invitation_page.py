@@ -134,3 +134,27 @@ def test_staff_email_a_reset_link_from_the_patient_page(live_server, browser):
         assert [m["To"] for m in mail.sent_messages()] == [patient_email]
     page.locator("#reset-heading").scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "i16-patient-page-reset.png"))
+
+
+def test_an_admin_emails_a_reset_and_sees_no_link(live_server, browser):
+    from retrain.extensions import db
+    from tests import factories
+
+    page, base = browser.page, live_server.url
+    page.set_viewport_size(PHONE)
+    page.add_init_script(RECORD_CSP)
+    with live_server.app.app_context():
+        admin = factories.make_user("admin", name="Ada Admin").email
+        factories.make_patient(name="Pat Forgot")
+        factories.make_user("clinician", name="Cleo New", password_hash=None)
+        db.session.remove()
+    log_in(page, base, admin)
+    page.goto(f"{base}/admin/")
+    assert page.get_by_role("button", name="New link for Pat Forgot").count() == 0
+    assert page.get_by_role("button", name="New link for Cleo New").count() == 1
+    page.get_by_role("button", name="E-mail a password reset to Pat Forgot").click()
+    page.get_by_text("A link to set a new password is being sent to").wait_for()
+    html = page.content()
+    assert "/password/reset/" not in html and "/invitation/" not in html
+    assert page.evaluate(CSP_SEEN) == [] and browser.errors == []
+    shoot(page, "admin-accounts-reset")
