@@ -9,10 +9,11 @@ a body that is not JSON (400), failed credentials (401), a wrong content type (4
 
 import re
 from functools import wraps
+from typing import Annotated
 
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AliasPath, BaseModel, ConfigDict, Field, ValidationError
 
 from .. import access
 from ..errors import AppError, Invalid, NotFound, Problem
@@ -36,7 +37,11 @@ class Out(BaseModel):
     """Response models filled from a loaded row or a dataclass: the fields of the same
     names are read from its attributes (``ExerciseOut.model_validate(exercise)``)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+
+# An item's exercise name, read through the item's ``exercise`` relationship.
+ExerciseName = Annotated[str, Field(validation_alias=AliasPath("exercise", "name"))]
 
 
 class ErrorBody(BaseModel):

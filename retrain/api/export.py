@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 from .. import access
 from ..usecases import exports
 from .core import Out, patient_endpoint, reply
-from .injections import InjectionOut, injection_out
+from .injections import InjectionOut
 from .programmes import ProgrammeOut, programme_out
 from .saq import SaqOut
-from .sessions import SessionOut, session_out
+from .sessions import SessionOut
 from .snapshots import SnapshotOut, snapshot_out
 from .sunnybrook import GradingOut, grading_out
 
@@ -89,7 +89,7 @@ def export(patient_id: int):
             exported_at=record.exported_at,
             patient=_patient_out(record),
             programmes=[programme_out(p) for p in record.programmes],
-            sessions=[session_out(s) for s in record.sessions],
+            sessions=[SessionOut.model_validate(s) for s in record.sessions],
             saq=[
                 SaqOut(
                     id=q.id,
@@ -103,7 +103,7 @@ def export(patient_id: int):
             ],
             sunnybrook=[GradingOut(**grading_out(g)) for g in record.gradings],
             saq_requests=[SaqRequestOut.model_validate(q) for q in record.saq_requests],
-            injections=[injection_out(v) for v in record.visits],
+            injections=[InjectionOut.model_validate(v) for v in record.visits],
             snapshots=[snapshot_out(s) for s in record.snapshots],
         )
     )
