@@ -40,6 +40,13 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True, populate_by_name=True)
 
 
+def out_of(model: type[BaseModel], row, **values) -> BaseModel:
+    """``model`` filled from ``row``'s attributes of the same names, and from ``values``
+    (for the fields ``row`` names otherwise or lacks)."""
+    names = model.model_fields.keys() - values.keys()
+    return model.model_validate({**{name: getattr(row, name) for name in names}, **values})
+
+
 # An item's exercise name, read through the item's ``exercise`` relationship.
 ExerciseName = Annotated[str, Field(validation_alias=AliasPath("exercise", "name"))]
 
