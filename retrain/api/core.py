@@ -184,7 +184,7 @@ def refuse_early(action: str, raw: str) -> int:
     return patient_id
 
 
-def _guarded(view, *, roles, action, patient, body, query):
+def _guarded(view, *, roles, action, body, query):
     """The view behind the checks: role (403), the patient (404), then body and query."""
 
     @wraps(view)
@@ -193,9 +193,6 @@ def _guarded(view, *, roles, action, patient, body, query):
             access.require_role(current_user, *roles)  # 403 (audited) for other roles
         if action is not None:
             kwargs["patient_id"] = refuse_early(action, kwargs["patient_id"])
-        if patient is not None:
-            raw = kwargs.pop("patient_id")
-            kwargs["patient"] = access.require(current_user, patient, patient_id_from(raw))
         if body is not None:
             kwargs["body"] = parse_json(body)
         if query is not None:
@@ -211,7 +208,6 @@ def endpoint(
     *,
     roles: tuple[str, ...] = (),
     action: str | None = None,
-    patient: str | None = None,
     **declared,
 ):
     """Register a Flask route and its OpenAPI operation (spec.Operation) in one place.
@@ -223,8 +219,6 @@ def endpoint(
     ``action`` (an access action) turns the rule's ``<patient_id>`` (``me`` or a number)
     into the int ``patient_id``, refusing a user who may not (see refuse_early); the use
     case the view calls asks access.require with it.
-    ``patient`` (an access action; being replaced by ``action``) instead passes the
-    Patient row, asked of access.require here, to views whose use cases take no user.
     """
 
     def decorator(view):
@@ -233,7 +227,6 @@ def endpoint(
             view,
             roles=roles,
             action=action,
-            patient=patient,
             body=declared.get("body"),
             query=declared.get("query"),
         )
