@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from ..errors import Invalid
-from ..errors.handlers import show_on_form
+from ..errors.handlers import problems_beside, show_on_form
 from ..extensions import limiter
 from ..usecases import authentication
 from . import link_mail
@@ -93,11 +93,8 @@ def _set_password_page(token: str, *, reset: bool):
         return render_template("auth/invitation_expired.html", reset=reset), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "password"):
             user = authentication.accept_invitation(token, form.password.data)
-        except Invalid as error:
-            show_on_form(form, error, "password")
-        else:
             logout_user()
             _begin(user)
             if reset:
