@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from .conftest import needs_chromium
-from .test_pages_on_phones import CSP_SEEN, PHONE, PHONE_CHECKS, RECORD_CSP
+from .test_pages_on_phones import AXE, CSP_SEEN, PHONE, PHONE_CHECKS, RECORD_CSP, axe_violations
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -26,11 +26,19 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"i16-{name}.png"), full_page=True)
 
 
-def decode_qr(png: bytes) -> str:
+def decode_qr(png: bytes) -> set[str]:
+    """What OpenCV's two QR detectors read in the picture (empty answers left out).
+
+    Both are asked: on 80 random links drawn at this size the classic detector missed
+    about 1 in 60 (no answer, never a wrong one), the ArUco-based one none.
+    """
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
-    text, points, _ = cv2.QRCodeDetector().detectAndDecode(image)
-    assert points is not None, "no QR code found in the picture"
-    return text
+    found = set()
+    for detector in (cv2.QRCodeDetectorAruco(), cv2.QRCodeDetector()):
+        text, _points, _ = detector.detectAndDecode(image)
+        if text:
+            found.add(text)
+    return found
 
 
 def log_in(page, base, email):
@@ -69,7 +77,7 @@ def test_the_invitation_page_on_a_phone(live_server, browser):
     link = page.locator("#invitation-link").input_value()
     assert "/invitation/" in link
     # The QR code, as Chromium draws our SVG, reads back as the very link shown.
-    assert decode_qr(page.locator("svg.qr-code").screenshot()) == link
+    assert decode_qr(page.locator("svg.qr-code").screenshot()) == {link}
 
     page.get_by_role("button", name="Copy link").click()
     page.get_by_text("Copied.").wait_for()
@@ -77,6 +85,8 @@ def test_the_invitation_page_on_a_phone(live_server, browser):
 
     assert page.evaluate(PHONE_CHECKS, PHONE["width"]) == []
     assert page.evaluate(CSP_SEEN) == [] and browser.errors == []
+    if AXE.exists():  # the tour's axe test cannot reach this page: it answers a POST
+        assert axe_violations(page) == []
     shoot(page, "invitation-page")
 
     page.get_by_role("button", name="Send by e-mail").click()
