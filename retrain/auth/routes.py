@@ -17,6 +17,7 @@ from ..errors import Invalid
 from ..errors.handlers import problems_beside, show_on_form
 from ..extensions import limiter
 from ..usecases import authentication
+from ..usecases.accounts import normalise_email
 from . import link_mail
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from .redirects import safe_next
@@ -39,7 +40,13 @@ def _reset_limit() -> str:
 
 
 def _reset_account_key() -> str:
-    return "reset:" + (request.form.get("email") or "").strip().lower()
+    """The account asked for, as the job will look it up (so "x@xn--..." and its Unicode
+    spelling count as one)."""
+    typed = (request.form.get("email") or "")[:254]
+    try:
+        return "reset:" + normalise_email(typed)
+    except Invalid:
+        return "reset:" + typed.strip().lower()
 
 
 def _begin(user) -> None:
