@@ -6,7 +6,9 @@ sequence already never goes back. Both run here (test_migration_upgrade.py's
 ``empty_app``), with a small clinic stored before the migration.
 """
 
-from datetime import timedelta
+import hashlib
+import json
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -30,12 +32,25 @@ BEFORE = "a591117d6c25"  # the head when issue 12's fixes began
 THIS = "i12_users_ids_never_reused"
 
 
-def _audit(connection, n: int, **fields) -> None:
-    row = {"action": "view", "outcome": "ok", **fields}
+def _audit(connection, n: int, prev: str, **fields) -> str:
+    """One audit row, chained as the trail was at BEFORE (SHA-256 over its fields and
+    the previous hash), so later migrations that check the old chain accept it."""
+    row = {
+        "at": (T0 + timedelta(minutes=n)).replace(tzinfo=UTC),
+        "actor_id": None, "actor_role": None, "action": "view", "patient_id": None,
+        "target": None, "outcome": "ok", "request_id": None, "address": None, **fields,
+    }  # fmt: skip
+    payload = json.dumps(
+        {**row, "at": row["at"].isoformat(timespec="microseconds")},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    digest = hashlib.sha256((prev + payload).encode()).hexdigest()
     insert(
-        connection, "audit_events", at=T0 + timedelta(minutes=n),
-        prev_hash=str(n) * 64, hash=f"{n:064d}", **row,
+        connection, "audit_events", **{**row, "at": row["at"].replace(tzinfo=None)},
+        prev_hash=prev, hash=digest,
     )  # fmt: skip
+    return digest
 
 
 def _new_person(connection, email: str) -> int:
@@ -56,9 +71,9 @@ def _fill_before() -> tuple[dict, int]:
     upgrade(revision=BEFORE)
     with db.engine.begin() as connection:
         erased = _new_person(connection, "erased@example.org")
-        _audit(connection, 1, actor_id=filled.ids["therapist"], actor_role="therapist",
-               patient_id=erased)  # fmt: skip
-        _audit(connection, 2, patient_id=2_000_000_000, outcome="refused")  # a made-up id
+        chain = _audit(connection, 1, "0" * 64, actor_id=filled.ids["therapist"],
+                       actor_role="therapist", patient_id=erased)  # fmt: skip
+        _audit(connection, 2, chain, patient_id=2_000_000_000, outcome="refused")  # made up
         connection.execute(text("DELETE FROM users WHERE id = :id"), {"id": erased})
     return filled.ids, erased
 
