@@ -73,6 +73,7 @@ def test_the_invitation_page_on_a_phone(live_server, browser):
     page.get_by_label("Left", exact=True).check()
     page.get_by_role("button", name="Add patient").click()
     page.get_by_role("heading", name="Lee Lost is added").wait_for()
+    page.wait_for_load_state("load")
 
     link = page.locator("#invitation-link").input_value()
     assert "/invitation/" in link
@@ -102,11 +103,14 @@ def test_forgot_password_on_a_phone(live_server, browser):
     page.add_init_script(RECORD_CSP)
     page.goto(f"{base}/login")
     page.get_by_role("link", name="Forgot your password?").click()
+    page.wait_for_url(lambda url: url.endswith("/password/forgot"))
+    page.wait_for_load_state("load")  # the style sheet too, before measuring
     assert page.evaluate(PHONE_CHECKS, PHONE["width"]) == []
     shoot(page, "forgot-password")
     page.get_by_label("Your e-mail address").fill("nobody@example.org")
     page.get_by_role("button", name="E-mail me a link").click()
     page.get_by_role("heading", name="Check your e-mail").wait_for()
+    page.wait_for_load_state("load")
     assert page.evaluate(PHONE_CHECKS, PHONE["width"]) == []
     assert page.evaluate(CSP_SEEN) == [] and browser.errors == []
     shoot(page, "reset-sent")
@@ -136,6 +140,7 @@ def test_staff_email_a_reset_link_from_the_patient_page(live_server, browser):
     section.get_by_label("The patient asked for this").check()
     section.get_by_role("button", name="E-mail them a reset link").click()
     page.get_by_text("We are e-mailing Pat Forgot a link").wait_for()
+    page.wait_for_load_state("load")
     html = page.content()
     assert "/password/reset/" not in html and "/invitation/" not in html
     assert page.evaluate(PHONE_CHECKS, PHONE["width"]) == []
