@@ -135,6 +135,7 @@ def change_password(user, current: str, new: str) -> None:
     if problem:
         raise Invalid(problem, field="new_password")
     user.password_hash = passwords.hash_password(new)
+    invitations.void_all(user)  # a reset link asked for earlier must not undo this change
     logins.end_all(user.id, keep_key=user.session_key)
     db.session.commit()
     audit.record("change_password", actor=user)

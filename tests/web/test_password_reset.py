@@ -164,3 +164,18 @@ def test_a_new_password_must_still_be_a_good_one(client, factories, app):
     response = set_password(browser, path, "password")
     assert response.status_code == 200
     assert browser.get(path).status_code == 200  # a refused password does not use the link
+
+
+def test_changing_the_password_voids_a_pending_reset_link(client, factories, app):
+    factories.make_user("patient", email="pat@example.org")
+    ask(client, "pat@example.org")
+    path = reset_path(mail.sent_messages()[0])
+    browser = app.test_client()
+    login(browser, "pat@example.org")
+    changed = post_form(
+        browser,
+        "/account/password",
+        {"current_password": TEST_PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert changed.status_code == 302
+    assert app.test_client().get(path).status_code == 404
