@@ -1,0 +1,225 @@
+"""Secure messages between a patient and their care team (docs/messages.md).
+
+One thread per patient, read and written by the patient and the members of their care
+team only (access.READ_MESSAGES, access.MESSAGE: never an admin). Each read is audited
+by access.require like any other part of the record. Opening the thread marks what the
+reader had not seen as read (a receipt per reader); a new message sends a notice with
+no clinical text (usecases/message_notices.py). No attachments: text only.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import g, has_request_context
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from .. import access
+from ..errors import Invalid
+from ..extensions import db
+from ..infrastructure import jobs
+from ..models import PATIENT, CareTeamMember, Message, MessageRead, Patient, PracticeSession
+from ..models.base import utcnow
+from ..presenters import messages as presenters
+from . import message_notices
+from .local_time import zone_for
+
+MAX_MESSAGE = 2000  # characters: a message, not a letter (said on the form and in the API)
+PAGE_SIZE = 100  # messages on the page; the whole thread is in the patient's export
+SESSION_CHOICES = 30  # the patient's latest sessions staff may link a message to
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    patient: Patient
+    thread: presenters.ThreadView
+    session_choices: list[tuple[str, str]]  # staff only: (id, "Tue 3 Dec 2026, 09:12")
+    max_length: int = MAX_MESSAGE
+
+
+def checked_body(body) -> str:
+    """The message text, or Invalid with what to change (nothing is saved)."""
+    if not isinstance(body, str):
+        raise Invalid("Write your message as text.", "body")
+    if "\x00" in body:
+        raise Invalid(
+            "Your message has a hidden character (NUL) we cannot keep. Remove it and send again.",
+            "body",
+        )
+    text = body.strip()
+    if not text:
+        raise Invalid("Write your message first.", "body")
+    if len(text) > MAX_MESSAGE:
+        raise Invalid(
+            f"Keep your message to {MAX_MESSAGE:,} characters (this one has {len(text):,}).",
+            "body",
+        )
+    return text
+
+
+def _linked_session(user, patient_id: int, session_id) -> int | None:
+    if session_id in (None, ""):
+        return None
+    if user.role == PATIENT:
+        raise Invalid("Only the care team links a message to a session.", "session_id")
+    found = isinstance(session_id, int) and db.session.scalar(
+        select(PracticeSession.id).where(
+            PracticeSession.id == session_id, PracticeSession.patient_id == patient_id
+        )
+    )
+    if not found:
+        raise Invalid("Choose one of this patient's practice sessions.", "session_id")
+    return session_id
+
+
+def send(user, patient_id: int, body, session_id: int | None = None) -> Message:
+    """Add a message to the patient's thread and notify the other side."""
+    access.require(user, access.MESSAGE, patient_id)
+    text = checked_body(body)
+    message = Message(
+        patient_id=patient_id,
+        author_id=user.id,
+        body=text,
+        session_id=_linked_session(user, patient_id, session_id),
+        created_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    # The writer has read their own message; the notice job runs once this commits.
+    db.session.add(
+        MessageRead(message_id=message.id, reader_id=user.id, read_at=message.created_at)
+    )
+    jobs.enqueue(message_notices.notify, message.id)
+    db.session.commit()
+    return message
+
+
+def _unread_by(reader_id: int):
+    """Messages ``reader_id`` did not write and has no receipt for."""
+    seen = (
+        select(MessageRead.message_id)
+        .where(MessageRead.message_id == Message.id, MessageRead.reader_id == reader_id)
+        .exists()
+    )
+    return and_(or_(Message.author_id.is_(None), Message.author_id != reader_id), ~seen)
+
+
+def thread_messages(user, patient_id: int, offset: int = 0, count: int = PAGE_SIZE) -> list:
+    """The thread newest first (``offset``, ``count``), receipts and authors loaded."""
+    access.require(user, access.READ_MESSAGES, patient_id)
+    return _newest(patient_id, offset, count)
+
+
+def _newest(patient_id: int, offset: int, count: int) -> list[Message]:
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.patient_id == patient_id)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .offset(offset)
+            .limit(count)
+            .options(
+                selectinload(Message.author),
+                selectinload(Message.reads).selectinload(MessageRead.reader),
+            )
+        )
+    )
+
+
+def thread_page(user, patient_id: int) -> ThreadPage:
+    """The thread's page: the latest PAGE_SIZE messages, marked read for ``user``."""
+    patient = access.require(user, access.READ_MESSAGES, patient_id)
+    rows = _newest(patient_id, 0, PAGE_SIZE + 1)
+    shown = rows[:PAGE_SIZE]
+    unread = {m.id for m in shown if _is_unread(m, user.id)}
+    _mark(user.id, unread)
+    zone = zone_for(user)
+    linked = {m.session_id for m in shown if m.session_id}
+    choices = [] if user.role == PATIENT else _session_choices(patient_id, zone)
+    times = _session_times(linked)
+    thread = presenters.thread_view(
+        shown, user.id, zone, unread, times, more_before=len(rows) > PAGE_SIZE
+    )
+    return ThreadPage(patient=patient, thread=thread, session_choices=choices)
+
+
+def _is_unread(message: Message, reader_id: int) -> bool:
+    return message.author_id != reader_id and all(r.reader_id != reader_id for r in message.reads)
+
+
+def _mark(reader_id: int, message_ids: set[int]) -> None:
+    """Receipts for these messages; one a second tab made first is kept as it is."""
+    if not message_ids:
+        return
+    now = utcnow()
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(MessageRead).on_conflict_do_nothing()
+    rows = [{"message_id": i, "reader_id": reader_id, "read_at": now} for i in message_ids]
+    db.session.execute(statement, rows)
+    db.session.commit()
+    if has_request_context():
+        g.pop("_unread_by_patient", None)  # the navigation counts again after this
+
+
+def mark_read(user, patient_id: int) -> int:
+    """Mark every message of the thread read for ``user``; how many were unread."""
+    access.require(user, access.MESSAGE, patient_id)
+    ids = set(
+        db.session.scalars(
+            select(Message.id).where(Message.patient_id == patient_id, _unread_by(user.id))
+        )
+    )
+    _mark(user.id, ids)
+    return len(ids)
+
+
+def _session_choices(patient_id: int, zone) -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        select(PracticeSession.id, PracticeSession.performed_at)
+        .where(PracticeSession.patient_id == patient_id)
+        .order_by(PracticeSession.performed_at.desc())
+        .limit(SESSION_CHOICES)
+    )
+    return [presenters.session_choice(row.id, row.performed_at, zone) for row in rows]
+
+
+def _session_times(session_ids: set[int]) -> dict[int, datetime]:
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(PracticeSession.id, PracticeSession.performed_at).where(
+            PracticeSession.id.in_(session_ids)
+        )
+    )
+    return {row.id: row.performed_at for row in rows}
+
+
+def unread_by_patient(user) -> dict[int, int]:
+    """Unread messages per thread for ``user`` (a patient: their own thread; staff: the
+    threads of their caseload). One query, kept for the rest of the request so the
+    navigation and the caseload share it."""
+    cache = g.setdefault("_unread_by_patient", None) if has_request_context() else None
+    if cache is not None:
+        return cache
+    query = select(Message.patient_id, func.count()).where(_unread_by(user.id))
+    if user.role == PATIENT:
+        query = query.where(Message.patient_id == user.id)
+    else:
+        query = query.join(
+            CareTeamMember,
+            and_(
+                CareTeamMember.patient_id == Message.patient_id, CareTeamMember.staff_id == user.id
+            ),
+        )
+    counts = dict(db.session.execute(query.group_by(Message.patient_id)).all())
+    if has_request_context():
+        g._unread_by_patient = counts
+    return counts
+
+
+def unread_total(user) -> int:
+    """What the navigation shows beside "Messages"; 0 for anyone without a thread."""
+    if user is None or not user.is_authenticated or user.role not in access.MESSAGING_ROLES:
+        return 0
+    return sum(unread_by_patient(user).values())
