@@ -1,9 +1,10 @@
 """Erasure of a patient's record at their request (GDPR art. 17), by an admin.
 
 Everything about the patient goes: their account, logins and tokens, programmes, practice
-sessions, questionnaires, injection visits, notes, decisions and photo files (the
-database cascades from the user row). The audit trail stays: it holds ids and actions,
-never clinical text, and changing it would break its hash chain.
+sessions, questionnaires, injection visits, notes, decisions, the message thread with
+its read receipts, and photo files (the database cascades from the user row). The audit
+trail stays: it holds ids and actions, never clinical text, and changing it would break
+its hash chain.
 """
 
 from sqlalchemy import delete

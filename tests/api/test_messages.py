@@ -101,3 +101,28 @@ def test_an_admin_never_reads_the_thread(client, clinic):
     for pid in (clinic.patient.id, "me"):
         response = client.get(URL.format(pid=pid), headers=clinic.headers["admin"])
         assert response.status_code == 403
+
+
+def test_messages_are_in_the_json_and_fhir_exports(client, clinic):
+    from fhir.resources.R4B.bundle import Bundle
+
+    session = add_session(clinic.patient.id, utcnow() - timedelta(days=1))
+    post(client, clinic, "patient", {"body": "Is twice a day enough?"})
+    post(client, clinic, "therapist", {"body": "Yes, <b>twice</b>.", "session_id": session.id})
+    exported = client.get("/api/v1/patients/me/export", headers=clinic.headers["patient"]).json
+    assert [(m["body"], m["from_patient"]) for m in exported["messages"]] == [
+        ("Is twice a day enough?", True),
+        ("Yes, <b>twice</b>.", False),
+    ]
+    assert exported["messages"][1]["author"] == f"{clinic.therapist.name} (physical therapist)"
+    assert exported["messages"][1]["session_id"] == session.id
+    fhir = client.get("/api/v1/patients/me/fhir", headers=clinic.headers["patient"]).json
+    resources = [e.resource for e in Bundle.model_validate(fhir).entry]
+    notes = [r for r in resources if r.get_resource_type() == "Communication"]
+    assert [n.payload[0].contentString for n in notes] == [
+        "Is twice a day enough?",
+        "Yes, <b>twice</b>.",
+    ]
+    assert notes[0].sender.reference == notes[0].subject.reference  # the patient wrote it
+    assert notes[1].sender.display == f"{clinic.therapist.name} (physical therapist)"
+    assert notes[1].about[0].reference.startswith("urn:uuid:")

@@ -255,3 +255,39 @@ def test_pages_link_to_the_thread(app, team):
     today = client_for(app, patient).get("/today").get_data(as_text=True)
     assert 'href="/messages"' in today
     assert csrf_from(client_for(app, patient).get("/messages").get_data(as_text=True))
+
+
+def test_erasure_takes_the_thread_and_its_receipts(app, team, factories):
+    from retrain.usecases import erasure
+
+    patient, therapist, _ = team
+    other = factories.make_patient(care_team=[therapist])
+    send(client_for(app, patient), "/messages", "Mine")
+    send(client_for(app, therapist), f"/patients/{patient.id}/messages", "Reply")
+    send(client_for(app, therapist), f"/patients/{other.id}/messages", "To someone else")
+    client_for(app, patient).get("/messages")
+    admin = factories.make_user("admin")
+    erasure.erase_patient(admin, patient.id, confirm_email=patient.email)
+    left = db.session.execute(select(Message.patient_id, Message.body)).all()
+    assert left == [(other.id, "To someone else")]
+    readers = db.session.execute(select(MessageRead.reader_id)).scalars().all()
+    assert readers == [therapist.id]  # the therapist's own receipt of their own message
+
+
+def test_the_zip_export_says_messages_are_in_it(app, team):
+    patient, _, _ = team
+    send(client_for(app, patient), "/messages", "In the zip")
+    import io
+    import json
+    import zipfile
+
+    response = client_for(app, patient).get(f"/patients/{patient.id}/export.zip")
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert "messages with your care team" in archive.read("README.txt").decode()
+    bundle = json.loads(archive.read("record.fhir.json"))
+    bodies = [
+        e["resource"]["payload"][0]["contentString"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Communication"
+    ]
+    assert bodies == ["In the zip"]
