@@ -196,9 +196,9 @@ def _session_times(session_ids: set[int]) -> dict[int, datetime]:
 
 
 def unread_by_patient(user) -> dict[int, int]:
-    """Unread messages per thread for ``user`` (a patient: their own thread; staff: the
-    threads of their caseload). One query, kept for the rest of the request so the
-    navigation and the caseload share it."""
+    """Unread messages per thread for ``user`` (a patient: their own thread, from the care
+    team; staff: their caseload's threads, from the patients). One query, kept for the
+    rest of the request so the navigation and the caseload share it."""
     cache = g.setdefault("_unread_by_patient", None) if has_request_context() else None
     if cache is not None:
         return cache
@@ -206,6 +206,9 @@ def unread_by_patient(user) -> dict[int, int]:
     if user.role == PATIENT:
         query = query.where(Message.patient_id == user.id)
     else:
+        # Staff count what patients wrote (who is waiting for an answer); a colleague's
+        # message to the patient is marked new in the thread but not counted.
+        query = query.where(Message.author_id == Message.patient_id)
         query = query.join(
             CareTeamMember,
             and_(

@@ -175,11 +175,15 @@ def test_unread_counts_in_the_navigation_and_the_caseload(app, team, factories):
     # The clinician's receipts are their own: still 2 unread for them.
     clinical = client_for(app, clinician).get("/clinician/").get_data(as_text=True)
     assert nav_count(clinical) == "2"
-    # The patient: nothing unread (they wrote it); a reply counts until they open it.
+    # A colleague's message to the patient is no patient waiting: not counted for staff.
+    sent = send(client_for(app, clinician), f"/patients/{patient.id}/messages", "From us")
+    assert sent.status_code == 302
+    assert nav_count(staff.get("/therapist/").get_data(as_text=True)) == "1"
+    # The patient: their own messages never count; the care team's do until opened.
     mine = client_for(app, patient)
-    assert nav_count(mine.get("/today").get_data(as_text=True)) is None
-    send(staff, f"/patients/{patient.id}/messages", "Answer")
     assert nav_count(mine.get("/today").get_data(as_text=True)) == "1"
+    send(staff, f"/patients/{patient.id}/messages", "Answer")
+    assert nav_count(mine.get("/today").get_data(as_text=True)) == "2"
     mine.get("/messages")
     assert nav_count(mine.get("/today").get_data(as_text=True)) is None
 
