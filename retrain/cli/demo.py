@@ -30,9 +30,10 @@ from ..models import (
     ProgrammeItem,
     QuestionnaireResponse,
     ReminderSettings,
+    User,
 )
 from ..progress.graded import grade, load_graded
-from ..usecases import accounts, exercises
+from ..usecases import accounts, exercises, messages
 
 PASSWORD = "retrain-demo"  # noqa: S105 - demo data only; `demo` is refused in production
 
@@ -104,6 +105,8 @@ def load() -> list[tuple[str, str]]:
         _top_ups_and_gradings(index, user.id, staff[CLINICIAN].id, today)
         _reminders(user.id, index)
         _messages(user.id, index, staff)
+    db.session.flush()
+    messages.recount(db.session.scalars(select(User.id)).all())
     db.session.commit()
     return [(email, role) for email, _, role in STAFF] + [(p[0], "patient") for p in PATIENTS]
 

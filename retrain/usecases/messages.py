@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, has_request_context
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -19,7 +19,15 @@ from .. import access
 from ..errors import Invalid
 from ..extensions import db
 from ..infrastructure import jobs
-from ..models import PATIENT, CareTeamMember, Message, MessageRead, Patient, PracticeSession
+from ..models import (
+    PATIENT,
+    CareTeamMember,
+    Message,
+    MessageRead,
+    Patient,
+    PracticeSession,
+    User,
+)
 from ..models.base import utcnow
 from ..presenters import messages as presenters
 from . import message_notices
@@ -90,6 +98,7 @@ def send(user, patient_id: int, body, session_id: int | None = None) -> Message:
     db.session.add(
         MessageRead(message_id=message.id, reader_id=user.id, read_at=message.created_at)
     )
+    _count_up(patient_id, from_patient=user.role == PATIENT)
     jobs.enqueue(message_notices.notify, message.id)
     db.session.commit()
     return message
@@ -157,9 +166,10 @@ def _mark(reader_id: int, message_ids: set[int]) -> None:
     statement = dialect.insert(MessageRead).on_conflict_do_nothing()
     rows = [{"message_id": i, "reader_id": reader_id, "read_at": now} for i in message_ids]
     db.session.execute(statement, rows)
+    recount([reader_id])
     db.session.commit()
     if has_request_context():
-        g.pop("_unread_by_patient", None)  # the navigation counts again after this
+        g.pop("_unread_by_patient", None)  # the caseload counts again after this
 
 
 def mark_read(user, patient_id: int) -> int:
@@ -202,6 +212,13 @@ def unread_by_patient(user) -> dict[int, int]:
     cache = g.setdefault("_unread_by_patient", None) if has_request_context() else None
     if cache is not None:
         return cache
+    counts = _unread_counts(user)
+    if has_request_context():
+        g._unread_by_patient = counts
+    return counts
+
+
+def _unread_counts(user) -> dict[int, int]:
     query = select(Message.patient_id, func.count()).where(_unread_by(user.id))
     if user.role == PATIENT:
         query = query.where(Message.patient_id == user.id)
@@ -215,14 +232,32 @@ def unread_by_patient(user) -> dict[int, int]:
                 CareTeamMember.patient_id == Message.patient_id, CareTeamMember.staff_id == user.id
             ),
         )
-    counts = dict(db.session.execute(query.group_by(Message.patient_id)).all())
-    if has_request_context():
-        g._unread_by_patient = counts
-    return counts
+    return dict(db.session.execute(query.group_by(Message.patient_id)).all())
 
 
 def unread_total(user) -> int:
-    """What the navigation shows beside "Messages"; 0 for anyone without a thread."""
+    """What the navigation shows: the count kept on the user's row (loaded with the login,
+    so no query); 0 for anyone without a thread."""
     if user is None or not user.is_authenticated or user.role not in access.MESSAGING_ROLES:
         return 0
-    return sum(unread_by_patient(user).values())
+    return user.unread_messages or 0
+
+
+def _count_up(patient_id: int, *, from_patient: bool) -> None:
+    """One more unread message for the other side: the care team when the patient
+    wrote, the patient when a member of the care team did (what unread_by_patient counts)."""
+    if from_patient:
+        readers = select(CareTeamMember.staff_id).where(CareTeamMember.patient_id == patient_id)
+        who = User.id.in_(readers)
+    else:
+        who = User.id == patient_id
+    statement = update(User).where(who).values(unread_messages=User.unread_messages + 1)
+    db.session.execute(statement.execution_options(synchronize_session=False))
+
+
+def recount(user_ids) -> None:
+    """Count again from the receipts (after a read, a care team change, an erasure): the
+    kept count then never drifts from what the threads say. The caller commits."""
+    for user in db.session.scalars(select(User).where(User.id.in_(list(user_ids)))):
+        if user.role in access.MESSAGING_ROLES:
+            user.unread_messages = sum(_unread_counts(user).values())

@@ -295,3 +295,25 @@ def test_the_zip_export_says_messages_are_in_it(app, team):
         if e["resource"]["resourceType"] == "Communication"
     ]
     assert bodies == ["In the zip"]
+
+
+def kept_count(user) -> int:
+    db.session.expire_all()
+    return db.session.get(type(user), user.id).unread_messages
+
+
+def test_the_kept_count_follows_care_team_changes_and_erasure(app, team, factories):
+    from retrain.usecases import care_teams, erasure
+
+    patient, therapist, clinician = team
+    send(client_for(app, patient), "/messages", "One")
+    send(client_for(app, patient), "/messages", "Two")
+    assert (kept_count(therapist), kept_count(clinician), kept_count(patient)) == (2, 2, 0)
+    admin = factories.make_user("admin")
+    newcomer = factories.make_user("therapist")
+    care_teams.add_member(admin, patient.id, newcomer.id)
+    assert kept_count(newcomer) == 2  # the waiting messages wait for them too
+    care_teams.remove_member(admin, patient.id, therapist.id)
+    assert kept_count(therapist) == 0  # a thread they cannot open counts for nothing
+    erasure.erase_patient(admin, patient.id, confirm_email=patient.email)
+    assert (kept_count(clinician), kept_count(newcomer)) == (0, 0)
