@@ -13,7 +13,7 @@ from datetime import datetime
 from flask import g, has_request_context
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import access
 from ..errors import Invalid
@@ -129,8 +129,8 @@ def _newest(patient_id: int, offset: int, count: int) -> list[Message]:
             .offset(offset)
             .limit(count)
             .options(
-                selectinload(Message.author),
-                selectinload(Message.reads).selectinload(MessageRead.reader),
+                joinedload(Message.author),  # many-to-one: in the same query
+                selectinload(Message.reads).joinedload(MessageRead.reader),
             )
         )
     )

@@ -317,3 +317,33 @@ def test_the_kept_count_follows_care_team_changes_and_erasure(app, team, factori
     assert kept_count(therapist) == 0  # a thread they cannot open counts for nothing
     erasure.erase_patient(admin, patient.id, confirm_email=patient.email)
     assert (kept_count(clinician), kept_count(newcomer)) == (0, 0)
+
+
+def test_the_thread_costs_the_same_statements_however_long(app, team):
+    """Within the page budget (docs/performance.md), the same for 2 messages or 40."""
+    from .test_performance_paths import PAGE_BUDGET, queries_of
+
+    patient, therapist, _ = team
+    url = f"/patients/{patient.id}/messages"
+    session = add_session(patient.id, utcnow() - timedelta(days=1))
+
+    def statements(user, page):
+        client = client_for(app, user)
+        client.get(page)  # warm, and read what was new
+        response, seen = queries_of(lambda: client.get(page))
+        assert response.status_code == 200
+        return len(seen)
+
+    def add(n):
+        db.session.add_all(
+            Message(patient_id=patient.id, author_id=author.id, body="x", session_id=session.id)
+            for _ in range(n)
+            for author in (patient, therapist)
+        )
+        db.session.commit()
+
+    add(1)
+    short = (statements(patient, "/messages"), statements(therapist, url))
+    add(19)
+    long = (statements(patient, "/messages"), statements(therapist, url))
+    assert short == long and max(long) <= PAGE_BUDGET, (short, long)
