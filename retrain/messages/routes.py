@@ -39,7 +39,7 @@ def _thread(patient_id: int, form, template: str, sent_to: str):
     if "session_id" in form:
         choices = [SelectChoice(value, label) for value, label in page.session_choices]
         form.session_id.choices = [SelectChoice("", "No session"), *choices]
-    return render_template(template, page=page, form=form), 422 if form.errors else 200
+    return render_template(template, page=page, form=form)
 
 
 def _session_id(form):
