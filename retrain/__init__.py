@@ -39,7 +39,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from . import database, security
     from .extensions import csrf, db, limiter, login_manager
-    from .infrastructure import jobs
+    from .infrastructure import audit, jobs
+    from .infrastructure import audit_chain  # noqa: F401 - its periodic job: the sealer
 
     db.init_app(app)
     database.configure_engine(app)
@@ -48,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     jobs.init_app(app)
+    audit.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -75,18 +75,32 @@ def audit_group() -> None:
     """The tamper-evident audit trail."""
 
 
+@audit_group.command("seal")
+@with_appcontext
+def audit_seal() -> None:
+    """Link the rows written since the last seal into the chain; write a checkpoint."""
+    from ..infrastructure import audit_chain
+
+    click.echo(f"Audit trail: {audit_chain.seal()} rows sealed.")
+
+
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Recompute the hash chain; report the first broken row."""
-    from ..infrastructure import audit
+    """Check the chain's HMACs, its order and the checkpoints; report what is wrong."""
+    from ..infrastructure import audit_chain
 
-    checked, broken = audit.verify()
-    if broken is not None:
+    report = audit_chain.verify()
+    if not report.intact:
         raise click.ClickException(
-            f"Audit trail broken at row {broken} ({checked} rows before it are intact)."
+            "Audit trail NOT intact:\n  "
+            + "\n  ".join(report.problems)
+            + f"\n({report.checked} rows verified before the first problem)"
         )
-    click.echo(f"Audit trail intact: {checked} rows verified.")
+    click.echo(
+        f"Audit trail intact: {report.checked} rows verified"
+        f" ({report.unsealed} written since the last seal)."
+    )
 
 
 @click.command("backup")
