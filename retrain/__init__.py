@@ -39,8 +39,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from . import database, security
     from .extensions import csrf, db, limiter, login_manager
-    from .infrastructure import audit, jobs
-    from .infrastructure import audit_chain  # noqa: F401 - its periodic job: the sealer
+    from .infrastructure import (
+        audit,
+        audit_chain,  # noqa: F401 - its periodic job: the sealer
+        jobs,
+    )
 
     db.init_app(app)
     database.configure_engine(app)

@@ -5,7 +5,7 @@ import json
 import threading
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
 from retrain.extensions import db
 from retrain.infrastructure import audit, audit_chain, jobs_base
