@@ -40,30 +40,31 @@ def _legacy_digest(prev_hash: str, row) -> str:
 
 
 def upgrade():
+    broken = _check_legacy_chain()  # before any change: a refusal leaves the schema as it was
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reason", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("seq", sa.Integer(), nullable=True))
         batch_op.alter_column("prev_hash", existing_type=sa.String(length=64), nullable=True)
         batch_op.alter_column("hash", existing_type=sa.String(length=64), nullable=True)
         batch_op.create_unique_constraint(batch_op.f("uq_audit_events_seq"), ["seq"])
-    _seal_existing_rows()
+    _seal_existing_rows(broken)
 
 
-def _seal_existing_rows():
-    from retrain.infrastructure import audit_chain
+def _table(*extra):
     from retrain.models.base import UTCDateTime
 
-    connection = op.get_bind()
-    table = sa.table(
+    return sa.table(
         "audit_events",
         sa.column("at", UTCDateTime()),
-        *(sa.column(name) for name in COLUMNS if name != "at"),
-        sa.column("reason"),
-        sa.column("seq"),
+        *(sa.column(name) for name in (*COLUMNS, *extra) if name != "at"),
     )
-    rows = connection.execute(sa.select(table).order_by(table.c.id)).mappings().all()
-    if not rows:
-        return
+
+
+def _check_legacy_chain():
+    """The first broken row's id, or None; refuses to go on when one is broken, unless
+    the operator said so."""
+    table = _table()
+    rows = op.get_bind().execute(sa.select(table).order_by(table.c.id)).mappings().all()
     broken = _first_broken_legacy_row(rows)
     if broken is not None and os.environ.get("RETRAIN_AUDIT_SEAL_BROKEN_LEGACY") != "1":
         raise RuntimeError(
@@ -71,6 +72,17 @@ def _seal_existing_rows():
             " the new key. Investigate, then set RETRAIN_AUDIT_SEAL_BROKEN_LEGACY=1 to seal"
             " it as it is (the broken row is noted in the checkpoint file)."
         )
+    return broken
+
+
+def _seal_existing_rows(broken):
+    from retrain.infrastructure import audit_chain
+
+    connection = op.get_bind()
+    table = _table("reason", "seq")
+    rows = connection.execute(sa.select(table).order_by(table.c.id)).mappings().all()
+    if not rows:
+        return
     key = current_app.config["AUDIT_HMAC_KEY"].encode()
     prev, updates = audit_chain.GENESIS, []
     for seq, row in enumerate(rows, start=1):
@@ -108,14 +120,8 @@ def _first_broken_legacy_row(rows):
 def downgrade():
     # Back to the old SHA-256 chain over every row in id order (unsealed ones included),
     # as the old `flask audit verify` reads it. The refusal reasons are dropped.
-    from retrain.models.base import UTCDateTime
-
     connection = op.get_bind()
-    table = sa.table(
-        "audit_events",
-        sa.column("at", UTCDateTime()),
-        *(sa.column(name) for name in COLUMNS if name != "at"),
-    )
+    table = _table()
     rows = connection.execute(sa.select(table).order_by(table.c.id)).mappings().all()
     prev = "0" * 64
     for row in rows:
