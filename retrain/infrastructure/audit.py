@@ -16,8 +16,8 @@ What a request did to a patient's record is decided once, when it ends or commit
 - ``viewed``: the record was shown; one "view" row per patient per request;
 - ``intends``: a change was allowed (access.require for a write action). It is "saved"
   when the request commits; a GET that saved nothing only showed a form (a view); any
-  other request that saved nothing is "refused" with the reason its answer gives
-  (invalid, conflict...), "failed" on a server error, or "unchanged".
+  other request that saved nothing is "refused" with the reason a use case or its answer
+  gives (invalid, conflict...), "failed" on a server error, or "unchanged".
 """
 
 import logging
@@ -83,16 +83,16 @@ class Pending:
         return bool(self.events or self.views or self.intents)
 
     def take(self, resolve_intent) -> list[dict]:
-        """Everything, with each intent resolved to a row (or to a view, when None), and
-        no view of a patient whose change is recorded."""
+        """Everything, each intent resolved to its row (or to a plain view, when the
+        resolver says None), and no view of a patient whose change is recorded."""
         changed, views = set(), dict(self.views)
         rows = list(self.events)
         for fields in self.intents.values():
-            outcome = resolve_intent()
-            if outcome is None:
+            row = resolve_intent(fields)
+            if row is None:
                 views.setdefault(fields["patient_id"], {**fields, "action": VIEW_ACTION})
                 continue
-            rows.append({**fields, "outcome": outcome[0], "reason": outcome[1]})
+            rows.append(row)
             changed.add(fields["patient_id"])
         rows += [view for patient_id, view in views.items() if patient_id not in changed]
         self.events, self.views, self.intents = [], {}, {}
@@ -170,7 +170,7 @@ def _write_with_the_commit(session: Session) -> None:
     pending = session.info.get(_PENDING)
     if not pending or session.in_nested_transaction():
         return
-    rows = pending.take(lambda: ("saved", None))
+    rows = pending.take(lambda fields: {**fields, "outcome": "saved"})
     session.info[_INFLIGHT] = rows
     session.add_all(AuditEvent(**fields) for fields in rows)
 
@@ -187,6 +187,13 @@ def _keep_after_failed_commit(session: Session, transaction) -> None:
         session.info.setdefault(_PENDING, Pending()).events.extend(rows)
 
 
+def note_refusal(status: int) -> None:
+    """The request's change was refused by a use case (errors.AppError's status), even if
+    the page answers 200 with the form and its messages."""
+    if has_request_context():
+        g.audit_refusal = status
+
+
 def init_app(app: Flask) -> None:
     app.after_request(_note_status)
     app.teardown_request(_write_at_the_end)
@@ -197,14 +204,23 @@ def _note_status(response):
     return response
 
 
-def _unsaved_outcome(error: BaseException | None):
-    """What an allowed change came to in a request that committed nothing."""
+def _unsaved(fields: dict, error: BaseException | None) -> dict | None:
+    """What an allowed change came to in a request that saved nothing: None for a form
+    shown (a view); else the row, refused with the reason the answer gives."""
     status = 500 if error is not None else g.get("audit_status", 500)
-    if request.method in ("GET", "HEAD") and status < 500:
-        return None  # a form shown: a view
+    if status < 500:
+        status = g.get("audit_refusal") or status
     if status >= 500:
-        return ("failed", "error")
-    return _UNSAVED.get(status, ("refused", "error") if status >= 400 else ("unchanged", None))
+        outcome, reason = "failed", "error"
+    elif status >= 400:
+        outcome, reason = _UNSAVED.get(status, ("refused", "error"))
+    elif request.method in ("GET", "HEAD"):
+        return None
+    else:
+        outcome, reason = "unchanged", None
+    if request.method in ("GET", "HEAD"):  # the form was not shown: a refused view
+        fields = {**fields, "action": VIEW_ACTION}
+    return {**fields, "outcome": outcome, "reason": reason}
 
 
 def _write_at_the_end(error: BaseException | None) -> None:
@@ -212,7 +228,7 @@ def _write_at_the_end(error: BaseException | None) -> None:
     pending = session.info.get(_PENDING)
     if not pending:
         return
-    rows = pending.take(lambda: _unsaved_outcome(error))
+    rows = pending.take(lambda fields: _unsaved(fields, error))
     try:
         session.rollback()  # the page's own transaction: whatever it did not commit is void
         session.add_all(AuditEvent(**fields) for fields in rows)
