@@ -23,10 +23,11 @@ What a request did to a patient's record is decided once, when it ends or commit
 import logging
 import uuid
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, request, template_rendered
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from wtforms import Form
 
 from ..extensions import db
 from ..models.audit import AuditEvent
@@ -90,7 +91,8 @@ class Pending:
         for fields in self.intents.values():
             row = resolve_intent(fields)
             if row is None:
-                views.setdefault(fields["patient_id"], {**fields, "action": VIEW_ACTION})
+                view = {**fields, "action": VIEW_ACTION, "outcome": "ok"}
+                views.setdefault(fields["patient_id"], view)
                 continue
             rows.append(row)
             changed.add(fields["patient_id"])
@@ -197,6 +199,16 @@ def note_refusal(status: int) -> None:
 def init_app(app: Flask) -> None:
     app.after_request(_note_status)
     app.teardown_request(_write_at_the_end)
+    template_rendered.connect(_note_form_errors, app)
+
+
+def _note_form_errors(_app, template, context, **_extra) -> None:
+    """A submitted form shown again with messages: its change was refused as invalid
+    (its own validators, before any use case ran)."""
+    if request.method != "POST":
+        return
+    if any(isinstance(value, Form) and value.errors for value in context.values()):
+        note_refusal(422)
 
 
 def _note_status(response):
