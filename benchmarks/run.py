@@ -857,6 +857,7 @@ def main(argv=None) -> int:
     env["RETRAIN_RATELIMIT_STORAGE_URI"] = "memory://"
     env["RETRAIN_MAIL_SMTP_HOST"] = "127.0.0.1"
     env["RETRAIN_MAIL_FROM"] = "retrain@bench.invalid"
+    env["RETRAIN_AUDIT_HMAC_KEY"] = SECRET + " (audit)"
     inner_start, outer_start = start_time(env)
 
     bare_url = (

@@ -1,0 +1,265 @@
+"""The audit trail on the critical path (before issue 12) against the sealed-later design.
+
+For each database (SQLite, and PostgreSQL when a server answers at 127.0.0.1:5432) and
+each design, on the demo clinic (`flask demo`):
+
+- before: the code of the commit before issue 12's audit work (BEFORE, extracted with
+  `git archive` into benchmarks/out/), where every access check appends a chained row
+  and commits before the page's work (a global advisory lock on PostgreSQL);
+- after: this checkout, where a page view's row is written after the page, unsealed,
+  and the sealer (a thread job every 5 s in each worker) chains it under the HMAC key;
+
+it measures with wrk (1 thread) against gunicorn (sync workers, RETRAIN_ENV development
+so the thread jobs backend runs the sealer):
+
+- page throughput: GET /today as a patient and GET /patients/<id> as their therapist
+  (each an audited view), gunicorn -w2, 8 connections;
+- concurrent writers: POST /session/new as a patient (a practice session saved, its
+  audit row written), gunicorn -w4, 8 connections;
+
+then, for the new design, seals and verifies the chain (every row in it). Run by
+`make bench` after the pages (benchmarks/run.py --audit) or alone:
+
+    .venv/bin/python benchmarks/bench_audit.py [--duration 10] [--sqlite-only]
+"""
+
+# ruff: noqa: S603, S607 - this script starts gunicorn, wrk, git and flask by fixed paths
+
+import argparse
+import http.client
+import io
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.run import (  # noqa: E402 - after the path is set
+    HIGH_LIMIT,
+    KEY_MARK,
+    OUT,
+    PG_SERVER,
+    ROOT,
+    SECRET,
+    VENV_BIN,
+    Client,
+    Load,
+    Request,
+    form_fields,
+    free_port,
+    gunicorn_extra,
+    login,
+    pg_admin,
+    with_cookie,
+    wrk,
+)
+
+BEFORE = "4dd0a85"  # main before issue 12's audit work
+PASSWORD = "retrain-demo"  # noqa: S105 - the demo clinic's (retrain/cli/demo.py)
+PATIENT, THERAPIST = "patient@demo.retrain", "therapist@demo.retrain"
+CONNECTIONS = 8
+
+
+def old_tree() -> Path:
+    """The code before issue 12's audit work, extracted once."""
+    tree = OUT / f"audit-before-{BEFORE}"
+    if not (tree / "retrain").exists():
+        shutil.rmtree(tree, ignore_errors=True)
+        tree.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "archive", BEFORE, "retrain", "migrations", "templates", "static"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tree, filter="data")
+        vendor = ROOT / "static" / "vendor"  # built assets are not in git
+        shutil.copytree(vendor, tree / "static" / "vendor", dirs_exist_ok=True)
+    return tree
+
+
+def environment(url: str, instance: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RETRAIN_")}
+    env.update(
+        RETRAIN_DATABASE_URL=url,
+        RETRAIN_INSTANCE_PATH=str(instance),
+        RETRAIN_SECRET_KEY=SECRET,
+        RETRAIN_AUDIT_HMAC_KEY=secrets.token_hex(32),
+        RETRAIN_LOGIN_RATE_LIMIT=HIGH_LIMIT,
+        RETRAIN_JOBS_BACKEND="thread",
+        RETRAIN_MAIL_BACKEND="outbox",
+    )
+    return env
+
+
+def flask(tree: Path, env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "retrain", *args],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed in {tree}:\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+class Gunicorn:
+    def __init__(self, tree: Path, env: dict, workers: int, log: Path):
+        self.port = free_port()
+        command = [
+            str(VENV_BIN / "gunicorn"),
+            *("--workers", str(workers), "--bind", f"127.0.0.1:{self.port}"),
+            *("--error-logfile", str(log), *gunicorn_extra(), "retrain:create_app()"),
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not start; see {log}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+
+def logged_in(port: int, email: str) -> Client:
+    client = Client(port=port)
+    login(client, email, PASSWORD)
+    return client
+
+
+def save_request(client: Client) -> Request:
+    status, _, body = client.get("/session/new")
+    if status != 200:
+        raise RuntimeError(f"GET /session/new answered {status}")
+    fields = form_fields(body.decode())
+    fields.update(effort="3", synkinesis_rating="4", note="", idempotency_key=KEY_MARK)
+    fields.update(performed_date="", performed_time="")
+    body = urllib.parse.urlencode(fields).encode()
+    content = {"Content-Type": "application/x-www-form-urlencoded"}
+    return Request("POST", "/session/new", content, body, expect=302, key_mark=True)
+
+
+def patient_id(port: int) -> int:
+    """The demo patient's id, from the therapist's caseload links."""
+    client = logged_in(port, THERAPIST)
+    _, _, body = client.get("/therapist/")
+    return int(re.search(r'href="/patients/(\d+)', body.decode())[1])
+
+
+def run_design(name: str, tree: Path, url: str, folder: Path, duration: float) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    env = environment(url, folder / "instance")
+    flask(tree, env, "db", "upgrade")
+    flask(tree, env, "demo")
+    results = {}
+    server = Gunicorn(tree, env, 2, folder / "gunicorn-w2.log")
+    try:
+        patient = logged_in(server.port, PATIENT)
+        therapist = logged_in(server.port, THERAPIST)
+        pid = patient_id(server.port)
+        pages = {
+            "today (patient)": with_cookie(Request("GET", "/today"), patient),
+            "patient page (therapist)": with_cookie(Request("GET", f"/patients/{pid}"), therapist),
+        }
+        for page, request in pages.items():
+            wrk(server.port, request, 2, 2, f"audit-{name}-warm")
+            results[page] = wrk(server.port, request, duration, CONNECTIONS, f"audit-{name}")
+    finally:
+        server.stop()
+    server = Gunicorn(tree, env, 4, folder / "gunicorn-w4.log")
+    try:
+        writer = logged_in(server.port, PATIENT)
+        request = with_cookie(save_request(writer), writer)
+        results["save a session, -w4"] = wrk(
+            server.port, request, duration, CONNECTIONS, f"audit-{name}-save"
+        )
+    finally:
+        server.stop()
+    if name == "after":
+        results["chain"] = flask(tree, env, "audit", "seal") + flask(tree, env, "audit", "verify")
+    return results
+
+
+def databases(sqlite_only: bool):
+    yield "SQLite", lambda tag: f"sqlite:///{OUT / f'audit-{tag}.sqlite3'}"
+    if sqlite_only:
+        return
+    try:
+        pg_admin("SELECT 1")
+    except Exception:  # no server: SQLite only
+        return
+    yield "PostgreSQL", lambda tag: PG_SERVER + f"retrain_bench_audit_{tag}"
+
+
+def fresh(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        return
+    name = url.rsplit("/", 1)[1]
+    pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg_admin(f'CREATE DATABASE "{name}"')
+
+
+def run(duration: float, sqlite_only: bool) -> list[tuple[str, str, str, Load]]:
+    rows = []
+    for backend, url_for in databases(sqlite_only):
+        for design, tree in (("before", old_tree()), ("after", ROOT)):
+            url = url_for(design)
+            fresh(url)
+            print(f"audit bench: {backend}, {design} ...", flush=True)
+            found = run_design(design, tree, url, OUT / f"audit-{backend}-{design}", duration)
+            chain = found.pop("chain", "")
+            if chain:
+                print("  " + " ".join(chain.split()), flush=True)
+            rows += [(backend, design, what, load) for what, load in found.items()]
+    return rows
+
+
+def table(rows) -> str:
+    lines = [
+        "| database | design | what | req/s | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for backend, design, what, load in rows:
+        lines.append(
+            f"| {backend} | {design} | {what} | {load.rps:.0f} | {load.p50_ms:.1f} | "
+            f"{load.p95_ms:.1f} | {load.p99_ms:.1f} | {load.errors} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+    print(table(run(args.duration, args.sqlite_only)))
+
+
+if __name__ == "__main__":
+    main()
