@@ -98,8 +98,8 @@ def test_patient_sees_who_looked_at_their_record(app, client, factories):
     login(client, "p@example.org")
     page = client.get("/my-data").get_data(as_text=True)
     assert "Tess Example" in page and "physical therapist" in page
-    assert "looked at your record</td><td>Your care</td>" in page
-    assert '<td class="num">2</td>' in page  # two page views, one line
+    assert 'looked at your record</td><td data-label="Why">Your care</td>' in page
+    assert '<td data-label="Times" class="num">2</td>' in page  # two page views, one line
 
 
 def test_admin_audit_page_filters_and_csv(client, as_user, factories):
