@@ -172,9 +172,17 @@ def _write_with_the_commit(session: Session) -> None:
     pending = session.info.get(_PENDING)
     if not pending or session.in_nested_transaction():
         return
-    rows = pending.take(lambda fields: {**fields, "outcome": "saved"})
+    rows = pending.take(_saved)
     session.info[_INFLIGHT] = rows
     session.add_all(AuditEvent(**fields) for fields in rows)
+
+
+def _saved(fields: dict) -> dict | None:
+    """A change allowed and committed: saved; in a GET (which never changes a record,
+    whatever else it may commit) only a form shown: a view."""
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        return None
+    return {**fields, "outcome": "saved"}
 
 
 @event.listens_for(Session, "after_commit")

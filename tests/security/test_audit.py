@@ -142,3 +142,22 @@ def test_a_form_button_that_saves_nothing_is_recorded_as_nothing_saved(client, c
     data.update(more_rows="Add a site", csrf_token=token)
     rows = rows_of(lambda: client.post(new_url(patient.id), data=data))
     assert rows == [("record_injection", "unchanged", None, patient.id)]
+
+
+def test_opening_the_programme_editor_and_saving_is_one_view_and_one_prescribe(
+    client, as_user, factories
+):
+    from ..web.test_programmes import builder_data, edit_url, item, library
+
+    therapist = as_user("therapist")
+    patient = factories.make_patient(care_team=[therapist])
+    (exercise,) = library(1)
+    page = []
+    assert rows_of(lambda: page.append(client.get(edit_url(patient.id)))) == [
+        ("view", "ok", None, patient.id)
+    ]
+    data = builder_data([item(exercise.id)], starts_on=patient_today(patient.id))
+    data["csrf_token"] = csrf_from(page[0].get_data(as_text=True))
+    assert rows_of(lambda: client.post(edit_url(patient.id), data=data)) == [
+        ("prescribe", "saved", None, patient.id)
+    ]
