@@ -59,6 +59,7 @@ from benchmarks.run import (  # noqa: E402 - after the path is set
     login,
     pg_admin,
     with_cookie,
+    write_section,
     wrk,
 )
 
@@ -234,6 +235,9 @@ def fresh(url: str) -> None:
     pg_admin(f'CREATE DATABASE "{name}"')
 
 
+VERDICTS: list[str] = []  # `flask audit verify` after each database's runs
+
+
 def run(duration: float, sqlite_only: bool, rounds: int) -> list[tuple[str, str, str, Load]]:
     """Each database: both designs prepared, then measured in turns (before, after,
     before, after...) so a busy machine weighs on both alike; each figure is the median
@@ -253,7 +257,8 @@ def run(duration: float, sqlite_only: bool, rounds: int) -> list[tuple[str, str,
                     print(f"  {what}: {load.rps:.1f} req/s, p50 {load.p50_ms:.0f} ms", flush=True)
         chain = flask(ROOT, envs["after"], "audit", "seal")
         chain += flask(ROOT, envs["after"], "audit", "verify", check=False)
-        print("  after: " + " ".join(chain.split()), flush=True)
+        VERDICTS.append(f"{backend}: " + " ".join(chain.split()))
+        print("  after: " + VERDICTS[-1], flush=True)
         for (name, what), loads in runs.items():
             rows.append((backend, name, what, sorted(loads, key=lambda x: x.rps)[len(loads) // 2]))
     return sorted(rows, key=lambda row: (row[0], row[2], row[1] != "before"))
@@ -277,8 +282,38 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--no-write", action="store_true", help="leave RESULTS.md alone")
     args = parser.parse_args()
-    print(table(run(args.duration, args.sqlite_only, args.rounds)))
+    text = table(run(args.duration, args.sqlite_only, args.rounds))
+    print(text)
+    if not args.no_write:
+        write_section("audit", section(text, args))
+
+
+def section(text: str, args) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load = os.getloadavg()[0]
+    return "\n".join(
+        [
+            "<!-- results: audit -->",
+            f"## The audit trail before and after issue 12 ({when})",
+            "",
+            "benchmarks/bench_audit.py: the demo clinic; wrk, 1 thread, 8 connections,"
+            f" {args.duration:g} s per figure; the median of {args.rounds} rounds taken in"
+            " turns (before, after, ...); gunicorn sync workers. *before*: the code of"
+            f" {BEFORE} (an audit row chained and committed on every access check, before"
+            " the page); *after*: this checkout (one row per page view written after the"
+            " page, sealed later). Load average when the table was written:"
+            f" {load:.1f} on this machine.",
+            "",
+            text,
+            "",
+            "Chain after the runs (sealed, then `flask audit verify`):",
+            "",
+            *(f"- {verdict}" for verdict in VERDICTS),
+            "<!-- end: audit -->",
+        ]
+    )
 
 
 if __name__ == "__main__":

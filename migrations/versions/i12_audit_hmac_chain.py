@@ -83,7 +83,7 @@ def _seal_existing_rows(broken):
     rows = connection.execute(sa.select(table).order_by(table.c.id)).mappings().all()
     if not rows:
         return
-    key = current_app.config["AUDIT_HMAC_KEY"].encode()
+    key = str(current_app.config["AUDIT_HMAC_KEY"]).encode()
     prev, updates = audit_chain.GENESIS, []
     for seq, row in enumerate(rows, start=1):
         new = audit_chain.digest(key, prev, {**row, "seq": seq})

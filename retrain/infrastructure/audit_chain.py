@@ -49,7 +49,7 @@ def _as_fields(event: AuditEvent) -> dict:
 
 
 def _key() -> bytes:
-    return current_app.config["AUDIT_HMAC_KEY"].encode()
+    return str(current_app.config["AUDIT_HMAC_KEY"]).encode()  # env may parse as a number
 
 
 def seal_job() -> None:
