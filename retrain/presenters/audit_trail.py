@@ -26,6 +26,8 @@ WHAT_FOR_PATIENTS = {
     "set_expressions": "chose the expressions for your photos",
     "suggest_reminders": "suggested reminder times",
     "invite": "made you a new sign-in link",
+    "new_invitation": "made you a new sign-in link",
+    "reset_password": "made a link to set a new password",
     "care_team_add": "added someone to your care team",
     "care_team_remove": "removed someone from your care team",
 }
