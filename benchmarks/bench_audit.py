@@ -28,6 +28,7 @@ then, for the new design, seals and verifies the chain (every row in it). Run by
 import argparse
 import http.client
 import io
+import json
 import os
 import re
 import secrets
@@ -184,6 +185,56 @@ def prepare(tree: Path, url: str, folder: Path) -> dict:
     return env
 
 
+# Run in the tree's own folder (so its `retrain` is imported): the statements of one GET
+# of each page: how many, how many advisory locks, and where the first write (the audit
+# row) comes: before the page's reads, or after them.
+COUNTER = """
+import json, re, sys
+from sqlalchemy import event
+from retrain import create_app
+from retrain.extensions import db
+app = create_app()
+seen = []
+def record(_c, _cur, statement, *_a):
+    seen.append(" ".join(statement.split()).upper())
+def login(client, email):
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)[1]
+    client.post("/login", data={"email": email, "password": "retrain-demo", "csrf_token": token})
+out = {}
+for who in ("patient", "therapist"):
+    client = app.test_client()
+    login(client, who + "@demo.retrain")
+    if who == "patient":
+        url = "/today"
+    else:
+        html = client.get("/therapist/").get_data(as_text=True)
+        url = "/patients/" + re.search(r'href="/patients/(\\d+)', html)[1]
+    client.get(url)
+    with app.app_context():
+        engine = db.engine
+    seen.clear()
+    event.listen(engine, "before_cursor_execute", record)
+    assert client.get(url).status_code == 200
+    event.remove(engine, "before_cursor_execute", record)
+    writes = [i for i, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE", "COMMIT"))]
+    out[url.split("/")[1]] = {
+        "statements": len(seen),
+        "advisory locks": sum("PG_ADVISORY" in s for s in seen),
+        "first write or commit at": (writes[0] + 1) if writes else None,
+    }
+print(json.dumps(out))
+"""
+
+
+def statement_counts(tree: Path, env: dict) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", COUNTER], cwd=tree, env=env, capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def measure(name: str, tree: Path, env: dict, folder: Path, duration: float) -> dict:
     results = {}
     server = Gunicorn(tree, env, 2, folder / "gunicorn-w2.log")
@@ -236,6 +287,7 @@ def fresh(url: str) -> None:
 
 
 VERDICTS: list[str] = []  # `flask audit verify` after each database's runs
+COUNTS: list[str] = []  # statements of one request per page and design
 
 
 def run(duration: float, sqlite_only: bool, rounds: int) -> list[tuple[str, str, str, Load]]:
@@ -247,6 +299,10 @@ def run(duration: float, sqlite_only: bool, rounds: int) -> list[tuple[str, str,
     for backend, url_for in databases(sqlite_only):
         folders = {name: OUT / f"audit-{backend}-{name}" for name, _ in designs}
         envs = {name: prepare(tree, url_for(name), folders[name]) for name, tree in designs}
+        for name, tree in designs:
+            counts = statement_counts(tree, envs[name])
+            COUNTS.append(f"{backend}, {name}: {json.dumps(counts)}")
+            print("  " + COUNTS[-1], flush=True)
         runs: dict[tuple[str, str], list[Load]] = {}
         for round_number in range(rounds):
             for name, tree in designs:
@@ -307,6 +363,11 @@ def section(text: str, args) -> str:
             f" {load:.1f} on this machine.",
             "",
             text,
+            "",
+            "Statements of one request (in-process, after a warm-up request; the first write"
+            " or commit is the audit row's):",
+            "",
+            *(f"- {count}" for count in COUNTS),
             "",
             "Chain after the runs (sealed, then `flask audit verify`):",
             "",
