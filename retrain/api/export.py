@@ -14,11 +14,11 @@ from pydantic import BaseModel, Field
 
 from .. import access
 from ..usecases import exports
-from .core import Out, patient_endpoint, reply
-from .injections import InjectionOut, injection_out
+from .core import Out, out_of, patient_endpoint, reply
+from .injections import InjectionOut
 from .programmes import ProgrammeOut, programme_out
-from .saq import SaqOut
-from .sessions import SessionOut, session_out
+from .saq import SaqOut, saq_out
+from .sessions import SessionOut
 from .snapshots import SnapshotOut, snapshot_out
 from .sunnybrook import GradingOut, grading_out
 
@@ -63,15 +63,9 @@ class FhirBundle(BaseModel):
 
 def _patient_out(record) -> ExportPatient:
     user, patient = record.user, record.patient
-    return ExportPatient(
-        id=user.id,
-        name=user.name,
-        email=user.email,
-        affected_side=patient.affected_side,
-        timezone=str(record.zone),
-        created_at=user.created_at,
-        saq_interval_days=patient.saq_interval_days,
-        photo_consent_at=patient.photo_consent_at,
+    own = ("affected_side", "saq_interval_days", "photo_consent_at")
+    return out_of(
+        ExportPatient, user, timezone=str(record.zone), **{n: getattr(patient, n) for n in own}
     )
 
 
@@ -89,21 +83,11 @@ def export(patient_id: int):
             exported_at=record.exported_at,
             patient=_patient_out(record),
             programmes=[programme_out(p) for p in record.programmes],
-            sessions=[session_out(s) for s in record.sessions],
-            saq=[
-                SaqOut(
-                    id=q.id,
-                    answered_on=q.answered_on,
-                    score=q.score,
-                    answers=q.answers or [],
-                    source=q.source,
-                    score_only=q.score_only,
-                )
-                for q in record.saqs
-            ],
+            sessions=[SessionOut.model_validate(s) for s in record.sessions],
+            saq=[saq_out(q) for q in record.saqs],
             sunnybrook=[GradingOut(**grading_out(g)) for g in record.gradings],
             saq_requests=[SaqRequestOut.model_validate(q) for q in record.saq_requests],
-            injections=[injection_out(v) for v in record.visits],
+            injections=[InjectionOut.model_validate(v) for v in record.visits],
             snapshots=[snapshot_out(s) for s in record.snapshots],
         )
     )

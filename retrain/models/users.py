@@ -24,7 +24,12 @@ SIDES = ("left", "right", "both")
 
 class User(db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
+    # AUTOINCREMENT: SQLite never gives an id again, even the newest one after it is
+    # erased (PostgreSQL's sequences never do). Audit rows name people by id.
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Stored lower-cased (usecases.accounts.normalise_email), so unique regardless of case.

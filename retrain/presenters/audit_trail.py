@@ -1,13 +1,11 @@
 """The audit trail as people read it: the admin's page and CSV download (names beside
 ids), and a patient's "who opened my record": who, what, when and why, per day."""
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .record_files import guard
+from . import spreadsheet
 
 FORMER_STAFF = "A former staff member"
 ERASED_PATIENT = "an erased record"
@@ -120,17 +118,6 @@ def audit_lines(events: Iterable, names: dict[int, str]) -> list[AuditLine]:
 
 def csv_lines(events: Iterable, columns: tuple[str, ...]) -> Iterator[str]:
     """The header, then one CSV line per event (each value read as the column's attribute),
-    one at a time so a long trail streams."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(values) -> str:
-        writer.writerow(values)
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    yield line(columns)
-    for event in events:
-        yield line([guard(getattr(event, column)) for column in columns])
+    one at a time so a long trail streams; every cell guarded (presenters/spreadsheet.py)."""
+    rows = ([getattr(event, column) for column in columns] for event in events)
+    return spreadsheet.csv_lines(rows, columns)

@@ -107,9 +107,13 @@ def _every_event(f: EventFilter, batch: int = 2000):
 
 def who_opened(user, patient_id: int, days: int = 365) -> list[RecordAccess]:
     """Who opened or changed this patient's record, what they did and why they could,
-    per person, day and action (newest first)."""
-    access.require(user, access.VIEW, patient_id)
-    since = utcnow() - timedelta(days=days)
+    per person, day and action (newest first).
+
+    Only since the account was made: events about the same id from before then are
+    about someone else (an id given again before ids were made never to repeat).
+    """
+    patient = access.require(user, access.VIEW, patient_id)
+    since = max(utcnow() - timedelta(days=days), patient.user.created_at)
     rows = db.session.execute(
         select(AuditEvent.actor_id, AuditEvent.actor_role, AuditEvent.action, AuditEvent.at)
         .where(
