@@ -21,7 +21,7 @@ from .test_migration_upgrade import (
     insert,
 )
 
-BEFORE = "a591117d6c25"  # the head when issue 12's audit work began
+BEFORE = "i12_users_ids_never_reused"  # the revision before this one
 LEGACY = ("at", "actor_id", "actor_role", "action", "patient_id", "target", "outcome")
 LEGACY += ("request_id", "address")
 
