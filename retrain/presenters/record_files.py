@@ -39,7 +39,8 @@ BOM = "\ufeff"  # so a spreadsheet reads the file as UTF-8
 
 README = """Your Retrain record, exported {exported_at} (UTC).
 
-record.fhir.json  Everything in the standard FHIR R4 format (for other health software).
+record.fhir.json  Everything in the standard FHIR R4 format (for other health software),
+                  including your messages with your care team.
 record.csv        Your practice sessions, questionnaires and injections, for a spreadsheet.
 photos/           Your photos, named by date and expression.
 
