@@ -8,7 +8,7 @@ RETRAIN_AUDIT_SEAL_BROKEN_LEGACY=1 after looking at it; then the first broken ro
 written to the checkpoint file as well.
 
 Revision ID: i12_audit_hmac_chain
-Revises: i12_users_ids_never_reused
+Revises: i16_messages
 """
 
 import hashlib
@@ -20,7 +20,7 @@ from alembic import op
 from flask import current_app
 
 revision = "i12_audit_hmac_chain"
-down_revision = "i12_users_ids_never_reused"
+down_revision = "i16_messages"
 branch_labels = None
 depends_on = None
 

@@ -23,6 +23,7 @@ WHAT_FOR_PATIENTS = {
     "grade_face": "graded your face movements (Sunnybrook scale)",
     "set_expressions": "chose the expressions for your photos",
     "suggest_reminders": "suggested reminder times",
+    "message": "wrote you a message",
     "invite": "made you a new sign-in link",
     "new_invitation": "made you a new sign-in link",
     "reset_password": "made a link to set a new password",

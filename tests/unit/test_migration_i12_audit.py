@@ -21,7 +21,7 @@ from .test_migration_upgrade import (
     insert,
 )
 
-BEFORE = "i12_users_ids_never_reused"  # the revision before this one
+BEFORE = "i16_messages"  # the revision before this one
 LEGACY = ("at", "actor_id", "actor_role", "action", "patient_id", "target", "outcome")
 LEGACY += ("request_id", "address")
 
