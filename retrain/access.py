@@ -49,6 +49,9 @@ for _actions in _STAFF_ACTIONS.values():
 _OWN_ACTIONS = {VIEW, LOG_PRACTICE, ANSWER_SAQ, MANAGE_PHOTOS, EXPORT, SET_REMINDERS}
 _OWN_ACTIONS |= {READ_MESSAGES, MESSAGE}
 
+# Actions that only read: audited as what was shown, once per request.
+READ_ACTIONS = {VIEW, READ_MESSAGES}
+
 # Who may create patients and use the staff pages.
 CREATE_PATIENT_ROLES = (THERAPIST, CLINICIAN)
 LIBRARY_EDIT_ROLES = (THERAPIST, CLINICIAN)
@@ -116,8 +119,8 @@ def require(user, action: str, patient_id: int) -> Patient:
         # Held for the request: the use cases' patient_with_account then finds it in the
         # identity map (which holds rows only weakly) instead of costing another query.
         g.setdefault("_patients", {})[patient_id] = patient
-    if action == VIEW:
-        audit.viewed(actor, patient_id)
+    if action in READ_ACTIONS:
+        audit.viewed(actor, patient_id, action)
     elif action == EXPORT:
         audit.record(EXPORT, patient_id=patient_id, target=_endpoint(), actor=actor)
     else:

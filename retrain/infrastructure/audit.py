@@ -77,7 +77,7 @@ class Pending:
 
     def __init__(self):
         self.events: list[dict] = []  # written as they are
-        self.views: dict[int, dict] = {}  # patient id -> its one "view"
+        self.views: dict[tuple[int, str], dict] = {}  # (patient id, read action) -> row
         self.intents: dict[tuple[str, int], dict] = {}  # (action, patient id) -> change
 
     def __bool__(self) -> bool:
@@ -92,11 +92,11 @@ class Pending:
             row = resolve_intent(fields)
             if row is None:
                 view = {**fields, "action": VIEW_ACTION, "outcome": "ok"}
-                views.setdefault(fields["patient_id"], view)
+                views.setdefault((fields["patient_id"], VIEW_ACTION), view)
                 continue
             rows.append(row)
             changed.add(fields["patient_id"])
-        rows += [view for patient_id, view in views.items() if patient_id not in changed]
+        rows += [view for (patient_id, _), view in views.items() if patient_id not in changed]
         self.events, self.views, self.intents = [], {}, {}
         return rows
 
@@ -144,14 +144,15 @@ def record(
         db.session.add(AuditEvent(**fields))
 
 
-def viewed(actor, patient_id: int) -> None:
-    """The request shows this patient's record: one "view" row, however many checks."""
+def viewed(actor, patient_id: int, action: str = VIEW_ACTION) -> None:
+    """The request shows this patient's record (or a part read under its own action, such
+    as the messages): one row per patient and action, however many checks."""
     if not has_request_context():
         return  # a job or a command shows nobody anything
     pending = _pending()
-    if patient_id not in pending.views:
-        pending.views[patient_id] = _fields(
-            VIEW_ACTION, patient_id=patient_id, target=request.endpoint, actor=actor
+    if (patient_id, action) not in pending.views:
+        pending.views[(patient_id, action)] = _fields(
+            action, patient_id=patient_id, target=request.endpoint, actor=actor
         )
 
 

@@ -24,6 +24,7 @@ WHAT_FOR_PATIENTS = {
     "set_expressions": "chose the expressions for your photos",
     "suggest_reminders": "suggested reminder times",
     "message": "wrote you a message",
+    "read_messages": "read your messages",
     "invite": "made you a new sign-in link",
     "new_invitation": "made you a new sign-in link",
     "reset_password": "made a link to set a new password",
