@@ -1,5 +1,7 @@
 """The patient's own pages: Today, the guided player, the plain session form, history."""
 
+from datetime import date
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -88,8 +90,16 @@ def _session_form(form: SessionForm, page):
 
 @bp.get("/history")
 def history():
-    page = practice_history.view_history(current_user, request.args.get("page", 1, type=int))
-    return render_template("patient/history.html", history=page)
+    week = practice_history.view_history(current_user, _day_arg("week"))
+    return render_template("patient/history.html", history=week)
+
+
+def _day_arg(name: str) -> date | None:
+    """A YYYY-MM-DD query argument; anything else is None (the page's default)."""
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
 
 
 @bp.get("/my-data")
