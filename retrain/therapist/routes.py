@@ -98,7 +98,12 @@ def new_patient():
 
 @bp.get("/patients/<int:patient_id>")
 def patient(patient_id: int):
-    overview = patients.view_patient(current_user, patient_id)
+    overview = patients.view_patient(
+        current_user,
+        patient_id,
+        log_page=request.args.get("log", 1, type=int),
+        log_size=patients.SESSION_LOG_PAGE,
+    )
     return render_template("staff/patient.html", p=overview, reset_form=PasswordResetForm())
 
 
