@@ -217,9 +217,7 @@ def test_patient_page_shows_programme_history_sessions_and_figures(client, as_us
     assert "Make a new invitation link" not in html  # this patient has a password
 
 
-def test_patient_page_puts_the_programme_first_with_one_primary_action(
-    client, as_user, factories
-):
+def test_patient_page_puts_the_programme_first_with_one_primary_action(client, as_user, factories):
     therapist = as_user("therapist")
     patient = factories.make_patient(care_team=[therapist])
     prescribe(patient, therapist, days_ago=3)
