@@ -136,8 +136,8 @@ def edit_programme(patient_id: int):
         data["starts_on"] = page.today
     form = ProgrammeForm(data=data)
     form.set_exercise_choices(page.exercises, keep=page.exercises_in_use)
-    if request.method == "POST" and form.add_row.data:
-        form.add_blank_row()
+    if request.method == "POST" and form.pressed_add():
+        form.add_exercise_row()
     elif form.validate_on_submit():
         rows = form.kept_rows()
         try:
@@ -157,7 +157,7 @@ def edit_programme(patient_id: int):
 
 
 def _builder_data(source) -> dict:
-    data = {"items": [*items_as_rows(source), {}]}
+    data = {"items": items_as_rows(source)}
     if source is not None:
         data["note"] = source.note or ""
     return data
@@ -198,8 +198,8 @@ def _template_form(template_id: int | None):
     form = TemplateForm(data=data)
     in_use = [item.exercise for item in template.items] if template else []
     form.set_exercise_choices(page.exercises, keep=in_use)
-    if request.method == "POST" and form.add_row.data:
-        form.add_blank_row()
+    if request.method == "POST" and form.pressed_add():
+        form.add_exercise_row()
     elif form.validate_on_submit():
         rows = form.kept_rows()
         items = [item for _, item in rows]
