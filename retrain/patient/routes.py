@@ -10,6 +10,7 @@ from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..models import PATIENT
 from ..usecases import audit_trail, practice, practice_history
+from ..usecases import programme_sheet as programme_sheets
 from ..usecases import today as today_usecases
 from ..usecases.local_time import performed_at_from_local, zone_for
 from .forms import SessionForm, form_defaults, item_inputs, labelled_rows
@@ -100,6 +101,13 @@ def _day_arg(name: str) -> date | None:
         return date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+
+
+@bp.get("/programme/sheet")
+def programme_sheet():
+    """The programme in force on one A4 page, to print and keep by the mirror."""
+    sheet = programme_sheets.view_sheet(current_user, current_user.id)
+    return render_template("programme_sheet.html", sheet=sheet)
 
 
 @bp.get("/my-data")

@@ -24,6 +24,7 @@ from ..errors.handlers import show_on_form
 from ..ids import to_id
 from ..models import CLINICIAN, THERAPIST
 from ..usecases import patients, programme_templates, programmes
+from ..usecases import programme_sheet as programme_sheets
 from ..usecases.caseload import caseload_page as caseload_table
 from ..usecases.programme_reads import items_as_rows
 from .forms import (
@@ -36,7 +37,7 @@ from .forms import (
 
 bp = Blueprint("therapist", __name__)
 
-SHARED_ENDPOINTS = frozenset({"therapist.patient", "therapist.invite"})
+SHARED_ENDPOINTS = frozenset({"therapist.patient", "therapist.invite", "therapist.programme_sheet"})
 
 
 @bp.before_request
@@ -121,6 +122,13 @@ def invite(patient_id: int):
         flash(error.message, "error")
         return redirect(url_for(".patient", patient_id=patient_id))
     return invitation_page(patient_id, record.name, token, new=False)
+
+
+@bp.get("/patients/<int:patient_id>/programme/sheet")
+def programme_sheet(patient_id: int):
+    """The patient's programme in force as the A4 sheet they get (print it for them)."""
+    sheet = programme_sheets.view_sheet(current_user, patient_id)
+    return render_template("programme_sheet.html", sheet=sheet)
 
 
 # The programme builder -------------------------------------------------------------------

@@ -140,6 +140,12 @@
     });
   }
 
+  /* --- "Print" buttons (the programme sheet): no inline handlers under the CSP ------- */
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   /* --- charts wider than a phone open at their newest end (the right) ----------------- */
 
   Array.prototype.forEach.call(document.querySelectorAll(".chart-frame"), function (frame) {
