@@ -104,6 +104,7 @@ def patient(patient_id: int):
         patient_id,
         log_page=request.args.get("log", 1, type=int),
         log_size=patients.SESSION_LOG_PAGE,
+        with_chart=True,
     )
     return render_template("staff/patient.html", p=overview, reset_form=PasswordResetForm())
 

@@ -68,18 +68,23 @@ def view_patient(
     *,
     log_page: int = 1,
     log_size: int = SESSION_LOG_LENGTH,
+    with_chart: bool = False,
 ) -> presenters.PatientOverview:
     """Everything the patient page shows, in a fixed number of queries whatever the
     record (the template runs none). Staff also get the caseload figures and the chart of
-    daily ratings; the session log is page ``log_page`` (clamped) of ``log_size`` rows."""
+    daily ratings (``with_chart``); the session log is page ``log_page`` (clamped) of
+    ``log_size`` rows."""
     patient = access.require(user, access.VIEW, patient_id)
     zone = zone_for(patient.user)
     history = programme_history(patient_id)
-    total = _session_count(patient_id)
-    pages = max(1, math.ceil(total / log_size))
-    log_page = min(max(1, log_page), pages)
+    log_page = max(1, log_page)
     counted = _recent_sessions(patient_id, limit=log_size, offset=(log_page - 1) * log_size)
-    sessions = presenters.session_rows(counted, zone)
+    if not counted and log_page > 1:  # past the end (a stray link): show the last page
+        log_page = max(1, math.ceil(_session_count(patient_id) / log_size))
+        counted = _recent_sessions(patient_id, limit=log_size, offset=(log_page - 1) * log_size)
+    total = counted[0][3] if counted else 0
+    pages = max(1, math.ceil(total / log_size))
+    sessions = presenters.session_rows([row[:3] for row in counted], zone)
     figures = chart = None
     if user.role != PATIENT:
         if log_page == 1:  # the log's first row is the latest session
@@ -87,7 +92,7 @@ def view_patient(
         else:
             latest = _latest_session_at(patient_id, zone)
         figures = caseload.patient_figures(patient, versions_of(history, zone), latest, today)
-        chart = _practice_chart(patient_id, zone, history, today)
+        chart = _practice_chart(patient_id, zone, history, today) if with_chart else None
     return presenters.patient_overview(
         patient,
         zone,
@@ -149,13 +154,14 @@ def _live_invitation_expiry(patient_id: int):
 
 def _recent_sessions(
     patient_id: int, *, limit: int, offset: int = 0
-) -> list[tuple[PracticeSession, int, int]]:
-    """The latest sessions with how many exercises were done and skipped, in one query."""
+) -> list[tuple[PracticeSession, int, int, int]]:
+    """The latest sessions with how many exercises were done and skipped, and how many
+    sessions there are in all (the same on every row), in one query."""
     done = func.count(PracticeItem.id).filter(PracticeItem.skipped.is_(False))
     skipped = func.count(PracticeItem.id).filter(PracticeItem.skipped.is_(True))
     return list(
         db.session.execute(
-            select(PracticeSession, done, skipped)
+            select(PracticeSession, done, skipped, func.count().over())
             .outerjoin(PracticeItem, PracticeItem.session_id == PracticeSession.id)
             .where(PracticeSession.patient_id == patient_id)
             .group_by(PracticeSession.id)
