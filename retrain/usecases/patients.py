@@ -91,8 +91,13 @@ def view_patient(
             latest = sessions[0].performed_at if sessions else None
         else:
             latest = _latest_session_at(patient_id, zone)
-        figures = caseload.patient_figures(patient, versions_of(history, zone), latest, today)
-        chart = _practice_chart(patient_id, zone, history, today) if with_chart else None
+        today = today or local_now(zone).date()
+        recent = _recent_ratings(patient_id, today, with_chart)  # one read for both
+        performed = [at for at, _, _ in recent]
+        versions = versions_of(history, zone)
+        figures = caseload.patient_figures(patient, versions, latest, today, performed)
+        if with_chart:
+            chart = _practice_chart(recent, zone, history, today)
     return presenters.patient_overview(
         patient,
         zone,
@@ -122,19 +127,23 @@ def _latest_session_at(patient_id: int, zone):
     return latest.astimezone(zone) if latest else None
 
 
-def _practice_chart(patient_id: int, zone, history, today: date | None):
-    """The last eight weeks of ratings and effort, programme versions marked."""
-    today = today or local_now(zone).date()
-    start = today - timedelta(days=practice_chart.CHART_DAYS - 1)
-    rows = db.session.execute(
+def _recent_ratings(patient_id: int, today: date, with_chart: bool):
+    """(performed_at, effort, rating) of the sessions the figures count, and those the
+    chart shows when it is wanted (its eight weeks are longer than the figures' window)."""
+    since = caseload.window_start(today)
+    if with_chart:
+        chart_start = today - timedelta(days=practice_chart.CHART_DAYS - 1)
+        since = min(since, before_local_day(chart_start))
+    return db.session.execute(
         select(
             PracticeSession.performed_at, PracticeSession.effort, PracticeSession.synkinesis_rating
-        ).where(
-            PracticeSession.patient_id == patient_id,
-            PracticeSession.performed_at >= before_local_day(start),
-        )
-    )
-    sessions = [(at.astimezone(zone).date(), effort, rating) for at, effort, rating in rows]
+        ).where(PracticeSession.patient_id == patient_id, PracticeSession.performed_at >= since)
+    ).all()
+
+
+def _practice_chart(recent, zone, history, today: date):
+    """The last eight weeks of ratings and effort, programme versions marked."""
+    sessions = [(at.astimezone(zone).date(), effort, rating) for at, effort, rating in recent]
     changes = [(version.starts_on, version.version) for version in history]
     return practice_chart.practice_chart(sessions, changes, today)
 
