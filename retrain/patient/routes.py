@@ -1,5 +1,7 @@
 """The patient's own pages: Today, the guided player, the plain session form, history."""
 
+from datetime import date
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -8,6 +10,7 @@ from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..models import PATIENT
 from ..usecases import audit_trail, practice, practice_history
+from ..usecases import programme_sheet as programme_sheets
 from ..usecases import today as today_usecases
 from ..usecases.local_time import performed_at_from_local, zone_for
 from .forms import SessionForm, form_defaults, item_inputs, labelled_rows
@@ -88,8 +91,23 @@ def _session_form(form: SessionForm, page):
 
 @bp.get("/history")
 def history():
-    page = practice_history.view_history(current_user, request.args.get("page", 1, type=int))
-    return render_template("patient/history.html", history=page)
+    week = practice_history.view_history(current_user, _day_arg("week"))
+    return render_template("patient/history.html", history=week)
+
+
+def _day_arg(name: str) -> date | None:
+    """A YYYY-MM-DD query argument; anything else is None (the page's default)."""
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/programme/sheet")
+def programme_sheet():
+    """The programme in force on one A4 page, to print and keep by the mirror."""
+    sheet = programme_sheets.view_sheet(current_user, current_user.id)
+    return render_template("programme_sheet.html", sheet=sheet)
 
 
 @bp.get("/my-data")

@@ -6,7 +6,7 @@ out; no database and no clock. The adherence figures follow retrain/progress/adh
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import formatting
@@ -40,25 +40,70 @@ def session_view(session: PracticeSession, zone: ZoneInfo) -> SessionView:
 
 
 @dataclass(frozen=True)
+class WeekSummary:
+    """One week of practice in a few figures (the history page's header)."""
+
+    sessions: int
+    days_practised: int
+    mean_effort: float | None  # 1-5
+    mean_synkinesis: float | None  # 0-10
+
+
+def week_summary(sessions: Sequence[PracticeSession], zone: ZoneInfo) -> WeekSummary:
+    if not sessions:
+        return WeekSummary(0, 0, None, None)
+    days = {s.performed_at.astimezone(zone).date() for s in sessions}
+    efforts = [s.effort for s in sessions]
+    ratings = [s.synkinesis_rating for s in sessions]
+    return WeekSummary(
+        len(sessions),
+        len(days),
+        round(sum(efforts) / len(efforts), 1),
+        round(sum(ratings) / len(ratings), 1),
+    )
+
+
+@dataclass(frozen=True)
 class HistoryPage:
+    """One week (Monday to Sunday, the patient's local days) of sessions, newest first."""
+
     entries: list[SessionView]
-    page: int
-    pages: int
-    total: int
+    week_start: date
+    summary: WeekSummary
+    older_week: date | None  # the Monday of the previous week, None before the first session
+    newer_week: date | None  # None for the current week
+    total: int  # sessions ever logged
 
     @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
 
 
 def history_page(
-    sessions: Sequence[PracticeSession], zone: ZoneInfo, page: int, pages: int, total: int
+    sessions: Sequence[PracticeSession],
+    zone: ZoneInfo,
+    *,
+    week_start: date,
+    this_week: date,
+    first_week: date | None,
+    total: int,
 ) -> HistoryPage:
-    return HistoryPage([session_view(s, zone) for s in sessions], page, pages, total)
+    """The week from ``week_start``; ``this_week`` and ``first_week`` (of the first
+    session) bound the pager."""
+    older = week_start - timedelta(days=7)
+    newer = week_start + timedelta(days=7)
+    return HistoryPage(
+        [session_view(s, zone) for s in sessions],
+        week_start,
+        week_summary(sessions, zone),
+        older if first_week is not None and older >= first_week else None,
+        newer if newer <= this_week else None,
+        total,
+    )
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 @dataclass(frozen=True)

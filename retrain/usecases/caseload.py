@@ -11,7 +11,7 @@ one place that works them out, so stored figures can replace it).
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -146,13 +146,20 @@ def patient_figures(
     versions: list[adherence.Version],
     last_session_at: datetime | None,
     today: date | None = None,
+    performed: Iterable[datetime] | None = None,
 ) -> CaseloadRow:
     """One patient's caseload figures (their staff page), so the page and the caseload
-    table agree: 1 query. The caller has checked access and loaded the patient with
-    their account, their programme versions and the time of their latest session."""
+    table agree: 1 query, none when the caller loaded the times of the sessions since
+    ``window_start(today)`` (``performed``). The caller has checked access and loaded
+    the patient with their account, their programme versions and the time of their
+    latest session."""
     zone = zone_for(patient.user)
     today = today or local_now(zone).date()
-    days = _session_days(PracticeSession.patient_id == patient.id, {patient.id: zone}, today)
+    if performed is None:
+        days = _session_days(PracticeSession.patient_id == patient.id, {patient.id: zone}, today)
+    else:
+        since = window_start(today)
+        days = {patient.id: local_dates([at for at in performed if at >= since], zone)}
     who = CaseloadPatient(patient.id, patient.user.name, patient.user.email, patient.affected_side)
     return caseload_row(who, versions, days.get(patient.id, []), last_session_at, today)
 
@@ -168,12 +175,17 @@ def caseload_names(staff_id: int) -> list[tuple[int, str]]:
     return sorted(((row.id, row.name) for row in rows), key=lambda r: (r[1].casefold(), r[0]))
 
 
+def window_start(today: date) -> datetime:
+    """The instant from which the figures count sessions (for a patient whose today it is)."""
+    return before_local_day(today - timedelta(days=WINDOW_DAYS))
+
+
 def _session_days(
     patient_filter: ColumnElement[bool], zones: Mapping[int, ZoneInfo], earliest_today: date
 ) -> dict[int, list[date]]:
     """The local days of each patient's sessions in the window that ends on their today
     (the earliest of those todays bounds the read)."""
-    since = before_local_day(earliest_today - timedelta(days=WINDOW_DAYS))
+    since = window_start(earliest_today)
     instants: dict[int, list[datetime]] = {}
     for patient_id, performed_at in db.session.execute(
         select(PracticeSession.patient_id, PracticeSession.performed_at).where(
