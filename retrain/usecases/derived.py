@@ -50,13 +50,20 @@ from .local_time import local_dates, zone_for
 from .questionnaires import SAQ
 
 PENDING = "derived_figures_pending"  # session.info key: patient ids to refresh at commit
-INPUTS = (PracticeSession, QuestionnaireResponse, InjectionVisit)
 
 
-def refresh(patient_id: int) -> PatientFigures | None:
-    """Work out the patient's figures again and store them (in the caller's transaction).
-    Their row is locked first, so two writers for one patient take turns and the second
-    sees the first's rows (PostgreSQL; SQLite has one writer at a time anyway)."""
+PRACTICE, CLINICAL = "practice", "clinical"  # the parts of a row
+BOTH = frozenset({PRACTICE, CLINICAL})
+TAIL_ROWS = 200  # sessions read at once from the latest backwards (more: a second query)
+
+
+def refresh(patient_id: int, parts: Iterable[str] = BOTH) -> PatientFigures | None:
+    """Work the patient's figures out again and store them (in the caller's transaction):
+    both parts, or only the ``parts`` a write changed (PRACTICE: sessions, time zone;
+    CLINICAL: visits, SAQ answers). Their row is locked first, so two writers for one
+    patient take turns and the second sees the first's rows (PostgreSQL; SQLite has one
+    writer at a time anyway)."""
+    parts = set(parts)
     row = db.session.scalar(
         select(PatientFigures).where(PatientFigures.patient_id == patient_id).with_for_update()
     )
@@ -64,34 +71,47 @@ def refresh(patient_id: int) -> PatientFigures | None:
         if db.session.get(Patient, patient_id) is None:
             return None  # erased: the figures went with the patient
         lock_patient(patient_id)
-        row = PatientFigures(patient_id=patient_id)
-    user = db.session.get(User, patient_id)
-    zone = zone_for(user)
-    count, last_at = db.session.execute(
-        select(func.count(PracticeSession.id), func.max(PracticeSession.performed_at)).where(
-            PracticeSession.patient_id == patient_id
-        )
-    ).one()
-    days: dict[date, int] = {}
+        row, parts = PatientFigures(patient_id=patient_id), set(BOTH)
+    if PRACTICE in parts:
+        _refresh_practice(row, zone_for(db.session.get(User, patient_id)))
+    if CLINICAL in parts:
+        visits, saqs = visits_and_saqs([patient_id])
+        row.clinical = clinical_facts(visits[patient_id], saqs[patient_id]).to_json()
+    db.session.add(row)
+    return row
+
+
+def _refresh_practice(row: PatientFigures, zone) -> None:
+    """Session count, latest session, the local days of the last WINDOW_DAYS: one query
+    (the latest TAIL_ROWS sessions, with the count of all), two when more sessions than
+    that fall in the window."""
+    patient_id = row.patient_id
+    latest = db.session.execute(
+        select(PracticeSession.performed_at, func.count().over())
+        .where(PracticeSession.patient_id == patient_id)
+        .order_by(PracticeSession.performed_at.desc())
+        .limit(TAIL_ROWS)
+    ).all()
+    times = [at for at, _ in latest]
+    last_at = times[0] if times else None
     if last_at is not None:
         # The window's local days start at most WINDOW_DAYS - 1 days before the last
         # one; a day's margin covers any zone's offset.
         since = last_at - timedelta(days=WINDOW_DAYS + 1)
-        times = db.session.scalars(
-            select(PracticeSession.performed_at).where(
-                PracticeSession.patient_id == patient_id, PracticeSession.performed_at >= since
-            )
-        )
-        days = recent_days(local_dates(times, zone))
-    visits, saqs = visits_and_saqs([patient_id])
-    facts = clinical_facts(visits[patient_id], saqs[patient_id])
+        if len(times) == TAIL_ROWS and times[-1] >= since:
+            times = db.session.scalars(
+                select(PracticeSession.performed_at).where(
+                    PracticeSession.patient_id == patient_id,
+                    PracticeSession.performed_at >= since,
+                )
+            ).all()
+        times = [at for at in times if at >= since]
     row.zone = zone.key
-    row.session_count = count
+    row.session_count = latest[0][1] if latest else 0
     row.last_session_at = last_at
-    row.recent_days = {day.isoformat(): n for day, n in days.items()}
-    row.clinical = facts.to_json()
-    db.session.add(row)
-    return row
+    row.recent_days = {
+        day.isoformat(): n for day, n in recent_days(local_dates(times, zone)).items()
+    }
 
 
 def rebuild(patient_ids: Iterable[int] | None = None) -> int:
@@ -153,14 +173,17 @@ def stored_facts(row: PatientFigures) -> ClinicalFacts:
 
 @event.listens_for(Session, "after_flush")
 def _note_changed_patients(session: Session, _context) -> None:
-    pending = session.info.setdefault(PENDING, set())
+    """Which part of whose figures this flush changed."""
+    pending = session.info.setdefault(PENDING, {})
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, INPUTS):
-            pending.add(obj.patient_id)
+        if isinstance(obj, PracticeSession):
+            pending.setdefault(obj.patient_id, set()).add(PRACTICE)
+        elif isinstance(obj, QuestionnaireResponse | InjectionVisit):
+            pending.setdefault(obj.patient_id, set()).add(CLINICAL)
         elif isinstance(obj, Patient) and obj in session.new:
-            pending.add(obj.id)  # a new patient starts with a row: no row means unknown
+            pending[obj.id] = set(BOTH)  # a new patient starts with a row: none means unknown
         elif isinstance(obj, User) and obj in session.dirty and _zone_changed(obj):
-            pending.add(obj.id)
+            pending.setdefault(obj.id, set()).add(PRACTICE)
 
 
 def _zone_changed(user: User) -> bool:
@@ -174,8 +197,8 @@ def _refresh_changed_patients(session: Session) -> None:
         return  # another session (a script's own): it calls refresh itself
     session.flush()
     while pending := session.info.pop(PENDING, None):
-        for patient_id in sorted(pending):
-            refresh(patient_id)
+        for patient_id, parts in sorted(pending.items()):
+            refresh(patient_id, parts)
         session.flush()  # notes nothing new: figures are not inputs
 
 
