@@ -18,6 +18,8 @@ What it does, in order:
    high for this server), and loads each endpoint with wrk (benchmarks/wrk/request.lua)
    for ``--duration`` seconds over ``--connections`` connections after a short warm-up.
    The bare page is measured before and after the app; ratios use the mean of the two.
+   After each page with a size of its own (Today, caseload, review, API progress) the
+   bare page of the same rows and bytes is loaded too: that page's own ceiling.
 4. Reads each worker's resident memory from /proc after the run, times the app's start
    (import to first response, in a fresh interpreter; and gunicorn's start until
    /healthz answers), and writes benchmarks/RESULTS.md (one section per database).
