@@ -892,6 +892,10 @@ def main(argv=None) -> int:
     env["RETRAIN_RATELIMIT_STORAGE_URI"] = "memory://"
     env["RETRAIN_MAIL_SMTP_HOST"] = "127.0.0.1"
     env["RETRAIN_MAIL_FROM"] = "retrain@bench.invalid"
+    # Reminders (issue 14) refuse a production start without these; no page here pushes.
+    env["RETRAIN_PUBLIC_URL"] = "http://127.0.0.1"
+    env["RETRAIN_VAPID_PRIVATE_KEY"] = "x" * 43  # never parsed: nothing is sent
+    env["RETRAIN_VAPID_SUBJECT"] = "mailto:retrain@bench.invalid"
     inner_start, outer_start = start_time(env)
 
     bare_url = (
