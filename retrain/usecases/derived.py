@@ -45,7 +45,7 @@ from ..models import (
     User,
 )
 from ..progress import cycles
-from ..progress.derived import WINDOW_DAYS, ClinicalFacts, clinical_facts, recent_days
+from ..progress.derived import WINDOW_DAYS, clinical_facts, recent_days
 from .local_time import local_dates, zone_for
 from .questionnaires import SAQ
 
@@ -162,10 +162,6 @@ def visits_and_saqs(
         else:
             saqs[row.patient_id].append((row.on, row.score))
     return visits, saqs
-
-
-def stored_facts(row: PatientFigures) -> ClinicalFacts:
-    return ClinicalFacts.from_json(row.clinical)
 
 
 # --- the unit of work's hooks ---------------------------------------------------------------
