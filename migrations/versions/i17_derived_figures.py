@@ -1,7 +1,7 @@
 """i17: derived figures per patient (patient_figures), created and filled
 
 Revision ID: i17_derived_figures
-Revises: a591117d6c25
+Revises: i16_messages
 Create Date: 2026-12-05 00:40:00
 
 The fill uses the pure rules of retrain/progress/derived.py on this migration's own
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "i17_derived_figures"
-down_revision = "a591117d6c25"
+down_revision = "i16_messages"
 branch_labels = None
 depends_on = None
 

@@ -15,6 +15,7 @@ from .injections import (
     InjectionVisitRevision,
     ReinjectionDecision,
 )
+from .messages import Message, MessageRead
 from .practice import PracticeItem, PracticeSession
 from .programmes import Programme, ProgrammeItem
 from .progress import PatientNote, QuestionnaireRequest, QuestionnaireResponse
@@ -71,6 +72,8 @@ __all__ = [
     "CareTeamMember",
     "Exercise",
     "Invitation",
+    "Message",
+    "MessageRead",
     "LoginSession",
     "Patient",
     "PracticeItem",

@@ -1,16 +1,17 @@
 """A staff member's caseload: the patients on their care teams with their practice figures,
 and for a clinician the figures that decide an injection visit.
 
-Four SQL queries whatever the caseload size and the length of the histories: the
+Five SQL queries whatever the caseload size and the length of the histories: the
 patients, their programme versions (with the item maxima), their derived figures
-(models.PatientFigures, kept up to date on write by usecases/derived.py) and what
-reminder last reached them. The stored figures hold no date-relative fact: the 7- and
-28-day windows and the flags are finished for each patient's today by
-presenters/caseload.py, the clinician's status by progress.review.status_from_facts.
+(models.PatientFigures, kept up to date on write by usecases/derived.py), what
+reminder last reached them and their unread messages. The stored figures hold no
+date-relative fact: the 7- and 28-day windows and the flags are finished for each
+patient's today by presenters/caseload.py, the clinician's status by
+progress.review.status_from_facts.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from ..progress.review import ClinicalStatus, clinical_status_of, status_from_fa
 from .clinic_settings import rules
 from .derived import visits_and_saqs
 from .local_time import before_local_day, local_dates, local_now, zone_for
+from .messages import unread_by_patient
 from .programme_reads import versions_for
 from .questionnaires import instrument
 from .reminder_settings import with_reminder_reach
@@ -79,7 +81,11 @@ def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
         )
         for patient in patients
     )
-    return with_reminder_reach(rows)
+    unread = unread_by_patient(user)  # one query, which the navigation's count reuses
+    return [
+        replace(row, unread_messages=unread.get(row.patient_id, 0))
+        for row in with_reminder_reach(rows)
+    ]
 
 
 @dataclass

@@ -23,7 +23,7 @@ from .test_migration_upgrade import (
     snapshot,
 )
 
-BEFORE = "a591117d6c25"  # the head when issue 17 began
+BEFORE = "i16_messages"  # the head before issue 17's migration
 DAY_0 = date(2026, 1, 5)
 INPUTS = ("practice_sessions", "injection_visits", "questionnaire_responses", "users")
 
