@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     jobs.init_app(app)
     audit.init_app(app)
+    from .usecases import derived  # noqa: F401 - its hooks keep derived figures on commit
 
 
 def register_blueprints(app: Flask) -> None:

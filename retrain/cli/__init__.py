@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(jobs_group)
     app.cli.add_command(reminders_group)
+    app.cli.add_command(derived_group)
 
 
 @contextmanager
@@ -53,6 +54,24 @@ def demo_command(if_empty: bool) -> None:
     click.echo("Demo clinic loaded. Log in (at the address `flask run` shows) with:")
     for email, role in accounts:
         click.echo(f"  {role:<10} {email:<28} password: {clinic.PASSWORD}")
+
+
+@click.group("derived")
+def derived_group() -> None:
+    """Each patient's derived figures (docs/performance.md, "Derived figures")."""
+
+
+@derived_group.command("rebuild")
+@click.option("--patient", "patient_id", type=int, help="Only this patient (their id).")
+@with_appcontext
+def derived_rebuild(patient_id: int | None) -> None:
+    """Work every patient's figures out again from their records (after a rule changed)."""
+    from ..usecases import derived
+
+    done = derived.rebuild(None if patient_id is None else [patient_id])
+    if patient_id is not None and not done:
+        raise click.ClickException(f"No patient {patient_id}.")
+    click.echo(f"Derived figures rebuilt for {done} patient{'s' if done != 1 else ''}.")
 
 
 @click.group("exercises")
