@@ -125,7 +125,7 @@ def test_the_brief_s_kinds_of_exercise_are_there(definitions):
 
 def test_every_built_in_passes_the_same_checks_as_a_staff_exercise(definitions):
     for definition in definitions:
-        values = {key: definition[key] for key in library.EDITABLE_FIELDS}
+        values = {key: definition[key] for key in library.BUILTIN_FIELDS}
         cleaned = library.clean_values(values)
         assert cleaned["instructions"] == "\n".join(definition["instructions"])
 

@@ -41,6 +41,8 @@ NEW_COLUMN_VALUES = {
     ("patients", "saq_interval_days"): 14,
     ("patients", "photo_consent_at"): None,
     ("patients", "snapshot_expressions"): None,
+    ("exercises", "live_rule"): None,  # issue 15: only built-ins it names get a rule
+    ("programme_items", "live_limit"): None,
 }
 
 
