@@ -121,10 +121,15 @@ def today_summary(
     )
 
 
-def player_data(programme: Programme) -> dict:
-    """The programme as the guided player (static/js/player.js) reads it, JSON-ready."""
+def player_data(programme: Programme, affected_side: str | None = None) -> dict:
+    """The programme as the guided player (static/js/player.js) reads it, JSON-ready.
+
+    ``live``: each exercise's live-feedback rule and the patient's own limit (null: the
+    default), read by static/js/live/player-live.js with the affected side.
+    """
     return {
         "programme_id": programme.id,
+        "affected_side": affected_side if affected_side in ("left", "right") else None,
         "exercises": [
             {
                 "index": index,
@@ -137,6 +142,9 @@ def player_data(programme: Programme) -> dict:
                 "hold_seconds": item.hold_seconds,
                 "rest_seconds": item.rest_seconds,
                 "note": item.note or "",
+                "live": {"rule": item.exercise.live_rule, "limit": item.live_limit}
+                if item.exercise.live_rule
+                else None,
             }
             for index, item in enumerate(programme.items)
         ],

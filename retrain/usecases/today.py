@@ -47,13 +47,20 @@ class PracticePage:
 
     programme: Programme | None  # items and exercises loaded
     today: date  # the patient's today: the latest day a session may be logged for
+    affected_side: str | None = None  # the patient's record, for live feedback
 
     @property
     def player_data(self) -> dict | None:
-        return presenters.player_data(self.programme) if self.programme else None
+        if not self.programme:
+            return None
+        return presenters.player_data(self.programme, affected_side=self.affected_side)
 
 
 def view_practice(user) -> PracticePage:
     """The programme to practise now, for the player and the session form."""
-    access.require(user, access.LOG_PRACTICE, user.id)
-    return PracticePage(current_programme(user.id), local_now(zone_for(user)).date())
+    patient = access.require(user, access.LOG_PRACTICE, user.id)
+    return PracticePage(
+        current_programme(user.id),
+        local_now(zone_for(user)).date(),
+        affected_side=getattr(patient, "affected_side", None),
+    )

@@ -294,7 +294,9 @@
     signal(true);
     updateCounter(true);
     announce(label + ". Repetition " + number + " of " + total(exercise) + ".");
+    emit("hold");
     runPhase(label, hold ? exercise.hold_seconds : MOVE_SECONDS, function () {
+      emit("held"); // live feedback scores the hold (static/js/live/player-live.js)
       state.done[state.index] += 1;
       emit("progress");
       updateCounter(false);
@@ -337,6 +339,7 @@
       if (sets) { sets.value = String(Math.ceil(done / exercise.reps)); }
       if (skipped) { skipped.checked = state.skipped[index] && done === 0; }
     });
+    emit("finish"); // live feedback fills in its numbers before the summary shows
     show("summary");
     el.mirrorPanel.hidden = true;
     focus(el.summaryTitle);
@@ -396,9 +399,11 @@
     el.begin.disabled = true;
   }
 
-  /* --- hooks for other modules (resume.js, player-save.js; issue 14) ------------------
-   * "player:progress" on #player after each change of place (detail: snapshot()), and
-   * window.RetrainPlayer to read the place and to resume at a saved one. */
+  /* --- hooks for other modules (resume.js, player-save.js; issue 14; live/player-live.js)
+   * "player:progress" on #player after each change of place (detail: snapshot()),
+   * "player:hold" / "player:held" when a hold of exercise detail.index begins / ends,
+   * "player:finish" before the summary shows, and window.RetrainPlayer to read the place
+   * and to resume at a saved one. */
 
   function snapshot() {
     var view = !views.summary.hidden ? "summary" : !views.exercise.hidden ? "exercise" : "start";

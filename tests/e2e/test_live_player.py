@@ -1,0 +1,122 @@
+"""Live feedback in the guided player, in phone-sized headless Chromium fed by a fake
+camera that plays a real face (tests/e2e/face_video.py): the face's right mouth corner
+moves and its right eye narrows, every 8 s. The patient's affected side is the right.
+
+Frames per second and the measure code's time are printed (run with -s), never
+asserted: this machine is not a phone (docs/live-feedback.md).
+"""
+
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from retrain.extensions import db
+from retrain.models import Exercise, Patient
+from retrain.security import PLAYER_CSP
+
+from ..web.practice_helpers import make_programme
+from .conftest import FAKE_CAMERA, needs_chromium
+from .face_video import write_video
+from .test_live_feedback import RUNTIME_DIRS
+from .test_player import log_in
+
+pytestmark = [
+    pytest.mark.browser,
+    needs_chromium,
+    pytest.mark.skipif(
+        not RUNTIME_DIRS, reason="face-mesh runtime not in static/vendor (make copies it from npm)"
+    ),
+]
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = DOCS if os.environ.get("RETRAIN_SCREENSHOTS") else Path(tempfile.gettempdir())
+VIDEO = Path(tempfile.gettempdir()) / "retrain-live-player-face.y4m"
+
+
+FACE_CAMERA = [*FAKE_CAMERA, f"--use-file-for-fake-video-capture={VIDEO}"]
+
+
+@pytest.fixture(autouse=True)
+def face_video():
+    """The fake camera's video, made before the browser starts (autouse fixtures run first)."""
+    if not VIDEO.exists():
+        write_video(VIDEO)
+
+
+def patient_with_smile_programme(live_server, *, reps, hold_seconds, rest_seconds):
+    from tests import factories
+
+    with live_server.app.app_context():
+        patient = factories.make_user("patient", email="player@example.org", name="Pat Player")
+        db.session.get(Patient, patient.id).affected_side = "right"
+        smile = db.session.scalar(select(Exercise).where(Exercise.slug == "closed-lip-smile"))
+        make_programme(
+            patient.id,
+            [smile],
+            reps=reps,
+            sets=1,
+            hold_seconds=hold_seconds,
+            rest_seconds=rest_seconds,
+            times_per_day=1,
+        )
+        db.session.commit()
+        ids = patient.id, smile.id
+        db.session.remove()
+    return ids
+
+
+def wait_for_live_state(page, states, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = page.locator("#player").get_attribute("data-live-state")
+        if state in states:
+            return state
+        page.wait_for_timeout(250)
+    status = page.locator("#live-status").text_content()
+    raise AssertionError(f"live feedback did not reach {states}: {state} ({status})")
+
+
+@pytest.mark.parametrize("browser", [pytest.param(FACE_CAMERA, id="fake-face")], indirect=True)
+def test_live_feedback_calibrates_and_scores_each_repetition(live_server, browser):
+    from playwright.sync_api import expect
+
+    patient_id, _ = patient_with_smile_programme(
+        live_server, reps=4, hold_seconds=3, rest_seconds=1
+    )
+    page, base = browser.page, live_server.url
+    page.set_viewport_size({"width": 360, "height": 780})
+    log_in(page, base)
+    response = page.goto(f"{base}/session/player")
+    assert response.headers["content-security-policy"] == PLAYER_CSP
+    live = page.get_by_label("Live feedback from the camera")
+    expect(live).not_to_be_checked()  # off by default
+    expect(page.locator("#live-explain")).to_contain_text("no picture or video leaves it")
+    live.check()
+    assert wait_for_live_state(page, {"ready", "unavailable"}) == "ready"
+    page.screenshot(path=str(SCREENSHOTS / "i15-player-live-ready.png"), full_page=True)
+
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Begin this exercise").click()
+    gauge = page.locator("#live-gauge")
+    expect(gauge).to_be_visible()
+    expect(page.locator("#live-gauge-label")).to_have_text("Keep still: eye")
+    expect(page.locator("#live-gauge-text")).to_have_text(
+        re.compile("Measuring|Within your limit|Over your limit|Not measuring")
+    )
+    page.screenshot(path=str(SCREENSHOTS / "i15-player-live-hold.png"), full_page=True)
+    rep = page.locator("#live-rep")
+    expect(rep).to_be_visible(timeout=20_000)
+    page.screenshot(path=str(SCREENSHOTS / "i15-player-live-rep.png"), full_page=True)
+    expect(page.locator("#player-summary")).to_be_visible(timeout=60_000)
+    expect(page.locator("#live-summary-list li")).to_have_count(1)
+    expect(page.locator("#live-summary-list")).to_contain_text(
+        "measured repetitions within your limit"
+    )
+    page.screenshot(path=str(SCREENSHOTS / "i15-player-live-summary.png"), full_page=True)
+    stats = page.evaluate("() => window.RetrainLive.stats")
+    print(f"\nlive player: {stats}")
+    assert browser.errors == []
