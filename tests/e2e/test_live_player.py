@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from retrain.extensions import db
-from retrain.models import Exercise, Patient
+from retrain.models import Exercise, Patient, PracticeSession
 from retrain.security import PLAYER_CSP
 
 from ..web.practice_helpers import make_programme
@@ -119,4 +119,19 @@ def test_live_feedback_calibrates_and_scores_each_repetition(live_server, browse
     page.screenshot(path=str(SCREENSHOTS / "i15-player-live-summary.png"), full_page=True)
     stats = page.evaluate("() => window.RetrainLive.stats")
     print(f"\nlive player: {stats}")
+    scored = int(page.locator("#items-0-live_reps_scored").input_value())
+    assert 1 <= scored <= 4
+
+    page.get_by_label("2 · easy").check()
+    page.locator("#synkinesis_rating-3").check()
+    page.get_by_role("button", name="Save session").click()
+    page.wait_for_url(f"{base}/today")
+    with live_server.app.app_context():
+        (session,) = db.session.scalars(select(PracticeSession)).all()
+        (item,) = session.items
+        assert session.patient_id == patient_id and item.reps_done == 4
+        assert item.live_reps_scored == scored
+        assert 0 <= item.live_clean_reps <= scored
+        assert item.live_median_hold_back is not None and item.live_fps > 0
+        db.session.remove()
     assert browser.errors == []
