@@ -7,7 +7,11 @@ sides and the default limits are those of static/js/live/measures.js and scoring
 (a unit test keeps them equal).
 """
 
-from collections.abc import Mapping
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 # measure -> (measured per side?, what the patient reads)
 MEASURES: dict[str, tuple[bool, str]] = {
@@ -106,3 +110,90 @@ def describe(rule: Mapping | None) -> str:
         if label:
             words.append(f"{title}: {label[0].lower()}{label[1:]}.")
     return " ".join(words)
+
+
+# Trends of a patient's saved numbers ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveExercise:
+    """What the trends need of an exercise: its name and live rule."""
+
+    id: int
+    name: str
+    rule: dict | None
+
+
+@dataclass(frozen=True)
+class LiveRecord:
+    """One exercise of one session with live numbers, on the patient's local day."""
+
+    day: date
+    exercise_id: int
+    reps_scored: int
+    clean_reps: int | None
+    median_hold_back: float | None
+
+
+@dataclass(frozen=True)
+class LiveSpan:
+    """Live numbers summed over a span (a week, a cycle) for one exercise."""
+
+    start: date
+    sessions: int
+    reps_scored: int
+    clean_reps: int | None  # None: nothing to hold back, or nothing measured
+    median_hold_back: float | None  # median of the sessions' medians
+
+    @property
+    def clean_share(self) -> float | None:
+        if self.clean_reps is None or not self.reps_scored:
+            return None
+        return self.clean_reps / self.reps_scored
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _span(start: date, records: Sequence[LiveRecord]) -> LiveSpan:
+    with_clean = [r for r in records if r.clean_reps is not None]
+    medians = [r.median_hold_back for r in records if r.median_hold_back is not None]
+    return LiveSpan(
+        start=start,
+        sessions=len(records),
+        reps_scored=sum(r.reps_scored for r in records),
+        clean_reps=sum(r.clean_reps for r in with_clean) if with_clean else None,
+        median_hold_back=statistics.median(medians) if medians else None,
+    )
+
+
+def weekly(records: Iterable[LiveRecord]) -> dict[int, list[LiveSpan]]:
+    """exercise id -> its weeks with live numbers, oldest first (weeks start on Monday).
+
+    A week's clean share is its clean reps over the reps measured in the sessions that
+    count clean reps, so an exercise with nothing to hold back never lowers it."""
+    by_week: dict[int, dict[date, list[LiveRecord]]] = defaultdict(lambda: defaultdict(list))
+    for record in records:
+        by_week[record.exercise_id][week_start(record.day)].append(record)
+    return {
+        exercise: [_span(start, weeks[start]) for start in sorted(weeks)]
+        for exercise, weeks in by_week.items()
+    }
+
+
+def by_cycle(
+    records: Iterable[LiveRecord], cycles: Sequence[tuple[int, date, date | None]]
+) -> dict[int, dict[int, LiveSpan]]:
+    """cycle index -> exercise id -> the cycle's live numbers. ``cycles``: (index, first
+    day, last day or None while open); a session before the first cycle is left out."""
+    records = list(records)
+    result: dict[int, dict[int, LiveSpan]] = {}
+    for index, first, last in cycles:
+        inside: dict[int, list[LiveRecord]] = defaultdict(list)
+        for record in records:
+            if first <= record.day and (last is None or record.day <= last):
+                inside[record.exercise_id].append(record)
+        result[index] = {exercise: _span(first, rows) for exercise, rows in inside.items()}
+    return result
