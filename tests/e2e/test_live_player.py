@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from retrain.extensions import db
-from retrain.models import Exercise, Patient, PracticeSession
+from retrain.models import CareTeamMember, Exercise, Patient, PracticeSession
 from retrain.security import PLAYER_CSP
 
+from ..conftest import TEST_PASSWORD
 from ..web.practice_helpers import make_programme
 from .conftest import FAKE_CAMERA, needs_chromium
 from .face_video import write_video
@@ -81,7 +82,7 @@ def wait_for_live_state(page, states, timeout=180):
 
 
 @pytest.mark.parametrize("browser", [pytest.param(FACE_CAMERA, id="fake-face")], indirect=True)
-def test_live_feedback_calibrates_and_scores_each_repetition(live_server, browser):
+def test_live_feedback_calibrates_scores_and_saves(live_server, browser):
     from playwright.sync_api import expect
 
     patient_id, _ = patient_with_smile_programme(
@@ -133,5 +134,60 @@ def test_live_feedback_calibrates_and_scores_each_repetition(live_server, browse
         assert item.live_reps_scored == scored
         assert 0 <= item.live_clean_reps <= scored
         assert item.live_median_hold_back is not None and item.live_fps > 0
+        saved = (item.live_reps_scored, item.live_clean_reps, item.live_fps)
+        from tests import factories
+
+        therapist = factories.make_user("therapist", email="ther@example.org")
+        db.session.add(CareTeamMember(patient_id=patient_id, staff_id=therapist.id))
+        db.session.commit()
         db.session.remove()
     assert browser.errors == []
+
+    # The API gives the numbers to the care team.
+    token = page.request.post(
+        f"{base}/api/v1/tokens", data={"email": "ther@example.org", "password": TEST_PASSWORD}
+    ).json()["token"]
+    listed = page.request.get(
+        f"{base}/api/v1/patients/{patient_id}/sessions",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    live = listed["items"][0]["items"][0]["live"]
+    assert (live["reps_scored"], live["clean_reps"], live["fps"]) == saved
+
+    # The therapist's pages: a link on the patient page, the trend on the progress page.
+    page.context.clear_cookies()
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mail").fill("ther@example.org")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{base}/patients/{patient_id}")
+    page.get_by_role("link", name="Live feedback by exercise").click()
+    section = page.locator(".live-trends")
+    expect(section.get_by_role("heading", name="Small smile with soft eyes")).to_be_visible()
+    expect(section.locator("svg[role=img]")).to_have_count(1)
+    section.get_by_text("the weeks as a table").click()
+    expect(section.locator("tbody tr")).to_have_count(1)
+    expect(section.locator("tbody")).to_contain_text(f"{saved[1]} of {saved[0]}")
+    section.screenshot(path=str(SCREENSHOTS / "i15-therapist-live-trend.png"))
+
+
+@pytest.mark.parametrize("browser", [pytest.param(FAKE_CAMERA, id="camera")], indirect=True)
+def test_without_webassembly_the_player_says_so_and_works_as_before(live_server, browser):
+    from playwright.sync_api import expect
+
+    patient_with_smile_programme(live_server, reps=1, hold_seconds=1, rest_seconds=0)
+    page, base = browser.page, live_server.url
+    page.add_init_script("delete window.WebAssembly")  # a browser without WebAssembly
+    log_in(page, base)
+    page.goto(f"{base}/session/player?speed=10")
+    page.get_by_label("Live feedback from the camera").click()  # unticks itself at once
+    assert wait_for_live_state(page, {"ready", "unavailable"}, timeout=60) == "unavailable"
+    expect(page.locator("#live-unavailable")).to_contain_text(
+        "Live feedback is unavailable: this browser cannot run it. The session works as usual"
+    )
+    expect(page.get_by_label("Live feedback from the camera")).to_be_disabled()
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Begin this exercise").click()
+    expect(page.locator("#player-summary")).to_be_visible()
+    expect(page.locator("#live-gauge")).to_be_hidden()
+    expect(page.locator("#items-0-live_reps_scored")).to_have_value("")
