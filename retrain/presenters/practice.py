@@ -121,6 +121,13 @@ def today_summary(
     )
 
 
+def _eyes_closed(rule: dict | None) -> bool:
+    """Done with the eyes closed: its target is closing them (docs/live-feedback.md).
+    The player then cues by sound and vibration unless the patient chose otherwise."""
+    target = (rule or {}).get("target") or {}
+    return target.get("measure") == "eye_narrowing"
+
+
 def player_data(programme: Programme, affected_side: str | None = None) -> dict:
     """The programme as the guided player (static/js/player.js) reads it, JSON-ready.
 
@@ -145,6 +152,7 @@ def player_data(programme: Programme, affected_side: str | None = None) -> dict:
                 "live": {"rule": item.exercise.live_rule, "limit": item.live_limit}
                 if item.exercise.live_rule
                 else None,
+                "eyes_closed": _eyes_closed(item.exercise.live_rule),
             }
             for index, item in enumerate(programme.items)
         ],

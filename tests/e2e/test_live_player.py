@@ -191,3 +191,28 @@ def test_without_webassembly_the_player_says_so_and_works_as_before(live_server,
     expect(page.locator("#player-summary")).to_be_visible()
     expect(page.locator("#live-gauge")).to_be_hidden()
     expect(page.locator("#items-0-live_reps_scored")).to_have_value("")
+
+
+def test_the_cue_choice_is_remembered_on_this_device(live_server, browser):
+    """Issue 16 part 7: the patient's sound and vibration choice survives a reload."""
+    from playwright.sync_api import expect
+
+    from tests import factories
+
+    with live_server.app.app_context():
+        patient = factories.make_user("patient", email="player@example.org", name="Pat Player")
+        closure = db.session.scalar(select(Exercise).where(Exercise.slug == "gentle-eye-closure"))
+        make_programme(patient.id, [closure], reps=1, times_per_day=1)
+        patient_id = patient.id
+        db.session.remove()
+    page, base = browser.page, live_server.url
+    log_in(page, base)
+    page.goto(f"{base}/session/player")
+    expect(page.locator("#cues-hint")).to_contain_text("beep (and vibrate")
+    sound = page.get_by_label("Beep when the phase changes")
+    expect(sound).not_to_be_checked()
+    sound.check()
+    page.reload()
+    expect(page.get_by_label("Beep when the phase changes")).to_be_checked()
+    assert page.evaluate("() => Object.keys(localStorage)") == [f"retrain-cues-{patient_id}"]
+    assert browser.errors == []

@@ -57,3 +57,14 @@ def test_a_patient_without_a_recorded_side_is_held_to_both_sides(client, as_user
     data = programme_json(client.get("/session/player").get_data(as_text=True))
     assert data["affected_side"] is None
     assert data["exercises"][0]["live"] is None  # a staff exercise with no live rule
+
+
+def test_eyes_closed_exercises_are_marked_for_sound_and_vibration(client, as_user):
+    patient = as_user("patient")
+    closure = db.session.scalar(select(Exercise).where(Exercise.slug == "gentle-eye-closure"))
+    smile = db.session.scalar(select(Exercise).where(Exercise.slug == "closed-lip-smile"))
+    make_programme(patient.id, [closure, smile])
+    html = client.get("/session/player").get_data(as_text=True)
+    data = programme_json(html)
+    assert [e["eyes_closed"] for e in data["exercises"]] == [True, False]
+    assert "Exercises done with your eyes closed beep" in html
