@@ -90,9 +90,11 @@ class SessionForm(FlaskForm):
     idempotency_key = HiddenField()
 
 
-def form_defaults(programme, source: str = "form") -> dict:
-    """Initial data: each programme exercise at its full prescribed dose, a fresh request key."""
-    items = programme.items if programme is not None else []
+def form_defaults(programme, source: str = "form", items: list | None = None) -> dict:
+    """Initial data: each exercise (``items``, default all the programme's) at its full
+    prescribed dose, a fresh request key."""
+    if items is None:
+        items = programme.items if programme is not None else []
     return {
         "items": [
             {

@@ -61,11 +61,12 @@ def _live_assets() -> str:
 @bp.get("/session/player")
 def player():
     page = today_usecases.view_practice(current_user)
-    form = SessionForm(data=form_defaults(page.programme, source="player"))
+    form = SessionForm(data=form_defaults(page.programme, "player", page.due_items))
     response = make_response(
         render_template(
             "patient/player.html",
             programme=page.programme,
+            due_items=page.due_items,
             data=page.player_data,
             form=form,
             rows=labelled_rows(form, page.programme),
@@ -82,7 +83,9 @@ def log_session():
     """The plain form; the player's summary posts here too (source=player)."""
     if request.method == "GET":
         page = today_usecases.view_practice(current_user)
-        return _session_form(SessionForm(data=form_defaults(page.programme)), page)
+        return _session_form(
+            SessionForm(data=form_defaults(page.programme, items=page.due_items)), page
+        )
     form = SessionForm()
     if form.validate_on_submit():
         try:

@@ -121,6 +121,14 @@ def today_summary(
     )
 
 
+def due_items(programme: Programme, done_today: int) -> list:
+    """The programme's items due in the day's next session (number ``done_today + 1``):
+    those prescribed at least that many times a day. When every sitting of the day is
+    done, an extra session lists them all."""
+    due = [item for item in programme.items if item.times_per_day > done_today]
+    return due or list(programme.items)
+
+
 def _eyes_closed(rule: dict | None) -> bool:
     """Done with the eyes closed: its target is closing them (docs/live-feedback.md).
     The player then cues by sound and vibration unless the patient chose otherwise."""
@@ -128,9 +136,12 @@ def _eyes_closed(rule: dict | None) -> bool:
     return target.get("measure") == "eye_narrowing"
 
 
-def player_data(programme: Programme, affected_side: str | None = None) -> dict:
+def player_data(
+    programme: Programme, affected_side: str | None = None, items: list | None = None
+) -> dict:
     """The programme as the guided player (static/js/player.js) reads it, JSON-ready.
 
+    ``items``: the items to practise (default: all).
     ``live``: each exercise's live-feedback rule and the patient's own limit (null: the
     default), read by static/js/live/player-live.js with the affected side.
     """
@@ -154,6 +165,6 @@ def player_data(programme: Programme, affected_side: str | None = None) -> dict:
                 else None,
                 "eyes_closed": _eyes_closed(item.exercise.live_rule),
             }
-            for index, item in enumerate(programme.items)
+            for index, item in enumerate(programme.items if items is None else items)
         ],
     }
