@@ -8,14 +8,14 @@ sync` applies later changes). Staff-made exercises start unmeasured (NULL).
 programme_items.live_limit: the therapist's limit for the patient; NULL keeps the default.
 
 Revision ID: i15_live_exercise_data
-Revises: a591117d6c25
+Revises: i16_messages
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i15_live_exercise_data"
-down_revision = "a591117d6c25"
+down_revision = "i16_messages"
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,6 @@ from flask import request
 from flask_login import current_user
 from pydantic import (
     AwareDatetime,
-    BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -25,7 +24,7 @@ from .. import access
 from ..errors import Invalid
 from ..models import PATIENT
 from ..usecases import practice, practice_history
-from .core import Strict, patient_endpoint, reply
+from .core import ExerciseName, Out, Strict, patient_endpoint, reply
 from .pagination import Page, PageQuery, page
 from .schemas import Id, Int, Text, an_hour_ago, example
 
@@ -97,16 +96,16 @@ class SessionIn(Strict):
     items: list[SessionItemIn] = Field(default_factory=list, max_length=1000)
 
 
-class LiveOut(BaseModel):
+class LiveOut(Out):
     reps_scored: int
     clean_reps: int | None
     median_hold_back: float | None
     fps: float | None
 
 
-class SessionItemOut(BaseModel):
+class SessionItemOut(Out):
     exercise_id: int
-    exercise_name: str
+    exercise_name: ExerciseName
     reps_done: int
     sets_done: int
     difficulty: int | None
@@ -114,7 +113,7 @@ class SessionItemOut(BaseModel):
     live: LiveOut | None = Field(description="Live feedback's numbers; null: not measured")
 
 
-class SessionOut(BaseModel):
+class SessionOut(Out):
     id: int
     performed_at: datetime
     logged_at: datetime
@@ -141,47 +140,11 @@ class SessionQuery(PageQuery):
         return to
 
 
-def live_out(item) -> LiveOut | None:
-    if item.live_reps_scored is None:
-        return None
-    return LiveOut(
-        reps_scored=item.live_reps_scored,
-        clean_reps=item.live_clean_reps,
-        median_hold_back=item.live_median_hold_back,
-        fps=item.live_fps,
-    )
-
-
 def item_in(item: SessionItemIn) -> practice.ItemInput:
     values = item.model_dump(exclude={"live"})
     if item.live is not None:
         values.update({f"live_{key}": value for key, value in item.live.model_dump().items()})
     return practice.ItemInput(**values)
-
-
-def session_out(session) -> SessionOut:
-    return SessionOut(
-        id=session.id,
-        performed_at=session.performed_at,
-        logged_at=session.logged_at,
-        effort=session.effort,
-        synkinesis_rating=session.synkinesis_rating,
-        note=session.note,
-        source=session.source,
-        programme_id=session.programme_id,
-        items=[
-            SessionItemOut(
-                exercise_id=item.exercise_id,
-                exercise_name=item.exercise.name,
-                reps_done=item.reps_done,
-                sets_done=item.sets_done,
-                difficulty=item.difficulty,
-                skipped=item.skipped,
-                live=live_out(item),
-            )
-            for item in session.items
-        ],
-    )
 
 
 @patient_endpoint(
@@ -197,7 +160,7 @@ def session_out(session) -> SessionOut:
 )
 def session_create(patient_id: int, body: SessionIn):
     logged = log_session_in(patient_id, body, "api")
-    return reply(session_out(logged.session), 201 if logged.created else 200)
+    return reply(SessionOut.model_validate(logged.session), 201 if logged.created else 200)
 
 
 def log_session_in(patient_id: int, body: SessionIn, source: str) -> practice.LoggedSession:
@@ -247,4 +210,6 @@ def session_list(patient_id: int, query: SessionQuery):
         ),
         query,
     )
-    return reply(Page[SessionOut](items=[session_out(s) for s in rows], next_cursor=cursor))
+    return reply(
+        Page[SessionOut](items=[SessionOut.model_validate(s) for s in rows], next_cursor=cursor)
+    )

@@ -81,3 +81,15 @@ class PracticeItem(db.Model):
 
     session: Mapped[PracticeSession] = relationship(back_populates="items")
     exercise = relationship("Exercise")
+
+    @property
+    def live(self) -> dict | None:
+        """Live feedback's numbers as one object (the API's ``live``); None: not measured."""
+        if self.live_reps_scored is None:
+            return None
+        return {
+            "reps_scored": self.live_reps_scored,
+            "clean_reps": self.live_clean_reps,
+            "median_hold_back": self.live_median_hold_back,
+            "fps": self.live_fps,
+        }

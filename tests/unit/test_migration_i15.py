@@ -19,7 +19,7 @@ from .test_migration_upgrade import (
     schema_differences,
 )
 
-BEFORE = "a591117d6c25"  # the head when issue 15's phase 2 began
+BEFORE = "i16_messages"  # the head before issue 15 phase 2 (merged after issue 16 messages)
 RULES = Path(__file__).resolve().parents[2] / "static/js/live/exercise-measures.json"
 
 

@@ -47,6 +47,7 @@ NEW_COLUMN_VALUES = {
     ("practice_items", "live_clean_reps"): None,
     ("practice_items", "live_median_hold_back"): None,
     ("practice_items", "live_fps"): None,
+    ("users", "unread_messages"): 0,
 }
 
 
