@@ -98,7 +98,7 @@ def test_live_feedback_calibrates_scores_and_saves(live_server, browser):
     expect(page.locator("#live-explain")).to_contain_text("no picture or video leaves it")
     live.check()
     assert wait_for_live_state(page, {"ready", "unavailable"}) == "ready"
-    page.screenshot(path=str(SCREENSHOTS / "i15-player-live-ready.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "15-player-live-ready.png"), full_page=True)
 
     page.get_by_role("button", name="Start").click()
     page.get_by_role("button", name="Begin this exercise").click()
@@ -108,16 +108,16 @@ def test_live_feedback_calibrates_scores_and_saves(live_server, browser):
     expect(page.locator("#live-gauge-text")).to_have_text(
         re.compile("Measuring|Within your limit|Over your limit|Not measuring")
     )
-    page.screenshot(path=str(SCREENSHOTS / "i15-player-live-hold.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "15-player-live-hold.png"), full_page=True)
     rep = page.locator("#live-rep")
     expect(rep).to_be_visible(timeout=20_000)
-    page.screenshot(path=str(SCREENSHOTS / "i15-player-live-rep.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "15-player-live-rep.png"), full_page=True)
     expect(page.locator("#player-summary")).to_be_visible(timeout=60_000)
     expect(page.locator("#live-summary-list li")).to_have_count(1)
     expect(page.locator("#live-summary-list")).to_contain_text(
         "measured repetitions within your limit"
     )
-    page.screenshot(path=str(SCREENSHOTS / "i15-player-live-summary.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "15-player-live-summary.png"), full_page=True)
     stats = page.evaluate("() => window.RetrainLive.stats")
     print(f"\nlive player: {stats}")
     scored = int(page.locator("#items-0-live_reps_scored").input_value())
@@ -168,7 +168,7 @@ def test_live_feedback_calibrates_scores_and_saves(live_server, browser):
     section.get_by_text("the weeks as a table").click()
     expect(section.locator("tbody tr")).to_have_count(1)
     expect(section.locator("tbody")).to_contain_text(f"{saved[1]} of {saved[0]}")
-    section.screenshot(path=str(SCREENSHOTS / "i15-therapist-live-trend.png"))
+    section.screenshot(path=str(SCREENSHOTS / "15-therapist-live-trend.png"))
 
 
 @pytest.mark.parametrize("browser", [pytest.param(FAKE_CAMERA, id="camera")], indirect=True)
