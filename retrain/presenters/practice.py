@@ -166,10 +166,33 @@ def today_summary(
     )
 
 
-def player_data(programme: Programme) -> dict:
-    """The programme as the guided player (static/js/player.js) reads it, JSON-ready."""
+def due_items(programme: Programme, done_today: int) -> list:
+    """The programme's items due in the day's next session (number ``done_today + 1``):
+    those prescribed at least that many times a day. When every sitting of the day is
+    done, an extra session lists them all."""
+    due = [item for item in programme.items if item.times_per_day > done_today]
+    return due or list(programme.items)
+
+
+def _eyes_closed(rule: dict | None) -> bool:
+    """Done with the eyes closed: its target is closing them (docs/live-feedback.md).
+    The player then cues by sound and vibration unless the patient chose otherwise."""
+    target = (rule or {}).get("target") or {}
+    return target.get("measure") == "eye_narrowing"
+
+
+def player_data(
+    programme: Programme, affected_side: str | None = None, items: list | None = None
+) -> dict:
+    """The programme as the guided player (static/js/player.js) reads it, JSON-ready.
+
+    ``items``: the items to practise (default: all).
+    ``live``: each exercise's live-feedback rule and the patient's own limit (null: the
+    default), read by static/js/live/player-live.js with the affected side.
+    """
     return {
         "programme_id": programme.id,
+        "affected_side": affected_side if affected_side in ("left", "right") else None,
         "exercises": [
             {
                 "index": index,
@@ -182,7 +205,11 @@ def player_data(programme: Programme) -> dict:
                 "hold_seconds": item.hold_seconds,
                 "rest_seconds": item.rest_seconds,
                 "note": item.note or "",
+                "live": {"rule": item.exercise.live_rule, "limit": item.live_limit}
+                if item.exercise.live_rule
+                else None,
+                "eyes_closed": _eyes_closed(item.exercise.live_rule),
             }
-            for index, item in enumerate(programme.items)
+            for index, item in enumerate(programme.items if items is None else items)
         ],
     }

@@ -89,6 +89,13 @@ class ItemForm(Form):
     times_per_day = _dose("times_per_day")
     days_per_week = _dose("days_per_week")
     note = StringField("Note for the patient", validators=[Length(max=MAX_ITEM_NOTE)])
+    live_limit = StringField(
+        "Live feedback limit (optional)",
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+        description="How much held-back movement counts as within the limit for this "
+        "patient. Eye narrowing: a fraction of the eye opening (usual 0.25); other "
+        "movements: eye-corner distances (usual 0.03, about 3 mm). Blank: the usual limit.",
+    )
     remove = BooleanField("Remove this row")
 
     DOSES = tuple(ITEM_LIMITS)
@@ -101,6 +108,7 @@ class ItemForm(Form):
     def as_item(self) -> dict:
         item = {key: getattr(self, key).data for key in ("exercise_id", *self.DOSES)}
         item["note"] = self.note.data or ""
+        item["live_limit"] = self.live_limit.data or ""
         return item
 
 

@@ -41,6 +41,12 @@ NEW_COLUMN_VALUES = {
     ("patients", "saq_interval_days"): 14,
     ("patients", "photo_consent_at"): None,
     ("patients", "snapshot_expressions"): None,
+    ("exercises", "live_rule"): None,  # issue 15: only built-ins it names get a rule
+    ("programme_items", "live_limit"): None,
+    ("practice_items", "live_reps_scored"): None,
+    ("practice_items", "live_clean_reps"): None,
+    ("practice_items", "live_median_hold_back"): None,
+    ("practice_items", "live_fps"): None,
     ("users", "unread_messages"): 0,
 }
 
