@@ -134,6 +134,7 @@ def test_player_data_lists_each_exercise_with_its_dose_and_steps():
     data = practice.player_data(programme())
     assert data == {
         "programme_id": 3,
+        "affected_side": None,  # the programme's patient is not loaded here
         "exercises": [
             {
                 "index": 0,
@@ -146,6 +147,8 @@ def test_player_data_lists_each_exercise_with_its_dose_and_steps():
                 "hold_seconds": 5,
                 "rest_seconds": 3,
                 "note": "",
+                "live": None,  # no live rule: not measured
+                "eyes_closed": False,
             }
         ],
     }
