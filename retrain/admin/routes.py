@@ -91,7 +91,7 @@ def send_password_reset(user_id: int):
     except Invalid as error:
         flash(error.message, "error")
     else:
-        link_mail.request_for_account(user.id)
+        link_mail.request_for_account(user_id)  # first: before a query opens a transaction
         flash(f"A link to set a new password is being sent to {user.email}.", "success")
     return redirect(url_for("admin.accounts_list"))
 

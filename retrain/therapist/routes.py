@@ -108,12 +108,12 @@ def email_invitation(patient_id: int):
     """Send the link just shown to the patient's own address, and show the page again."""
     token = request.form.get("token", "")[:100]
     try:
-        record = patients.invitation_to_email(current_user, patient_id, token)
+        record, letter = patients.invitation_to_email(current_user, patient_id, token)
     except Invalid as error:
         flash(error.message, "error")
         return redirect(url_for(".patient", patient_id=patient_id))
     link = url_for("auth.invitation", token=token, _external=True)
-    link_mail.send_invitation(record.name, record.user.email, link, current_user.name)
+    link_mail.send_invitation(letter.patient_name, letter.email, link, letter.sender_name)
     new = request.form.get("new") == "1"
     return invitation_page(record, token, new=new, sent=True)
 
@@ -164,7 +164,7 @@ def send_password_reset(patient_id: int):
     except Invalid as error:
         flash(error.message, "error")
     else:
-        link_mail.request_for_account(patient_id)
+        link_mail.request_for_account(patient_id)  # first: before a query opens a transaction
         flash(
             f"We are e-mailing {record.name} a link to set a new password. It works once, "
             f"for {current_app.config['PASSWORD_RESET_VALID_MINUTES']} minutes.",

@@ -128,6 +128,7 @@ def send_password_reset(admin, user_id: int) -> User:
         target=f"user:{user.id}",
         actor=admin,
     )
+    db.session.commit()  # the audit row with it; the caller's e-mail job then goes at once
     return user
 
 

@@ -5,6 +5,7 @@ the routes turn them into links.
 """
 
 import math
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -62,7 +63,18 @@ def reinvite(user, patient_id: int) -> tuple[Patient, str]:
     return patient, token
 
 
-def invitation_to_email(user, patient_id: int, token: str) -> Patient:
+@dataclass(frozen=True)
+class InvitationMail:
+    """Who the invitation e-mail goes to and is from, read before the use case commits
+    (so sending it needs no query: a job queued in an open transaction waits for a commit
+    that a page which only renders never makes)."""
+
+    patient_name: str
+    email: str
+    sender_name: str
+
+
+def invitation_to_email(user, patient_id: int, token: str) -> tuple[Patient, InvitationMail]:
     """Check that ``token`` is the patient's live invitation and record that the staff
     member e-mails it to the patient's own address (the caller sends it)."""
     patient = access.require(user, access.INVITE, patient_id)
@@ -72,8 +84,10 @@ def invitation_to_email(user, patient_id: int, token: str) -> Patient:
             "This invitation link no longer works, so it was not sent. Make a new one on "
             "the patient's page."
         )
+    letter = InvitationMail(patient.user.name, patient.user.email, user.name)
     audit.record("email_invitation", patient_id=patient_id, target=f"user:{patient_id}", actor=user)
-    return patient
+    db.session.commit()  # the audit row with it
+    return patient, letter
 
 
 def send_password_reset(user, patient_id: int, *, confirmed: bool) -> Patient:
@@ -92,6 +106,7 @@ def send_password_reset(user, patient_id: int, *, confirmed: bool) -> Patient:
     audit.record(
         "password_reset_email", patient_id=patient_id, target=f"user:{patient_id}", actor=user
     )
+    db.session.commit()  # the audit row with it; the caller's e-mail job then goes at once
     return patient
 
 
