@@ -494,6 +494,8 @@ def no_calendar(world: World) -> None:
 
 
 REMINDERS = frozenset({"reminder_settings"})
+# A message, its author's read receipt, and the readers' unread counts (users).
+MESSAGES = frozenset({"messages", "message_reads", "users"})
 
 
 # --- the cases ---------------------------------------------------------------------------
@@ -863,6 +865,20 @@ CASES = [
         "/patients/{patient}/reminders",
         REMINDERS,
         valid=lambda w: {"times-0": "07:45"},
+    ),
+    Case(
+        "message_patient",
+        "patient",
+        "/messages",
+        MESSAGES,
+        valid=lambda w: {"body": "The smile felt easier today."},
+    ),
+    Case(
+        "message_staff",
+        "therapist",
+        "/patients/{patient}/messages",
+        MESSAGES,
+        valid=lambda w: {"body": "Well done this week.", "session_id": ""},
     ),
     Case(
         "reminder_calendar",
