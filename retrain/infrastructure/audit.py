@@ -20,6 +20,7 @@ from sqlalchemy import select, text
 from ..extensions import db
 from ..models.audit import AuditEvent
 from ..models.base import utcnow
+from . import transactions
 
 GENESIS = "0" * 64
 HASHED_FIELDS = (
@@ -71,23 +72,26 @@ def record(
     """Append one event and commit. ``actor`` defaults to the logged-in user."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
-    _lock_chain()
-    prev = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    event = AuditEvent(
-        at=utcnow(),
-        actor_id=actor.id if actor else None,
-        actor_role=actor.role if actor else None,
-        action=action,
-        patient_id=patient_id,
-        target=target,
-        outcome=outcome,
-        request_id=request_id(),
-        address=request.remote_addr if has_request_context() else None,
-        prev_hash=prev or GENESIS,
-    )
-    event.hash = _digest(event.prev_hash, event)
-    db.session.add(event)
-    _commit_keeping_loaded()
+    # In a reading request the append is a short write of its own (the chain's last
+    # hash is read under the write lock); elsewhere it joins the caller's transaction.
+    with transactions.write_unit():
+        _lock_chain()
+        prev = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+        event = AuditEvent(
+            at=utcnow(),
+            actor_id=actor.id if actor else None,
+            actor_role=actor.role if actor else None,
+            action=action,
+            patient_id=patient_id,
+            target=target,
+            outcome=outcome,
+            request_id=request_id(),
+            address=request.remote_addr if has_request_context() else None,
+            prev_hash=prev or GENESIS,
+        )
+        event.hash = _digest(event.prev_hash, event)
+        db.session.add(event)
+        _commit_keeping_loaded()
 
 
 def _commit_keeping_loaded() -> None:
