@@ -48,7 +48,6 @@ from retrain.infrastructure.webpush import generate_private_key  # noqa: E402
 VAPID_KEY = generate_private_key()  # a throwaway key pair for this run
 
 
-
 class PushService:
     """Answers every push with 201, as fast as it can, and counts them."""
 

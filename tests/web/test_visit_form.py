@@ -84,9 +84,7 @@ def test_the_form_proposes_a_top_up_within_28_days_of_the_cycles_first_visit(cli
     assert saved(patient) == [(20, "new_cycle"), (0, "top_up")]
 
 
-def test_the_clinician_may_make_it_a_new_cycle_after_confirming_the_short_interval(
-    client, clinic
-):
+def test_the_clinician_may_make_it_a_new_cycle_after_confirming_the_short_interval(client, clinic):
     clinician, patient = clinic
     record(clinician, patient, 20)
     data = visit_data(patient_today(patient.id), kind="new_cycle")
