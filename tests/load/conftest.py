@@ -94,7 +94,7 @@ class Server:
 
 @contextmanager
 def gunicorn(env: dict, folder: Path):
-    """gunicorn -w 4 --preload in its own process group; the whole group is stopped on the way out."""
+    """gunicorn -w 4 --preload in its own process group, all of it stopped on the way out."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = folder / "gunicorn.log"
