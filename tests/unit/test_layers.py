@@ -21,6 +21,7 @@ LAYERS = [
             "retrain.cli",
             "retrain.security",
             "retrain.database",
+            "retrain.operations",
             "retrain.schema",
             "retrain.admin",
             "retrain.api",
