@@ -91,6 +91,7 @@ class Defaults:
     # "Authorization: Bearer <METRICS_TOKEN>" (none set: no endpoint). LOG_FORMAT "json"
     # (JSON lines with the request id; the default in production) or "text".
     METRICS_TOKEN = None
+    SNAPSHOT_FOLDER = None  # photos; default instance/snapshots; shared by every app server
     LOG_FORMAT = None
 
 
