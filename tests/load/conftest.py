@@ -106,7 +106,8 @@ def gunicorn(env: dict, folder: Path):
         f"127.0.0.1:{port}",
         "--timeout",
         "60",
-        "--preload",  # as in production (docs/deploy.md): the app is created before the fork
+        "-c",  # production's settings (docs/deploy.md): the app is created before the fork
+        "python:retrain.gunicorn_conf",
         "--access-logfile",
         str(folder / "access.log"),
         "retrain:create_app()",

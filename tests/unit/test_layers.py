@@ -22,6 +22,7 @@ LAYERS = [
             "retrain.security",
             "retrain.database",
             "retrain.operations",
+            "retrain.gunicorn_conf",
             "retrain.schema",
             "retrain.admin",
             "retrain.api",
