@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from .extensions import csrf
     from .library.routes import bp as library_bp
     from .main.routes import bp as main_bp
+    from .messages.routes import bp as messages_bp
     from .outcomes.routes import bp as outcomes_bp
     from .patient.routes import bp as patient_bp
     from .snapshots.routes import bp as snapshots_bp
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
         outcomes_bp,
         entries_bp,
         snapshots_bp,
+        messages_bp,
         admin_bp,
         app_shell.bp,
         reminders.bp,

@@ -30,6 +30,8 @@ ENTER_SAQ = "enter_saq"  # enter an SAQ answered on paper, import past SAQs (sta
 GRADE_FACE = "grade_face"  # grade the Sunnybrook Facial Grading System (staff)
 SET_REMINDERS = "set_reminders"  # choose reminder times and channels (the patient)
 SUGGEST_REMINDERS = "suggest_reminders"  # suggest reminder times (never force them)
+READ_MESSAGES = "read_messages"  # read the thread between the patient and the care team
+MESSAGE = "message"  # write in that thread (and mark its messages read)
 
 _STAFF_ACTIONS = {
     THERAPIST: {
@@ -42,11 +44,17 @@ _STAFF_ACTIONS = {
     },
 }
 _STAFF_ACTIONS[THERAPIST].add(SUGGEST_REMINDERS)  # the therapist suggests; the patient sets
+for _actions in _STAFF_ACTIONS.values():
+    _actions |= {READ_MESSAGES, MESSAGE}  # the whole care team, never an admin
 _OWN_ACTIONS = {VIEW, LOG_PRACTICE, ANSWER_SAQ, MANAGE_PHOTOS, EXPORT, SET_REMINDERS}
+_OWN_ACTIONS |= {READ_MESSAGES, MESSAGE}
 
 # Who may create patients and use the staff pages.
 CREATE_PATIENT_ROLES = (THERAPIST, CLINICIAN)
 LIBRARY_EDIT_ROLES = (THERAPIST, CLINICIAN)
+# Who has a message thread to read: the patient (their own) and the care team (their
+# patients'). Admins manage accounts and never read messages.
+MESSAGING_ROLES = (PATIENT, THERAPIST, CLINICIAN)
 
 
 def is_on_care_team(staff_id: int, patient_id: int) -> bool:

@@ -9,10 +9,11 @@ a body that is not JSON (400), failed credentials (401), a wrong content type (4
 
 import re
 from functools import wraps
+from typing import Annotated
 
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AliasPath, BaseModel, ConfigDict, Field, ValidationError
 
 from .. import access
 from ..errors import AppError, Invalid, NotFound, Problem
@@ -36,7 +37,18 @@ class Out(BaseModel):
     """Response models filled from a loaded row or a dataclass: the fields of the same
     names are read from its attributes (``ExerciseOut.model_validate(exercise)``)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+
+def out_of(model: type[BaseModel], row, **values) -> BaseModel:
+    """``model`` filled from ``row``'s attributes of the same names, and from ``values``
+    (for the fields ``row`` names otherwise or lacks)."""
+    names = model.model_fields.keys() - values.keys()
+    return model.model_validate({**{name: getattr(row, name) for name in names}, **values})
+
+
+# An item's exercise name, read through the item's ``exercise`` relationship.
+ExerciseName = Annotated[str, Field(validation_alias=AliasPath("exercise", "name"))]
 
 
 class ErrorBody(BaseModel):
@@ -172,7 +184,7 @@ def refuse_early(action: str, raw: str) -> int:
     return patient_id
 
 
-def _guarded(view, *, roles, action, patient, body, query):
+def _guarded(view, *, roles, action, body, query):
     """The view behind the checks: role (403), the patient (404), then body and query."""
 
     @wraps(view)
@@ -181,9 +193,6 @@ def _guarded(view, *, roles, action, patient, body, query):
             access.require_role(current_user, *roles)  # 403 (audited) for other roles
         if action is not None:
             kwargs["patient_id"] = refuse_early(action, kwargs["patient_id"])
-        if patient is not None:
-            raw = kwargs.pop("patient_id")
-            kwargs["patient"] = access.require(current_user, patient, patient_id_from(raw))
         if body is not None:
             kwargs["body"] = parse_json(body)
         if query is not None:
@@ -199,7 +208,6 @@ def endpoint(
     *,
     roles: tuple[str, ...] = (),
     action: str | None = None,
-    patient: str | None = None,
     **declared,
 ):
     """Register a Flask route and its OpenAPI operation (spec.Operation) in one place.
@@ -211,8 +219,6 @@ def endpoint(
     ``action`` (an access action) turns the rule's ``<patient_id>`` (``me`` or a number)
     into the int ``patient_id``, refusing a user who may not (see refuse_early); the use
     case the view calls asks access.require with it.
-    ``patient`` (an access action; being replaced by ``action``) instead passes the
-    Patient row, asked of access.require here, to views whose use cases take no user.
     """
 
     def decorator(view):
@@ -221,7 +227,6 @@ def endpoint(
             view,
             roles=roles,
             action=action,
-            patient=patient,
             body=declared.get("body"),
             query=declared.get("query"),
         )

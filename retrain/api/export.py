@@ -2,8 +2,9 @@
 
 Both are read by usecases/exports.py, which asks access.EXPORT (the patient themself
 and their care team; the audit trail notes every export). Photos are listed with the
-URLs of their image files (GET them with the same token). Care-team notes and
-reinjection decisions are not part of the export, as in the CSV export.
+URLs of their image files (GET them with the same token). The messages between the
+patient and their care team are part of it; care-team notes and reinjection decisions
+are not, as in the CSV export.
 """
 
 from datetime import date, datetime
@@ -13,12 +14,13 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from .. import access
+from ..presenters.messages import author_label
 from ..usecases import exports
-from .core import Out, patient_endpoint, reply
-from .injections import InjectionOut, injection_out
+from .core import Out, out_of, patient_endpoint, reply
+from .injections import InjectionOut
 from .programmes import ProgrammeOut, programme_out
-from .saq import SaqOut
-from .sessions import SessionOut, session_out
+from .saq import SaqOut, saq_out
+from .sessions import SessionOut
 from .snapshots import SnapshotOut, snapshot_out
 from .sunnybrook import GradingOut, grading_out
 
@@ -40,6 +42,15 @@ class SaqRequestOut(Out):
     requested_on: date
 
 
+class ExportMessage(BaseModel):
+    id: int
+    author: str = Field(description="The author's name and role")
+    from_patient: bool
+    body: str = Field(description="Plain text, as written")
+    created_at: datetime
+    session_id: int | None = Field(description="The practice session it is about, if any")
+
+
 class ExportOut(BaseModel):
     exported_at: datetime
     patient: ExportPatient
@@ -50,6 +61,7 @@ class ExportOut(BaseModel):
     sunnybrook: list[GradingOut] = Field(description="Clinician gradings, oldest first")
     injections: list[InjectionOut] = Field(description="Oldest first")
     snapshots: list[SnapshotOut] = Field(description="Oldest first, with their image URLs")
+    messages: list[ExportMessage] = Field(description="With the care team, oldest first")
 
 
 class FhirBundle(BaseModel):
@@ -63,15 +75,20 @@ class FhirBundle(BaseModel):
 
 def _patient_out(record) -> ExportPatient:
     user, patient = record.user, record.patient
-    return ExportPatient(
-        id=user.id,
-        name=user.name,
-        email=user.email,
-        affected_side=patient.affected_side,
-        timezone=str(record.zone),
-        created_at=user.created_at,
-        saq_interval_days=patient.saq_interval_days,
-        photo_consent_at=patient.photo_consent_at,
+    own = ("affected_side", "saq_interval_days", "photo_consent_at")
+    return out_of(
+        ExportPatient, user, timezone=str(record.zone), **{n: getattr(patient, n) for n in own}
+    )
+
+
+def _message_out(message, patient_id: int) -> ExportMessage:
+    return ExportMessage(
+        id=message.id,
+        author=author_label(message.author, viewer_id=0),
+        from_patient=message.author_id == patient_id,
+        body=message.body,
+        created_at=message.created_at,
+        session_id=message.session_id,
     )
 
 
@@ -89,22 +106,13 @@ def export(patient_id: int):
             exported_at=record.exported_at,
             patient=_patient_out(record),
             programmes=[programme_out(p) for p in record.programmes],
-            sessions=[session_out(s) for s in record.sessions],
-            saq=[
-                SaqOut(
-                    id=q.id,
-                    answered_on=q.answered_on,
-                    score=q.score,
-                    answers=q.answers or [],
-                    source=q.source,
-                    score_only=q.score_only,
-                )
-                for q in record.saqs
-            ],
+            sessions=[SessionOut.model_validate(s) for s in record.sessions],
+            saq=[saq_out(q) for q in record.saqs],
             sunnybrook=[GradingOut(**grading_out(g)) for g in record.gradings],
             saq_requests=[SaqRequestOut.model_validate(q) for q in record.saq_requests],
-            injections=[injection_out(v) for v in record.visits],
+            injections=[InjectionOut.model_validate(v) for v in record.visits],
             snapshots=[snapshot_out(s) for s in record.snapshots],
+            messages=[_message_out(m, record.user.id) for m in record.messages],
         )
     )
 
@@ -115,7 +123,8 @@ def export(patient_id: int):
     access.EXPORT,
     summary="The patient's record as a FHIR R4 Bundle (Patient, QuestionnaireResponse and "
     "Observation for each SAQ, Observation for each daily rating, Observation with "
-    "components for each Sunnybrook grading, Procedure for each injection visit)",
+    "components for each Sunnybrook grading, Procedure for each injection visit, "
+    "Communication for each message)",
     responses={200: FhirBundle},
     media_type=FHIR_JSON,
 )

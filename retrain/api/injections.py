@@ -23,13 +23,12 @@ from ..models import (
     INJECTION_SIDES,
     MUSCLES,
     PATIENT,
-    PRODUCT_LABELS,
     PRODUCTS,
     THERAPIST,
     VISIT_KINDS,
 )
 from ..usecases import injections
-from .core import Strict, endpoint, patient_id_from, record_id, reply
+from .core import Out, Strict, endpoint, patient_id_from, record_id, reply
 from .pagination import PageQuery, page_of
 from .schemas import Text, example, yesterday
 
@@ -74,13 +73,13 @@ class InjectionIn(Strict):
     )
 
 
-class SiteOut(BaseModel):
+class SiteOut(Out):
     muscle: str
     side: str
     units: float
 
 
-class InjectionOut(BaseModel):
+class InjectionOut(Out):
     id: int
     injected_on: date
     product: str
@@ -98,24 +97,6 @@ class InjectionOut(BaseModel):
 class InjectionPage(BaseModel):
     items: list[InjectionOut]
     next_cursor: str | None
-
-
-def injection_out(visit) -> InjectionOut:
-    sites = [SiteOut(muscle=s.muscle, side=s.side, units=s.units) for s in visit.sites]
-    return InjectionOut(
-        id=visit.id,
-        injected_on=visit.injected_on,
-        product=visit.product,
-        product_label=PRODUCT_LABELS.get(visit.product, visit.product),
-        kind=visit.kind,
-        lot=visit.lot,
-        dilution=visit.dilution,
-        note=visit.note,
-        sites=sites,
-        total_units=sum(s.units for s in sites),
-        created_at=visit.created_at,
-        updated_at=visit.updated_at,
-    )
 
 
 @endpoint(
@@ -140,7 +121,7 @@ def injection_create(patient_id: str, body: InjectionIn):
         dilution=body.dilution,
         confirm_short_interval=body.confirm_short_interval,
     )
-    return reply(injection_out(visit), 201)
+    return reply(InjectionOut.model_validate(visit), 201)
 
 
 @endpoint(
@@ -154,7 +135,9 @@ def injection_create(patient_id: str, body: InjectionIn):
 def injection_list(patient_id: str, query: PageQuery):
     visits = injections.list_visits(current_user, patient_id_from(patient_id))
     rows, cursor = page_of(visits, query)
-    return reply(InjectionPage(items=[injection_out(v) for v in rows], next_cursor=cursor))
+    return reply(
+        InjectionPage(items=[InjectionOut.model_validate(v) for v in rows], next_cursor=cursor)
+    )
 
 
 @endpoint(
@@ -166,4 +149,4 @@ def injection_list(patient_id: str, query: PageQuery):
 )
 def injection_detail(patient_id: str, visit_id: int):
     visit = injections.get_visit(current_user, patient_id_from(patient_id), record_id(visit_id))
-    return reply(injection_out(visit))
+    return reply(InjectionOut.model_validate(visit))

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import access
 from ..models import CLINICIAN, SIDES, THERAPIST
 from ..usecases import caseload, patients
-from .core import Strict, endpoint, patient_endpoint, reply
+from .core import Strict, endpoint, out_of, patient_endpoint, reply
 from .pagination import Page, PageQuery, page_of
 from .schemas import Email, text
 
@@ -70,8 +70,7 @@ class PatientOut(BaseModel):
 
 
 def caseload_out(row) -> CaseloadOut:
-    fields = {name: getattr(row, name) for name in CaseloadOut.model_fields if name != "id"}
-    return CaseloadOut(id=row.patient_id, **fields)
+    return out_of(CaseloadOut, row, id=row.patient_id)
 
 
 @endpoint(
@@ -113,15 +112,10 @@ def patient_create(body: NewPatient):
 def patient_detail(patient_id: int):
     view = patients.view_patient(current_user, patient_id)
     return reply(
-        PatientOut(
+        out_of(
+            PatientOut,
+            view,
             id=view.patient_id,
-            name=view.name,
-            email=view.email,
-            affected_side=view.affected_side,
-            active=view.active,
-            timezone=view.timezone,
-            password_set=view.password_set,
-            invitation_expires_at=view.invitation_expires_at,
             programme_version=view.current.version if view.current else None,
             caseload=caseload_out(view.adherence) if view.adherence else None,
         )

@@ -3,12 +3,12 @@
 from datetime import date, datetime
 
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasPath, ConfigDict, Field
 
 from .. import access
 from ..models import THERAPIST
 from ..usecases import programmes
-from .core import Strict, patient_endpoint, reply
+from .core import ExerciseName, Out, Strict, patient_endpoint, reply
 from .pagination import Page, PageQuery, page_of
 from .schemas import Id, Int, Text, example, yesterday
 
@@ -46,9 +46,9 @@ class ProgrammeIn(Strict):
     note: Text | None = None
 
 
-class ProgrammeItemOut(BaseModel):
+class ProgrammeItemOut(Out):
     exercise_id: int
-    exercise_name: str
+    exercise_name: ExerciseName
     reps: int
     sets: int
     hold_seconds: int
@@ -58,7 +58,7 @@ class ProgrammeItemOut(BaseModel):
     note: str | None
 
 
-class ProgrammeOut(BaseModel):
+class ProgrammeOut(Out):
     """A programme version. With no programme yet: id and version null, items empty."""
 
     id: int | None
@@ -67,7 +67,7 @@ class ProgrammeOut(BaseModel):
     ended_on: date | None = Field(description="Last day in force; null while in force")
     note: str | None
     created_at: datetime | None
-    created_by: str | None
+    created_by: str | None = Field(validation_alias=AliasPath("created_by", "name"))
     items: list[ProgrammeItemOut]
 
 
@@ -86,29 +86,7 @@ NO_PROGRAMME = ProgrammeOut(
 def programme_out(programme) -> ProgrammeOut:
     if programme is None:
         return NO_PROGRAMME
-    return ProgrammeOut(
-        id=programme.id,
-        version=programme.version,
-        starts_on=programme.starts_on,
-        ended_on=programme.ended_on,
-        note=programme.note,
-        created_at=programme.created_at,
-        created_by=programme.created_by.name if programme.created_by else None,
-        items=[
-            ProgrammeItemOut(
-                exercise_id=item.exercise_id,
-                exercise_name=item.exercise.name,
-                reps=item.reps,
-                sets=item.sets,
-                hold_seconds=item.hold_seconds,
-                rest_seconds=item.rest_seconds,
-                times_per_day=item.times_per_day,
-                days_per_week=item.days_per_week,
-                note=item.note,
-            )
-            for item in programme.items
-        ],
-    )
+    return ProgrammeOut.model_validate(programme)
 
 
 @patient_endpoint(

@@ -16,7 +16,7 @@ from .. import access
 from ..infrastructure import links, webpush
 from ..models import PATIENT, THERAPIST
 from ..usecases import push_subscriptions, reminder_settings
-from .core import Strict, endpoint, patient_endpoint, record_id, reply
+from .core import Strict, endpoint, out_of, patient_endpoint, record_id, reply
 from .schemas import Int, text
 
 Clock = text(8)
@@ -91,19 +91,12 @@ class CalendarOut(BaseModel):
 def settings_out(patient_id: int) -> ReminderSettingsOut:
     page = reminder_settings.view(current_user, patient_id)
     reach = page.reach
-    return ReminderSettingsOut(
-        saved=page.saved,
-        push_on=page.push_on,
-        email_on=page.email_on,
-        calendar_on=page.calendar_on,
-        times=page.times,
+    return out_of(
+        ReminderSettingsOut,
+        page,
         weekdays=sorted(page.weekdays),
         quiet_from=page.quiet_from or None,
         quiet_until=page.quiet_until or None,
-        paused_through=page.paused_through,
-        suggestion=page.suggestion,
-        last_reminder=page.last_reminder,
-        push_lost=page.push_lost,
         reached_by=reach.channel if reach else None,
         reached_at=reach.at if reach else None,
         no_reach_3_days=bool(reach and reach.no_reach_3_days),

@@ -131,6 +131,7 @@ def docs():
 from . import (  # noqa: E402, F401
     export,
     injections,
+    messages,
     patients,
     programmes,
     progress,

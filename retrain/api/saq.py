@@ -16,7 +16,7 @@ from ..errors import Invalid
 from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..usecases import questionnaires
 from ..usecases.local_time import patient_today
-from .core import ApiError, Strict, endpoint, patient_id_from, problem_fields, reply
+from .core import ApiError, Strict, endpoint, out_of, patient_id_from, problem_fields, reply
 from .pagination import PageQuery, page
 from .schemas import Int
 
@@ -46,6 +46,10 @@ class SaqOut(BaseModel):
     answers: list[int] = Field(description="Empty for an imported score only")
     source: str = Field(description="app (the patient), paper (staff) or import (a CSV)")
     score_only: bool
+
+
+def saq_out(row) -> SaqOut:
+    return out_of(SaqOut, row, answers=list(row.answers or []))
 
 
 class SaqCreated(BaseModel):
@@ -109,15 +113,4 @@ def saq_list(patient_id: str, query: PageQuery):
     rows, cursor = page(
         lambda offset, count: questionnaires.answers_page(current_user, pid, offset, count), query
     )
-    items = [
-        SaqOut(
-            id=r.id,
-            answered_on=r.answered_on,
-            score=r.score,
-            answers=list(r.answers or []),
-            source=r.source,
-            score_only=r.score_only,
-        )
-        for r in rows
-    ]
-    return reply(SaqPage(items=items, next_cursor=cursor))
+    return reply(SaqPage(items=[saq_out(r) for r in rows], next_cursor=cursor))

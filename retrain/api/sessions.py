@@ -12,7 +12,6 @@ from flask import request
 from flask_login import current_user
 from pydantic import (
     AwareDatetime,
-    BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -22,7 +21,7 @@ from pydantic import (
 from .. import access
 from ..models import PATIENT
 from ..usecases import practice, practice_history
-from .core import Strict, patient_endpoint, reply
+from .core import ExerciseName, Out, Strict, patient_endpoint, reply
 from .pagination import Page, PageQuery, page
 from .schemas import Id, Int, Text, an_hour_ago, example
 
@@ -58,16 +57,16 @@ class SessionIn(Strict):
     items: list[SessionItemIn] = Field(default_factory=list, max_length=1000)
 
 
-class SessionItemOut(BaseModel):
+class SessionItemOut(Out):
     exercise_id: int
-    exercise_name: str
+    exercise_name: ExerciseName
     reps_done: int
     sets_done: int
     difficulty: int | None
     skipped: bool
 
 
-class SessionOut(BaseModel):
+class SessionOut(Out):
     id: int
     performed_at: datetime
     logged_at: datetime
@@ -94,30 +93,6 @@ class SessionQuery(PageQuery):
         return to
 
 
-def session_out(session) -> SessionOut:
-    return SessionOut(
-        id=session.id,
-        performed_at=session.performed_at,
-        logged_at=session.logged_at,
-        effort=session.effort,
-        synkinesis_rating=session.synkinesis_rating,
-        note=session.note,
-        source=session.source,
-        programme_id=session.programme_id,
-        items=[
-            SessionItemOut(
-                exercise_id=item.exercise_id,
-                exercise_name=item.exercise.name,
-                reps_done=item.reps_done,
-                sets_done=item.sets_done,
-                difficulty=item.difficulty,
-                skipped=item.skipped,
-            )
-            for item in session.items
-        ],
-    )
-
-
 @patient_endpoint(
     "/sessions",
     "POST",
@@ -131,7 +106,7 @@ def session_out(session) -> SessionOut:
 )
 def session_create(patient_id: int, body: SessionIn):
     logged = log_session_in(patient_id, body, "api")
-    return reply(session_out(logged.session), 201 if logged.created else 200)
+    return reply(SessionOut.model_validate(logged.session), 201 if logged.created else 200)
 
 
 def log_session_in(patient_id: int, body: SessionIn, source: str) -> practice.LoggedSession:
@@ -170,4 +145,6 @@ def session_list(patient_id: int, query: SessionQuery):
         ),
         query,
     )
-    return reply(Page[SessionOut](items=[session_out(s) for s in rows], next_cursor=cursor))
+    return reply(
+        Page[SessionOut](items=[SessionOut.model_validate(s) for s in rows], next_cursor=cursor)
+    )

@@ -22,7 +22,7 @@ from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..models.snapshots import EXPRESSION_CHOICES
 from ..snapshots.files import jpeg_response
 from ..usecases import snapshot_pages, snapshots
-from .core import MAX_ID, ApiError, endpoint, patient_id_from, record_id, reply
+from .core import MAX_ID, ApiError, endpoint, out_of, patient_id_from, record_id, reply
 from .pagination import PageQuery, page
 from .schemas import Id
 
@@ -75,15 +75,9 @@ class SnapshotPage(BaseModel):
 
 
 def snapshot_out(row) -> SnapshotOut:
-    return SnapshotOut(
-        id=row.id,
-        expression=row.expression,
-        taken_at=row.taken_at,
-        session_id=row.session_id,
-        width=row.width,
-        height=row.height,
-        uploaded_mirrored=row.uploaded_mirrored,
-        analysis_version=row.analysis_version,
+    return out_of(
+        SnapshotOut,
+        row,
         quality=row.quality or {},
         measures=row.measures or {},
         image_url=url_for("api.snapshot_image", snapshot_id=row.id),

@@ -9,7 +9,7 @@ from ..models import PATIENT
 from ..usecases.today import view_today
 from .core import Out, endpoint, reply
 from .programmes import ProgrammeOut, programme_out
-from .sessions import SessionOut, session_out
+from .sessions import SessionOut
 
 
 class WeekOut(Out):
@@ -67,7 +67,7 @@ def today():
             due=summary.due,
             streak=summary.streak,
             week=WeekOut.model_validate(summary.week),
-            last_session=session_out(summary.last_session.session)
+            last_session=SessionOut.model_validate(summary.last_session.session)
             if summary.last_session
             else None,
             saq=SaqDueOut.model_validate(summary.saq),

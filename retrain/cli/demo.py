@@ -21,6 +21,8 @@ from ..models import (
     Exercise,
     InjectionSite,
     InjectionVisit,
+    Message,
+    MessageRead,
     Patient,
     PracticeItem,
     PracticeSession,
@@ -28,9 +30,10 @@ from ..models import (
     ProgrammeItem,
     QuestionnaireResponse,
     ReminderSettings,
+    User,
 )
 from ..progress.graded import grade, load_graded
-from ..usecases import accounts, exercises
+from ..usecases import accounts, exercises, messages
 
 PASSWORD = "retrain-demo"  # noqa: S105 - demo data only; `demo` is refused in production
 
@@ -101,6 +104,9 @@ def load() -> list[tuple[str, str]]:
         _botox_and_saq(rng, user.id, staff[CLINICIAN].id, today, INJECTIONS[index])
         _top_ups_and_gradings(index, user.id, staff[CLINICIAN].id, today)
         _reminders(user.id, index)
+        _messages(user.id, index, staff)
+    db.session.flush()
+    messages.recount(db.session.scalars(select(User.id)).all())
     db.session.commit()
     return [(email, role) for email, _, role in STAFF] + [(p[0], "patient") for p in PATIENTS]
 
@@ -266,3 +272,53 @@ def _reminders(patient_id: int, index: int) -> None:
             reached_by=channel,
         )
     )
+
+
+# A short thread per patient index: (author: "patient" or a staff role, hours ago, text,
+# read by the other side: hours ago or None). The first patient has one reply unread.
+DEMO_MESSAGES = {
+    0: [
+        (
+            "patient",
+            70,
+            "My eye still closes a little when I smile. Should I keep going "
+            "with the closed-lip smile?",
+            60,
+        ),
+        (
+            THERAPIST,
+            58,
+            "Yes, keep going, and make the smile smaller: stop just before the "
+            "eye starts to close. Small and slow works better than big.",
+            50,
+        ),
+        (
+            CLINICIAN,
+            20,
+            "Your review is coming up. Keep rating the tightness each day so "
+            "we can see how the injection is working.",
+            None,
+        ),
+    ],
+    2: [("patient", 6, "I missed a few days with a cold. Is it fine to start again today?", None)],
+}
+
+
+def _messages(patient_id: int, index: int, staff: dict) -> None:
+    now = datetime.now(UTC)
+    for author, hours_ago, body, read_ago in DEMO_MESSAGES.get(index, []):
+        author_id = patient_id if author == "patient" else staff[author].id
+        message = Message(
+            patient_id=patient_id,
+            author_id=author_id,
+            body=body,
+            created_at=now - timedelta(hours=hours_ago),
+        )
+        db.session.add(message)
+        db.session.flush()
+        readers = [author_id]
+        if read_ago is not None:
+            readers.append(staff[THERAPIST].id if author == "patient" else patient_id)
+        for reader_id in readers:
+            read_at = now - timedelta(hours=hours_ago if reader_id == author_id else read_ago)
+            db.session.add(MessageRead(message_id=message.id, reader_id=reader_id, read_at=read_at))

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from .. import access
 from ..errors import Conflict, Invalid
-from ..errors.handlers import show_on_form
+from ..errors.handlers import problems_beside
 from ..models import CLINICIAN, THERAPIST
 from ..usecases import gradings, history_import, questionnaires
 from .forms import ImportForm, grading_form_class, paper_saq_form_class
@@ -40,11 +40,8 @@ def _dated_answers(form_class, page, day_field: str, save):
     keys = list(page.instrument.item_keys)
     if form.validate_on_submit():
         answers = {key: form[key].data for key in keys}
-        try:
+        with problems_beside(form, keys[0], Conflict):
             _, replaced = save(answers, form[day_field].data, replace=form.replace.data)
-        except (Invalid, Conflict) as error:
-            show_on_form(form, error, keys[0])
-        else:
             return form, replaced
     return form, None
 

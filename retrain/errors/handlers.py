@@ -9,6 +9,7 @@ any clinical text in either.
 
 import logging
 import uuid
+from contextlib import contextmanager
 
 from flask import Flask, flash, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -74,6 +75,16 @@ def init_app(app: Flask) -> None:
         error_id = uuid.uuid4().hex[:12]
         log.error("error id %s on %s %s", error_id, request.method, request.path, exc_info=error)
         return _respond(500, error_id=error_id)
+
+
+@contextmanager
+def problems_beside(form, default: str, *also: type[AppError]):
+    """Run a form's use case: an Invalid (or one of ``also``) it raises is shown beside
+    the form's fields (``show_on_form``) and the rest of the block is skipped."""
+    try:
+        yield
+    except (Invalid, *also) as error:
+        show_on_form(form, error, default)
 
 
 def show_on_form(form, error: AppError, default: str) -> None:

@@ -37,12 +37,19 @@ def issue(user: User, created_by: User | None) -> str:
 
 def renew(user: User, created_by: User) -> str:
     """A fresh link; the user's earlier unused links stop working."""
+    void_all(user)
+    return issue(user, created_by)
+
+
+def void_all(user: User) -> None:
+    """Every unused link of ``user`` stops working (marked used now): for a new link, and
+    when the account is closed or reopened, so a link made before a deactivation never
+    works again after a reactivation."""
     db.session.execute(
         update(Invitation)
         .where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
         .values(used_at=utcnow())
     )
-    return issue(user, created_by)
 
 
 def live(token: str) -> Invitation | None:
@@ -58,5 +65,23 @@ def live(token: str) -> Invitation | None:
     return invitation
 
 
-def use(invitation: Invitation) -> None:
-    invitation.used_at = utcnow()
+def claim(invitation: Invitation) -> bool:
+    """Mark the link used if it still is not; False when another request got there first.
+
+    One atomic UPDATE ... WHERE used_at IS NULL, not a read then a write: of two
+    redemptions at the same moment, only one changes the row. On PostgreSQL the second
+    waits for the first's row lock, then finds the row used; on SQLite writers queue
+    (BEGIN IMMEDIATE). ``live`` alone, read earlier, cannot decide this.
+    """
+    now = utcnow()
+    result = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.used_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1

@@ -4,8 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import require_role
-from ..errors import Invalid
-from ..errors.handlers import show_on_form
+from ..errors.handlers import problems_beside
 from ..models import CLINICIAN, REGIONS, THERAPIST
 from ..usecases import exercises as library
 from .forms import ExerciseForm
@@ -43,11 +42,8 @@ def detail(exercise_id):
 def new():
     form = ExerciseForm()
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, ""):
             exercise = library.create_exercise(current_user, **form.values())
-        except Invalid as error:
-            show_on_form(form, error, "")
-        else:
             flash(f"“{exercise.name}” is added to the library.", "success")
             return redirect(url_for(".detail", exercise_id=exercise.id))
     return render_template("library/form.html", form=form, exercise=None)
@@ -58,11 +54,8 @@ def edit(exercise_id):
     exercise = library.exercise_to_edit(current_user, exercise_id)
     form = ExerciseForm(obj=exercise)
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, ""):
             library.update_exercise(current_user, exercise_id, **form.values())
-        except Invalid as error:
-            show_on_form(form, error, "")
-        else:
             flash("Your changes are saved.", "success")
             return redirect(url_for(".detail", exercise_id=exercise_id))
     return render_template("library/form.html", form=form, exercise=exercise)

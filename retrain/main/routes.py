@@ -33,6 +33,7 @@ NAV = {
     PATIENT: [
         ("patient.today", "Today"),
         ("patient.history", "History"),
+        ("messages.my_thread", "Messages"),
         ("outcomes.my_progress", "My progress"),
         ("snapshots.gallery", "Photos"),
         ("reminders.settings", "Reminders"),
@@ -55,4 +56,9 @@ NAV = {
 @bp.app_context_processor
 def navigation():
     role = current_user.role if current_user.is_authenticated else None
-    return {"nav_links": NAV.get(role, [])}
+    return {"nav_links": NAV.get(role, []), "unread_endpoints": UNREAD_SHOWN_AT}
+
+
+# Where the navigation shows the unread messages count (messages/routes.py): the
+# patient's thread, and the caseload where staff see whose thread it is.
+UNREAD_SHOWN_AT = ("messages.my_thread", "therapist.caseload", "clinician.caseload")

@@ -14,6 +14,7 @@ from .injections import (
     InjectionVisitRevision,
     ReinjectionDecision,
 )
+from .messages import Message, MessageRead
 from .practice import PracticeItem, PracticeSession
 from .programmes import Programme, ProgrammeItem
 from .progress import PatientNote, QuestionnaireRequest, QuestionnaireResponse
@@ -69,6 +70,8 @@ __all__ = [
     "CareTeamMember",
     "Exercise",
     "Invitation",
+    "Message",
+    "MessageRead",
     "LoginSession",
     "Patient",
     "PracticeItem",

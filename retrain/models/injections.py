@@ -82,6 +82,15 @@ class InjectionVisit(db.Model):
         cascade="all, delete-orphan", order_by="InjectionVisitRevision.changed_at"
     )
 
+    @property
+    def product_label(self) -> str:
+        return PRODUCT_LABELS.get(self.product, self.product)
+
+    @property
+    def total_units(self) -> float:
+        """This visit's units (one product), summed over its sites."""
+        return sum(site.units for site in self.sites)
+
 
 class InjectionSite(db.Model):
     __tablename__ = "injection_sites"

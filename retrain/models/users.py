@@ -24,7 +24,12 @@ SIDES = ("left", "right", "both")
 
 class User(db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
+    # AUTOINCREMENT: SQLite never gives an id again, even the newest one after it is
+    # erased (PostgreSQL's sequences never do). Audit rows name people by id.
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Stored lower-cased (usecases.accounts.normalise_email), so unique regardless of case.
@@ -35,6 +40,9 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Messages waiting for this person (usecases/messages.py keeps it): loaded with the
+    # login, so the navigation shows the count without a query of its own.
+    unread_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     patient: Mapped["Patient | None"] = relationship(
         back_populates="user", uselist=False, foreign_keys="Patient.id"

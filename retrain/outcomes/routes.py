@@ -16,8 +16,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user
 
 from .. import access, formatting
-from ..errors import Conflict, Invalid
-from ..errors.handlers import show_on_form
+from ..errors import Conflict
+from ..errors.handlers import problems_beside
 from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..usecases import exports, injections, notes, progress, questionnaires
 from .forms import (
@@ -77,11 +77,8 @@ def saq():
     keys = [item.key for item in questionnaires.instrument().items]
     if form.validate_on_submit():
         answers = {key: form[key].data for key in keys}
-        try:
+        with problems_beside(form, keys[0]):
             _, replaced = questionnaires.submit_saq(current_user, current_user.id, answers)
-        except Invalid as error:
-            show_on_form(form, error, keys[0])
-        else:
             flash(
                 "Your answers are updated for today. Thank you."
                 if replaced
@@ -142,11 +139,8 @@ def add_note(patient_id: int):
     form = NoteForm()
     back = form.back.data if form.back.data in NOTE_RETURNS else "review"
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "body"):
             notes.add_note(current_user, patient_id, form.body.data)
-        except Invalid as error:
-            show_on_form(form, error, "body")
-        else:
             flash("Your note is added.", "success")
             return _back_to(NOTE_RETURNS[back], patient_id, "#notes")
     render = _review_page if back == "review" else _progress_page
@@ -157,7 +151,7 @@ def add_note(patient_id: int):
 def decide(patient_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "decision"):
             notes.record_decision(
                 current_user,
                 patient_id,
@@ -165,9 +159,6 @@ def decide(patient_id: int):
                 wait_until=form.wait_until.data,
                 note=form.note.data,
             )
-        except Invalid as error:
-            show_on_form(form, error, "decision")
-        else:
             flash("The decision is recorded.", "success")
             return _back_to(".review", patient_id, "#decisions")
     return _review_page(patient_id, decision_form=form)
@@ -177,11 +168,8 @@ def decide(patient_id: int):
 def saq_interval(patient_id: int):
     form = IntervalForm()
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "interval_days"):
             days = questionnaires.set_interval(current_user, patient_id, form.interval_days.data)
-        except Invalid as error:
-            show_on_form(form, error, "interval_days")
-        else:
             flash(f"The questionnaire is now asked for every {days} days.", "success")
             return _back_to(".patient_progress", patient_id, "#saq")
     return _progress_page(patient_id, interval_form=form)
@@ -191,11 +179,8 @@ def saq_interval(patient_id: int):
 def saq_request(patient_id: int):
     form = RequestForm()
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "requested_on"):
             row = questionnaires.request_saq(current_user, patient_id, form.requested_on.data)
-        except Invalid as error:
-            show_on_form(form, error, "requested_on")
-        else:
             day = formatting.day(row.requested_on)
             flash(f"A questionnaire is asked for on {day}.", "success")
             return _back_to(".patient_progress", patient_id, "#saq")
@@ -252,11 +237,8 @@ def new_injection(patient_id: int):
         return _visit_form(form, patient_id, page=page)
     form = InjectionVisitForm()
     if not _form_buttons(form, patient_id) and form.validate_on_submit():
-        try:
+        with problems_beside(form, "injected_on", Conflict):
             visit = injections.create_visit(current_user, patient_id, **form.visit_values())
-        except (Invalid, Conflict) as error:
-            show_on_form(form, error, "injected_on")
-        else:
             flash("The injection visit is saved.", "success")
             return redirect(url_for(".injection", patient_id=patient_id, visit_id=visit.id))
     return _visit_form(form, patient_id)
@@ -276,13 +258,10 @@ def edit_injection(patient_id: int, visit_id: int):
         return _visit_form(form, patient_id, visit_id, page=page)
     form = InjectionVisitForm()
     if not _form_buttons(form, patient_id) and form.validate_on_submit():
-        try:
+        with problems_beside(form, "injected_on", Conflict):
             _, changed = injections.update_visit(
                 current_user, patient_id, visit_id, **form.visit_values()
             )
-        except (Invalid, Conflict) as error:
-            show_on_form(form, error, "injected_on")
-        else:
             flash("The visit is updated." if changed else "Nothing was changed.", "success")
             return redirect(url_for(".injection", patient_id=patient_id, visit_id=visit_id))
     return _visit_form(form, patient_id, visit_id)

@@ -1,11 +1,11 @@
 """The audit trail as people read it: the admin's CSV download, and a patient's "who
 opened my record", counted by person and day."""
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from . import spreadsheet
 
 FORMER_STAFF = "A former staff member"
 
@@ -35,17 +35,6 @@ def accesses_by_day(
 
 def csv_lines(events: Iterable, columns: tuple[str, ...]) -> Iterator[str]:
     """The header, then one CSV line per event (each value read as the column's attribute),
-    one at a time so a long trail streams."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(values) -> str:
-        writer.writerow(values)
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    yield line(columns)
-    for event in events:
-        yield line([getattr(event, column) for column in columns])
+    one at a time so a long trail streams; every cell guarded (presenters/spreadsheet.py)."""
+    rows = ([getattr(event, column) for column in columns] for event in events)
+    return spreadsheet.csv_lines(rows, columns)

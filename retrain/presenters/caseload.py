@@ -44,6 +44,7 @@ class CaseloadRow:
     # The clinician's figures (progress.review.clinical_status_of); None on the therapist's
     clinical: ClinicalStatus | None = None
     reminder: ReminderReach | None = None  # last reminder reached (usecases.reminder_settings)
+    unread_messages: int = 0  # in the patient's thread, for this staff member (usecases.messages)
 
     @property
     def needs_attention(self) -> bool:

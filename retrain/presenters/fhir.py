@@ -31,6 +31,7 @@ from .. import formatting
 from ..models import PRODUCT_LABELS
 from ..progress.graded import grade
 from ..progress.instruments import AnswerError
+from .messages import author_label
 from .record import PatientRecord
 
 NAMESPACE = uuid.UUID("6f1f3a52-9d1e-4bc1-8a0e-2f4f1c1b7e55")  # Retrain's own namespace
@@ -222,6 +223,27 @@ def _procedure(visit, subject: dict) -> dict:
     return procedure
 
 
+def _communication(message, record: PatientRecord, subject: dict) -> dict:
+    """A message of the thread (FHIR R4 Communication): sent by the patient or by a
+    member of the care team, about a practice session when staff linked one."""
+    author = message.author
+    if author is not None and author.id == record.user.id:
+        sender = dict(subject)
+    else:
+        sender = {"display": author_label(author, viewer_id=0)}
+    communication = {
+        "resourceType": "Communication",
+        "status": "completed",
+        "subject": subject,
+        "sent": _instant(message.created_at),
+        "sender": sender,
+        "payload": [{"contentString": message.body}],
+    }
+    if message.session_id is not None:
+        communication["about"] = [{"reference": urn("Observation/rating", message.session_id)}]
+    return communication
+
+
 def bundle(record: PatientRecord) -> dict:
     """The record as a FHIR R4 Bundle of type collection."""
     patient_urn = urn("Patient", record.user.id)
@@ -232,6 +254,9 @@ def bundle(record: PatientRecord) -> dict:
     entries += _grading_entries(record, subject)
     entries += [
         _entry(_procedure(visit, subject), "Procedure", visit.id) for visit in record.visits
+    ]
+    entries += [
+        _entry(_communication(m, record, subject), "Communication", m.id) for m in record.messages
     ]
     return {
         "resourceType": "Bundle",

@@ -2,8 +2,8 @@
 and 20: access and portability): the JSON and FHIR exports, the CSV and the zip.
 
 Plain loaded rows: ``usecases/exports.py`` fills it in a fixed number of queries and
-the presenters beside this one turn it into files. Care-team notes and reinjection
-decisions are not part of it.
+the presenters beside this one turn it into files. The messages between the patient and
+their care team are part of it; care-team notes and reinjection decisions are not.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ..models import (
     InjectionVisit,
+    Message,
     Patient,
     PracticeSession,
     Programme,
@@ -39,6 +40,7 @@ class PatientRecord:
     snapshots: list[Snapshot]  # oldest first
     grading_instrument: GradedInstrument | None = None  # the Sunnybrook, item by item
     gradings: list[QuestionnaireResponse] = field(default_factory=list)  # oldest first
+    messages: list[Message] = field(default_factory=list)  # oldest first, authors loaded
 
     @property
     def exported_on(self) -> date:

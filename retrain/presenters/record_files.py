@@ -6,19 +6,15 @@ so a spreadsheet can filter by kind without a zip of several files. Columns that
 not apply to a kind are empty. Dates are the patient's local dates; ``performed_at``
 is the exact UTC time of a session (ISO 8601).
 
-Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with
-= + - @ (or a tab or carriage return) as a formula. Every text cell that starts with
-one of these gets a leading single quote, so it shows as text. Numbers are written as
-numbers (none of ours is negative).
+Every cell is guarded against formula injection by presenters/spreadsheet.py, as in
+every CSV file Retrain writes.
 """
 
-import csv
-import io
-import math
 import re
 from dataclasses import dataclass
 
 from .record import PatientRecord
+from .spreadsheet import csv_text as spreadsheet_csv
 
 COLUMNS = (
     "kind",
@@ -39,12 +35,12 @@ COLUMNS = (
     "dilution",
     "note",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"  # so a spreadsheet reads the file as UTF-8
 
 README = """Your Retrain record, exported {exported_at} (UTC).
 
-record.fhir.json  Everything in the standard FHIR R4 format (for other health software).
+record.fhir.json  Everything in the standard FHIR R4 format (for other health software),
+                  including your messages with your care team.
 record.csv        Your practice sessions, questionnaires and injections, for a spreadsheet.
 photos/           Your photos, named by date and expression.
 
@@ -59,24 +55,6 @@ class Download:
     name: str
     mimetype: str
     data: str | bytes
-
-
-def guard(value) -> str | int | float:
-    """A cell value safe to open in a spreadsheet (see the module docstring)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float):
-        if isinstance(value, float) and (not math.isfinite(value) or value < 0):
-            return guard(repr(value))
-        if value < 0:
-            return guard(str(value))
-        return value
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def _score(value: float) -> str:
@@ -153,12 +131,8 @@ def csv_rows(record: PatientRecord) -> list[dict]:
 
 def csv_text(record: PatientRecord) -> str:
     """The record as CSV text (header row first, every cell guarded)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in csv_rows(record):
-        writer.writerow({column: guard(row.get(column)) for column in COLUMNS})
-    return buffer.getvalue()
+    rows = ([row.get(column) for column in COLUMNS] for row in csv_rows(record))
+    return spreadsheet_csv(rows, COLUMNS)
 
 
 def file_name(record: PatientRecord, extension: str) -> str:

@@ -24,7 +24,7 @@ from flask_login import current_user
 
 from ..access import require_role
 from ..errors import Invalid
-from ..errors.handlers import show_on_form
+from ..errors.handlers import problems_beside, show_on_form
 from ..extensions import limiter, user_or_address
 from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..usecases import snapshot_pages, snapshots
@@ -261,11 +261,8 @@ def _staff_page(page: snapshot_pages.StaffPage, form, status: int = 200):
 def set_expressions(patient_id: int):
     form = ExpressionSetForm()
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "expressions"):
             snapshots.set_expressions(current_user, patient_id, form.expressions.data)
-        except Invalid as error:
-            show_on_form(form, error, "expressions")
-        else:
             flash("The expression set is saved.", "success")
             return redirect(url_for(".staff_gallery", patient_id=patient_id))
     return _staff_page(snapshot_pages.staff_page(current_user, patient_id), form, 400)

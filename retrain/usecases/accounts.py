@@ -80,6 +80,9 @@ def set_active(admin, user_id: int, active: bool) -> User:
     if user.id == admin.id and not active:
         raise Invalid("You cannot deactivate your own account.")
     user.active = active
+    # Closing or reopening voids every unused link: one made before a deactivation must
+    # not work again after a reactivation (the admin makes a new one).
+    invitations.void_all(user)
     if not active:
         logins.end_all(user.id)
     db.session.commit()

@@ -87,9 +87,13 @@ def _every_event(f: EventFilter, batch: int = 2000):
 
 
 def who_opened(user, patient_id: int, days: int = 365) -> list[RecordAccess]:
-    """Staff who opened this patient's record, per person and day (newest first)."""
-    access.require(user, access.VIEW, patient_id)
-    since = utcnow() - timedelta(days=days)
+    """Staff who opened this patient's record, per person and day (newest first).
+
+    Only since the account was made: events about the same id from before then are
+    about someone else (an id given again before ids were made never to repeat).
+    """
+    patient = access.require(user, access.VIEW, patient_id)
+    since = max(utcnow() - timedelta(days=days), patient.user.created_at)
     rows = db.session.execute(
         select(AuditEvent.actor_id, AuditEvent.actor_role, AuditEvent.at)
         .where(

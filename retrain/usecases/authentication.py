@@ -84,8 +84,11 @@ def accept_invitation(token: str, password: str) -> User:
     problem = passwords.problem_with(password, email=user.email, name=user.name)
     if problem:
         raise Invalid(problem, field="password")
-    invitations.use(invitation)
-    user.password_hash = passwords.hash_password(password)
+    password_hash = passwords.hash_password(password)  # slow: before the row is claimed
+    if not invitations.claim(invitation):  # someone used the link since we read it
+        db.session.rollback()
+        raise Invalid(LINK_LAPSED)
+    user.password_hash = password_hash
     logins.end_all(user.id)
     db.session.commit()
     logins.start(user)

@@ -13,6 +13,7 @@ from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..infrastructure import audit
 from ..models import ADMIN, PATIENT, STAFF_ROLES, CareTeamMember, Patient, User
+from . import messages
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ def add_member(admin, patient_id: int, staff_id: int) -> None:
         raise Invalid(
             f"{staff.name} is already on this patient's care team.", field="staff_id"
         ) from exc
+    messages.recount([staff_id])  # the patient's waiting messages now wait for them too
+    db.session.commit()
     audit.record("care_team_add", patient_id=patient_id, target=f"user:{staff_id}", actor=admin)
 
 
@@ -80,5 +83,6 @@ def remove_member(admin, patient_id: int, staff_id: int) -> None:
     )
     if result.rowcount == 0:
         raise NotFound()
+    messages.recount([staff_id])
     db.session.commit()
     audit.record("care_team_remove", patient_id=patient_id, target=f"user:{staff_id}", actor=admin)

@@ -1,9 +1,10 @@
 """A staff member's caseload: the patients on their care teams with their practice figures,
 and for a clinician the figures that decide an injection visit.
 
-Five SQL queries whatever the caseload size: the patients, their programme versions
+Six SQL queries whatever the caseload size: the patients, their programme versions
 (with the item maxima), their session times of the last 28 days, their latest session
-time, and what reminder last reached them; a clinician's caseload adds one (every visit
+time, what reminder last reached them and their unread messages; a clinician's
+caseload adds one (every visit
 and SAQ score of the caseload, a UNION ALL). presenters/caseload.py makes the figures,
 each patient in their own zone; progress.review.clinical_status_of the clinician's (the
 one place that works them out, so stored figures can replace it).
@@ -11,6 +12,7 @@ one place that works them out, so stored figures can replace it).
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,6 +47,7 @@ from ..progress import adherence, cycles
 from ..progress.review import clinical_status_of
 from .clinic_settings import rules
 from .local_time import before_local_day, local_dates, local_now, zone_for
+from .messages import unread_by_patient
 from .programme_reads import versions_for
 from .questionnaires import SAQ, instrument
 from .reminder_settings import with_reminder_reach
@@ -90,7 +93,11 @@ def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
         )
         for patient in patients
     )
-    return with_reminder_reach(rows)
+    unread = unread_by_patient(user)  # one query, which the navigation's count reuses
+    return [
+        replace(row, unread_messages=unread.get(row.patient_id, 0))
+        for row in with_reminder_reach(rows)
+    ]
 
 
 def _clinical(user, on_team, todays: Mapping[int, date]) -> dict:

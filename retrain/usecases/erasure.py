@@ -1,19 +1,20 @@
 """Erasure of a patient's record at their request (GDPR art. 17), by an admin.
 
 Everything about the patient goes: their account, logins and tokens, programmes, practice
-sessions, questionnaires, injection visits, notes, decisions and photo files (the
-database cascades from the user row). The audit trail stays: it holds ids and actions,
-never clinical text, and changing it would break its hash chain.
+sessions, questionnaires, injection visits, notes, decisions, the message thread with
+its read receipts, and photo files (the database cascades from the user row). The audit
+trail stays: it holds ids and actions, never clinical text, and changing it would break
+its hash chain.
 """
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from .. import access
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..infrastructure import audit, logins
-from ..models import ADMIN, PATIENT, User
-from ..usecases import snapshots
+from ..models import ADMIN, PATIENT, CareTeamMember, User
+from ..usecases import messages, snapshots
 
 
 def patient_to_erase(admin, user_id: int) -> User:
@@ -34,7 +35,13 @@ def erase_patient(admin, user_id: int, *, confirm_email: str) -> None:
         )
     snapshots.erase_all_photos(user_id)  # files first: rows without files are harmless
     logins.end_all(user_id)
+    team = list(
+        db.session.scalars(
+            select(CareTeamMember.staff_id).where(CareTeamMember.patient_id == user_id)
+        )
+    )
     # A core DELETE: the database's ON DELETE CASCADE rules remove every dependent row.
     db.session.execute(delete(User).where(User.id == user_id))
+    messages.recount(team)  # the thread is gone: its messages wait for nobody
     db.session.commit()
     audit.record("erase_patient", patient_id=user_id, actor=admin)

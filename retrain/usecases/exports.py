@@ -17,6 +17,7 @@ from ..extensions import db
 from ..infrastructure.storage import NotStored, snapshot_storage
 from ..models import (
     InjectionVisit,
+    Message,
     PracticeItem,
     PracticeSession,
     Programme,
@@ -115,5 +116,11 @@ def _load(patient) -> PatientRecord:
             select(Snapshot)
             .where(Snapshot.patient_id == patient_id)
             .order_by(Snapshot.taken_at, Snapshot.id)
+        ),
+        messages=_all(
+            select(Message)
+            .where(Message.patient_id == patient_id)
+            .order_by(Message.created_at, Message.id)
+            .options(selectinload(Message.author))
         ),
     )

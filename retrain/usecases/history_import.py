@@ -42,6 +42,7 @@ from ..models import (
     InjectionVisit,
     QuestionnaireResponse,
 )
+from ..presenters import spreadsheet
 from ..progress import cycles, instruments
 from ..progress.instruments import Instrument, display_score
 from .clinic_settings import rules
@@ -101,10 +102,7 @@ def template_csv() -> str:
         ["visit", "2021-03-02", "onabotulinumtoxinA", "mentalis", "right", "2", "C5012AB",
          "", *[""] * inst_items],
     ]  # fmt: skip
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([header, *examples])
-    return buffer.getvalue()
+    return spreadsheet.csv_text(examples, header)
 
 
 def preview(user, patient_id: int, text: str, today: date | None = None) -> Preview:

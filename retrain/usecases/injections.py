@@ -25,7 +25,6 @@ Rules (tested in tests/web/test_injections.py):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import date
 
 from sqlalchemy import select
@@ -110,44 +109,22 @@ def create_visit(
     user,
     patient_id: int,
     *,
-    injected_on: date | None,
-    product: str | None,
-    sites: Iterable[Mapping],
-    note: str | None = None,
-    confirm_high_dose: bool = False,
     today: date | None = None,
-    kind: str | None = None,
-    lot: str | None = None,
-    dilution=None,
+    confirm_high_dose: bool = False,
     confirm_short_interval: bool = False,
+    **entry,
 ) -> InjectionVisit:
-    """Record a visit; ``today`` (default: the patient's) bounds its date."""
+    """Record a visit. ``entry``: the visit's fields as ``check_visit`` takes them
+    (injected_on, product, sites, note, kind, lot, dilution); ``today`` (default: the
+    patient's) bounds its date."""
     access.require(user, access.RECORD_INJECTION, patient_id)
-    clean = check_visit(
-        injected_on=injected_on,
-        product=product,
-        sites=sites,
-        note=note,
-        today=today or patient_today(patient_id),
-        kind=kind,
-        lot=lot,
-        dilution=dilution,
-    )
+    clean = _checked(patient_id, today, entry)
     if _day_taken(patient_id, clean.injected_on):
         raise _duplicate_day(clean.injected_on)
     kind = _checked_kind(clean, patient_id, None, confirm_short_interval)
     require_dose_confirmation(clean, confirm_high_dose)
-    visit = InjectionVisit(
-        patient_id=patient_id,
-        injected_on=clean.injected_on,
-        product=clean.product,
-        kind=kind,
-        lot=clean.lot,
-        dilution=clean.dilution,
-        note=clean.note,
-        created_by_id=user.id,
-        sites=[InjectionSite(muscle=m, side=s, units=u) for m, s, u in clean.sites],
-    )
+    visit = InjectionVisit(patient_id=patient_id, created_by_id=user.id)
+    _fill(visit, clean, kind)
     db.session.add(visit)
     _commit_or_duplicate(clean.injected_on)
     return visit
@@ -158,30 +135,16 @@ def update_visit(
     patient_id: int,
     visit_id: int,
     *,
-    injected_on: date | None,
-    product: str | None,
-    sites: Iterable[Mapping],
-    note: str | None = None,
-    confirm_high_dose: bool = False,
     today: date | None = None,
-    kind: str | None = None,
-    lot: str | None = None,
-    dilution=None,
+    confirm_high_dose: bool = False,
     confirm_short_interval: bool = False,
+    **entry,
 ) -> tuple[InjectionVisit, bool]:
-    """Save an edit; returns (visit, changed). Nothing changed: nothing is written."""
+    """Save an edit (``entry`` as for ``create_visit``; no kind keeps the visit's);
+    returns (visit, changed). Nothing changed: nothing is written."""
     access.require(user, access.RECORD_INJECTION, patient_id)
     visit = _visit(patient_id, visit_id)
-    clean = check_visit(
-        injected_on=injected_on,
-        product=product,
-        sites=sites,
-        note=note,
-        today=today or patient_today(patient_id),
-        kind=kind or visit.kind,
-        lot=lot,
-        dilution=dilution,
-    )
+    clean = _checked(patient_id, today, {**entry, "kind": entry.get("kind") or visit.kind})
     before = present.content_of(visit)
     if present.clean_content(clean) == before:
         return visit, False
@@ -193,6 +156,17 @@ def update_visit(
     kind = _checked_kind(clean, patient_id, visit.id, confirm_short_interval or unchanged_kind)
     require_dose_confirmation(clean, confirm_high_dose)
     db.session.add(InjectionVisitRevision(visit_id=visit.id, changed_by_id=user.id, before=before))
+    _fill(visit, clean, kind)
+    visit.updated_at = utcnow()
+    _commit_or_duplicate(clean.injected_on)
+    return visit, True
+
+
+def _checked(patient_id: int, today: date | None, entry: dict) -> CleanVisit:
+    return check_visit(**{"note": None, **entry}, today=today or patient_today(patient_id))
+
+
+def _fill(visit: InjectionVisit, clean: CleanVisit, kind: str) -> None:
     visit.injected_on = clean.injected_on
     visit.product = clean.product
     visit.kind = kind
@@ -200,9 +174,6 @@ def update_visit(
     visit.dilution = clean.dilution
     visit.note = clean.note
     visit.sites = [InjectionSite(muscle=m, side=s, units=u) for m, s, u in clean.sites]
-    visit.updated_at = utcnow()
-    _commit_or_duplicate(clean.injected_on)
-    return visit, True
 
 
 # --- reading ----------------------------------------------------------------------------

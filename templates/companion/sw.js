@@ -118,7 +118,8 @@ self.addEventListener("push", function (event) {
     badge: {{ url_for('static', filename='img/icons/maskable-192.png')|tojson }},
     tag: data.tag || "retrain-reminder",
     data: { open: data.open || "/today", stop: data.stop || "/reminders" },
-    actions: [{ action: "stop", title: "Stop these reminders" }]
+    // A message notice (usecases/message_notices.py) is no reminder: nothing to stop.
+    actions: data.tag === "retrain-message" ? [] : [{ action: "stop", title: "Stop these reminders" }]
   });
   event.waitUntil(shown.then(function () { return report(data.shown); }));
 });

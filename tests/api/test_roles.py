@@ -160,6 +160,14 @@ PATIENT_OWN_READ = PATIENT_SETS
 PATIENT_STOPS = {**PATIENT_WRITE, "patient-me": 204, "patient-own": 204}
 
 
+def message_body(clinic):
+    return json_body({"body": "Is twice a day enough?"})
+
+
+# Messages: the patient and each member of their care team read and write the thread.
+MESSAGE_WRITE = {k: (201 if v == 200 else v) for k, v in READ.items()}
+
+
 # (method, path, body builder or None, expected statuses by context)
 PATIENT_ENDPOINTS = [
     ("GET", "/patients/{pid}", None, READ),
@@ -188,6 +196,9 @@ PATIENT_ENDPOINTS = [
     ("GET", "/patients/{pid}/reminders/calendar", None, PATIENT_OWN_READ),
     ("POST", "/patients/{pid}/reminders/calendar", None, PATIENT_SETS),
     ("DELETE", "/patients/{pid}/reminders/calendar", None, PATIENT_STOPS),
+    ("GET", "/patients/{pid}/messages", None, READ),
+    ("POST", "/patients/{pid}/messages", message_body, MESSAGE_WRITE),
+    ("POST", "/patients/{pid}/messages/read", None, READ),
 ]
 PLAIN_ENDPOINTS = [
     ("GET", "/me", None, EVERYONE),

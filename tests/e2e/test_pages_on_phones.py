@@ -40,7 +40,7 @@ ROLES = ["anonymous", "patient", "therapist", "clinician", "admin"]
 # Blueprints each role works in. Staff also get every page about one patient
 # (rules with <patient_id>), whatever the blueprint.
 OWN_BLUEPRINTS = {
-    "patient": {"patient", "outcomes", "snapshots", "auth", "reminders", "app_shell"},
+    "patient": {"patient", "outcomes", "snapshots", "auth", "reminders", "app_shell", "messages"},
     "therapist": {"therapist", "library", "auth"},
     "clinician": {"clinician", "library", "auth"},
     "admin": {"admin", "auth"},
@@ -244,6 +244,8 @@ FORMS_SENT_EMPTY = {
     "admin.new_staff",
     "entries.paper_saq",
     "entries.grade",
+    "messages.my_thread",
+    "messages.staff_thread",
 }
 SHOWS_ERRORS = "!!document.querySelector('main .error, main .form-errors')"
 

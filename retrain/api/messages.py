@@ -1,0 +1,105 @@
+"""Messages between a patient and their care team: the thread, writing, marking read.
+
+The rules (who, how long, which session) are usecases/messages.py's; these models only
+carry the values. Text only: no attachments.
+"""
+
+from datetime import datetime
+
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import access
+from ..presenters.messages import author_label
+from ..usecases import messages
+from .core import Strict, patient_endpoint, reply
+from .pagination import Page, PageQuery, page
+from .schemas import Id, Text
+
+LIMIT = f"Up to {messages.MAX_MESSAGE:,} characters, text only (no attachments)"
+
+
+class MessageIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"body": "Is twice a day enough?"}]})
+
+    body: Text = Field(description=LIMIT)
+    session_id: Id | None = Field(
+        None, description="The care team only: one of the patient's practice sessions"
+    )
+
+
+class ReceiptOut(BaseModel):
+    reader_id: int
+    read_at: datetime
+
+
+class MessageOut(BaseModel):
+    id: int
+    author_id: int | None = Field(description="null: a former member of the care team")
+    author: str = Field(description='"You", or the author\'s name and role')
+    body: str = Field(description="Plain text, as written (show it as text, never as HTML)")
+    created_at: datetime
+    session_id: int | None = Field(description="The practice session it is about, if any")
+    unread: bool = Field(description="Not yet read by you")
+    read_by: list[ReceiptOut] = Field(description="Who else has read it, and when")
+
+
+class MarkedOut(BaseModel):
+    marked: int = Field(description="How many messages were unread until now")
+
+
+def message_out(message) -> MessageOut:
+    viewer = current_user.id
+    receipts = [r for r in message.reads if r.reader_id != message.author_id]
+    return MessageOut(
+        id=message.id,
+        author_id=message.author_id,
+        author=author_label(message.author, viewer),
+        body=message.body,
+        created_at=message.created_at,
+        session_id=message.session_id,
+        unread=message.author_id != viewer and all(r.reader_id != viewer for r in message.reads),
+        read_by=[ReceiptOut(reader_id=r.reader_id, read_at=r.read_at) for r in receipts],
+    )
+
+
+@patient_endpoint(
+    "/messages",
+    "GET",
+    access.READ_MESSAGES,
+    summary="The messages between the patient and their care team, newest first "
+    "(reading them here does not mark them read: POST .../messages/read)",
+    query=PageQuery,
+    responses={200: Page[MessageOut]},
+)
+def message_list(patient_id: int, query: PageQuery):
+    rows, cursor = page(
+        lambda offset, count: messages.thread_messages(current_user, patient_id, offset, count),
+        query,
+    )
+    return reply(Page[MessageOut](items=[message_out(m) for m in rows], next_cursor=cursor))
+
+
+@patient_endpoint(
+    "/messages",
+    "POST",
+    access.MESSAGE,
+    summary="Write to the thread (the patient or a member of their care team); the other "
+    "side gets a notice with no clinical text",
+    body=MessageIn,
+    responses={201: MessageOut},
+)
+def message_create(patient_id: int, body: MessageIn):
+    message = messages.send(current_user, patient_id, body.body, body.session_id)
+    return reply(message_out(message), 201)
+
+
+@patient_endpoint(
+    "/messages/read",
+    "POST",
+    access.MESSAGE,
+    summary="Mark every message of the thread read by you (read receipts)",
+    responses={200: MarkedOut},
+)
+def message_mark_read(patient_id: int):
+    return reply(MarkedOut(marked=messages.mark_read(current_user, patient_id)))

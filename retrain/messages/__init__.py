@@ -1,0 +1,1 @@
+"""Secure messages between a patient and their care team: the pages."""
