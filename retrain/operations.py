@@ -40,8 +40,8 @@ def _start_timing() -> None:
     setattr(g, _STARTED, time.perf_counter())
 
 
-def _count_statement(*_args) -> None:
-    if has_request_context():
+def _count_statement(_conn, _cursor, statement: str, *_args) -> None:
+    if has_request_context() and not statement.startswith("BEGIN"):  # SQLite's own BEGINs
         setattr(g, _STATEMENTS, g.get(_STATEMENTS, 0) + 1)
 
 
