@@ -100,6 +100,7 @@ bench: install-test
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y wrk || \
 	  (apt-get update && apt-get install -y wrk) || sudo apt-get install -y wrk
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_audit.py $(AUDIT_BENCH_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check retrain tests benchmarks

@@ -1,9 +1,13 @@
-"""The ceiling: a bare Flask + SQLAlchemy + Jinja page of 20 rows (issue 7, part 4).
+"""The ceilings: a bare Flask + SQLAlchemy + Jinja page (issue 7, part 4; issue 17, part 4).
 
 What a Flask page costs on this machine with nothing of Retrain in it: one query for 20
-rows of a 1,000-row table through Flask-SQLAlchemy, rendered by a Jinja template with
+rows of a 5,000-row table through Flask-SQLAlchemy, rendered by a Jinja template with
 a small layout and autoescaping. benchmarks/run.py serves it with gunicorn (2 workers)
 in the same run as the app and divides every page's throughput by this one's.
+
+Each page also gets a ceiling of its own size: ``/?rows=N&bytes=B`` reads N rows in the
+same one query and renders them, padded with plain text to B bytes (the app page's
+size), so a page that must read and send more is compared with what that costs bare.
 
     .venv/bin/python benchmarks/bare_app.py --init sqlite:////tmp/bare.sqlite3   # table + rows
     BARE_DATABASE_URL=sqlite:////tmp/bare.sqlite3 \\
@@ -15,13 +19,13 @@ from __future__ import annotations
 import argparse
 import os
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_sqlalchemy import SQLAlchemy
 from jinja2 import DictLoader
-from sqlalchemy import Integer, String, select
+from sqlalchemy import Integer, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-ROWS = 1000
+ROWS = 5000
 PAGE = 20
 
 
@@ -66,6 +70,7 @@ PAGE_TEMPLATE = """<!doctype html>
 </tbody>
 </table>
 </div>
+<p>{{ filler }}</p>
 </main>
 </body>
 </html>
@@ -78,10 +83,19 @@ def create_app(url: str | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = url or os.environ["BARE_DATABASE_URL"]
     db.init_app(app)
 
+    base_sizes: dict[int, int] = {}  # rows -> bytes of the page without filler
+
     @app.get("/")
     def page():
-        rows = db.session.scalars(select(Row).order_by(Row.id).limit(PAGE)).all()
-        return render_template("page.html", title="Twenty rows", rows=rows)
+        count = min(max(request.args.get("rows", PAGE, type=int), 1), ROWS)
+        target = request.args.get("bytes", 0, type=int)
+        rows = db.session.scalars(select(Row).order_by(Row.id).limit(count)).all()
+        title = f"{count} rows"
+        if count not in base_sizes:  # measured once per size: the rows never change
+            html = render_template("page.html", title=title, rows=rows, filler="")
+            base_sizes[count] = len(html.encode())
+        filler = "x" * max(0, target - base_sizes[count])
+        return render_template("page.html", title=title, rows=rows, filler=filler)
 
     return app
 
@@ -91,11 +105,12 @@ def init(url: str) -> None:
     app = create_app(url)
     with app.app_context():
         db.create_all()
-        if db.session.scalar(select(Row.id).limit(1)) is None:
+        have = db.session.scalar(select(func.count(Row.id)))
+        if have < ROWS:  # an older table of 1,000 rows grows to ROWS
             regions = ("brow", "eyes", "nose", "cheeks and smile", "lips", "chin and neck")
             db.session.add_all(
                 Row(name=f"Exercise number {n} <b>", region=regions[n % 6], reps=8 + n % 8)
-                for n in range(1, ROWS + 1)
+                for n in range(have + 1, ROWS + 1)
             )
             db.session.commit()
         db.engine.dispose()

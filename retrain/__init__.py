@@ -42,7 +42,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from . import database, security
     from .extensions import csrf, db, limiter, login_manager
-    from .infrastructure import jobs
+    from .infrastructure import (
+        audit,
+        audit_chain,  # noqa: F401 - its periodic job: the sealer
+        jobs,
+    )
 
     db.init_app(app)
     database.configure_engine(app)
@@ -51,6 +55,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     jobs.init_app(app)
+    audit.init_app(app)
+    from .usecases import derived  # noqa: F401 - its hooks keep derived figures on commit
 
 
 def register_blueprints(app: Flask) -> None:

@@ -49,6 +49,9 @@ for _actions in _STAFF_ACTIONS.values():
 _OWN_ACTIONS = {VIEW, LOG_PRACTICE, ANSWER_SAQ, MANAGE_PHOTOS, EXPORT, SET_REMINDERS}
 _OWN_ACTIONS |= {READ_MESSAGES, MESSAGE}
 
+# Actions that only read: audited as what was shown, once per request.
+READ_ACTIONS = {VIEW, READ_MESSAGES}
+
 # Who may create patients and use the staff pages.
 CREATE_PATIENT_ROLES = (THERAPIST, CLINICIAN)
 LIBRARY_EDIT_ROLES = (THERAPIST, CLINICIAN)
@@ -95,32 +98,42 @@ def require(user, action: str, patient_id: int) -> Patient:
 
     Every use case that acts for a user calls this first. NotFound also when the user
     could see the patient but not do this to them, so a refusal never confirms that a
-    record exists. The check is audited either way.
+    record exists. Audited by what happened (infrastructure/audit.py): a refusal at
+    once, a view once per request, a change by its outcome when the request saves or
+    ends, an export as an export.
     """
     allowed = may(user, action, patient_id)
     patient = patient_with_account(patient_id) if allowed else None
-    if patient is not None and has_request_context():
+    actor = user if getattr(user, "is_authenticated", False) else None
+    if patient is None:
+        audit.record(
+            action,
+            patient_id=patient_id,
+            target=_endpoint(),
+            outcome="refused",
+            reason="not_allowed",
+            actor=actor,
+        )
+        raise NotFound()
+    if has_request_context():
         # Held for the request: the use cases' patient_with_account then finds it in the
         # identity map (which holds rows only weakly) instead of costing another query.
         g.setdefault("_patients", {})[patient_id] = patient
-    audit.record(
-        action,
-        patient_id=patient_id,
-        target=request.endpoint if has_request_context() else None,
-        outcome="ok" if patient is not None else "refused",
-        actor=user if getattr(user, "is_authenticated", False) else None,
-    )
-    if patient is None:
-        raise NotFound()
+    if action in READ_ACTIONS:
+        audit.viewed(actor, patient_id, action)
+    elif action == EXPORT:
+        audit.record(EXPORT, patient_id=patient_id, target=_endpoint(), actor=actor)
+    else:
+        audit.intends(actor, action, patient_id)
     return patient
+
+
+def _endpoint() -> str | None:
+    return request.endpoint if has_request_context() else None
 
 
 def require_role(user, *roles: str) -> None:
     """A whole section belongs to these roles: others are refused (NotAllowed, 403)."""
     if user.role not in roles:
-        audit.record(
-            "enter_section",
-            target=request.endpoint if has_request_context() else None,
-            outcome="refused",
-        )
+        audit.record("enter_section", target=_endpoint(), outcome="refused", reason="role")
         raise NotAllowed()

@@ -11,6 +11,7 @@ from pathlib import Path
 from .progress import rules
 
 DEFAULT_SECRET_NAME = "secret_key"  # noqa: S105 - a file name, not a secret
+DEFAULT_AUDIT_KEY_NAME = "audit_hmac_key"
 
 
 class Defaults:
@@ -53,6 +54,14 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # The audit chain (infrastructure/audit_chain.py, SECURITY.md). The HMAC key lives
+    # outside the database, like SECRET_KEY: required in production, generated into
+    # instance/ in development. Checkpoints go to an append-only place outside the
+    # database: by default instance/audit-checkpoints/.
+    AUDIT_HMAC_KEY = None
+    AUDIT_CHECKPOINT_DIR = None
+    AUDIT_GRACE_SECONDS = 300  # longest a request takes from noting an event to its commit
 
     # Background jobs (retrain/infrastructure/jobs.py, docs/deploy.md). Unset means "rq" in
     # production (required there, with REDIS_URL; run `flask jobs worker`), "sync" in tests
@@ -114,6 +123,16 @@ def load(app, test_config=None):
                 "RETRAIN_SECRET_KEY must be set in production (a long random string)."
             )
         app.config["SECRET_KEY"] = _development_secret(instance / DEFAULT_SECRET_NAME)
+    if not app.config.get("AUDIT_HMAC_KEY"):
+        if production:
+            raise RuntimeError(
+                "RETRAIN_AUDIT_HMAC_KEY must be set in production (a long random string,"
+                " kept outside the database; SECURITY.md)."
+            )
+        app.config["AUDIT_HMAC_KEY"] = _development_secret(instance / DEFAULT_AUDIT_KEY_NAME)
+    app.config["AUDIT_CHECKPOINT_DIR"] = app.config.get("AUDIT_CHECKPOINT_DIR") or str(
+        instance / "audit-checkpoints"
+    )
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
     _background_services(app.config, production)

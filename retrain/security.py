@@ -67,6 +67,12 @@ CSP = "; ".join(
     ]
 )
 
+# The guided player only: live feedback's face-landmark runtime (static/vendor/face_mesh)
+# builds functions with new Function in its WebAssembly glue, so this one page allows
+# eval; every other page keeps script-src 'self' (docs/live-feedback.md). Scripts still
+# come only from our own origin, and the page sends nothing but its session form.
+PLAYER_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'")
+
 
 def init_app(app: Flask) -> None:
     app.session_interface = CookielessApiSessions()

@@ -65,6 +65,7 @@ def make_config(instance, **overrides):
 PRODUCTION = {
     "ENV": "production",
     "SECRET_KEY": "x" * 64,
+    "AUDIT_HMAC_KEY": "y" * 64,
     "REDIS_URL": "redis://redis.invalid:6379/0",
     "RATELIMIT_STORAGE_URI": "memory://",
     "MAIL_SMTP_HOST": "smtp.invalid",

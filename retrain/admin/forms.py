@@ -53,8 +53,11 @@ class AuditFilterForm(FlaskForm):
         "Outcome",
         choices=[
             SelectChoice("", "Any"),
-            SelectChoice("ok", "Allowed"),
+            SelectChoice("ok", "Done (a view, a sign-in, an export)"),
+            SelectChoice("saved", "Saved (a change)"),
+            SelectChoice("unchanged", "Nothing saved"),
             SelectChoice("refused", "Refused"),
+            SelectChoice("failed", "Failed (an error)"),
         ],
         validators=[Optional()],
     )

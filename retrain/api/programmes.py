@@ -25,6 +25,12 @@ class ProgrammeItemIn(Strict):
     times_per_day: Int | None = None
     days_per_week: Int | None = None
     note: Text | None = None
+    live_limit: float | None = Field(
+        None,
+        allow_inf_nan=False,
+        description="The patient's live-feedback limit for the held-back movement "
+        "(0.005-1; docs/live-feedback.md); missing: the exercise's default",
+    )
 
 
 class ProgrammeIn(Strict):
@@ -56,6 +62,7 @@ class ProgrammeItemOut(Out):
     times_per_day: int
     days_per_week: int
     note: str | None
+    live_limit: float | None
 
 
 class ProgrammeOut(Out):

@@ -6,7 +6,9 @@ answers 201; any later request with the same key answers 200 with the session al
 stored, whatever its body, and stores nothing (also when two retries race).
 """
 
+import re
 from datetime import date, datetime
+from typing import Annotated
 
 from flask import request
 from flask_login import current_user
@@ -19,6 +21,7 @@ from pydantic import (
 )
 
 from .. import access
+from ..errors import Invalid
 from ..models import PATIENT
 from ..usecases import practice, practice_history
 from .core import ExerciseName, Out, Strict, patient_endpoint, reply
@@ -29,12 +32,36 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
+# Bounded here only for the wire; the use case (usecases/practice_live.py) checks the
+# ranges and that clean reps are not more than the reps measured, with its own messages.
+Number = Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
+
+
+class LiveIn(Strict):
+    """Live feedback's numbers for one exercise (docs/live-feedback.md); all measured on
+    the phone, nothing else leaves it."""
+
+    reps_scored: Int = Field(description="Repetitions measured (0-1000)")
+    clean_reps: Int | None = Field(
+        None,
+        description="Of those, repetitions whose held-back movement stayed under the limit; "
+        "at most reps_scored; null when the exercise has nothing to hold back",
+    )
+    median_hold_back: Number | None = Field(
+        None,
+        description="Median over the measured repetitions of the held-back movement (0-5: "
+        "a fraction of the eye opening or mouth width, or eye-corner distances)",
+    )
+    fps: Number | None = Field(None, description="Frames measured per second (0-240)")
+
+
 class SessionItemIn(Strict):
     exercise_id: Id = Field(description="An exercise of the programme in force")
     reps_done: Int | None = Field(None, description="Required unless skipped")
     sets_done: Int | None = Field(None, description="Missing: worked out from the reps")
     difficulty: Int | None = Field(None, description="1 (easy) to 5 (very hard)")
     skipped: bool = False
+    live: LiveIn | None = Field(None, description="Live feedback's numbers, when measured")
 
 
 class SessionIn(Strict):
@@ -45,7 +72,19 @@ class SessionIn(Strict):
                 "synkinesis_rating": 3,
                 "effort": 2,
                 "note": "The eye felt calmer today.",
-                "items": [{"exercise_id": 1, "reps_done": 10, "difficulty": 2}],
+                "items": [
+                    {
+                        "exercise_id": 1,
+                        "reps_done": 10,
+                        "difficulty": 2,
+                        "live": {
+                            "reps_scored": 9,
+                            "clean_reps": 7,
+                            "median_hold_back": 0.18,
+                            "fps": 14.5,
+                        },
+                    }
+                ],
             }
         )
     )
@@ -57,6 +96,13 @@ class SessionIn(Strict):
     items: list[SessionItemIn] = Field(default_factory=list, max_length=1000)
 
 
+class LiveOut(Out):
+    reps_scored: int
+    clean_reps: int | None
+    median_hold_back: float | None
+    fps: float | None
+
+
 class SessionItemOut(Out):
     exercise_id: int
     exercise_name: ExerciseName
@@ -64,6 +110,7 @@ class SessionItemOut(Out):
     sets_done: int
     difficulty: int | None
     skipped: bool
+    live: LiveOut | None = Field(description="Live feedback's numbers; null: not measured")
 
 
 class SessionOut(Out):
@@ -93,6 +140,13 @@ class SessionQuery(PageQuery):
         return to
 
 
+def item_in(item: SessionItemIn) -> practice.ItemInput:
+    values = item.model_dump(exclude={"live"})
+    if item.live is not None:
+        values.update({f"live_{key}": value for key, value in item.live.model_dump().items()})
+    return practice.ItemInput(**values)
+
+
 @patient_endpoint(
     "/sessions",
     "POST",
@@ -112,17 +166,28 @@ def session_create(patient_id: int, body: SessionIn):
 def log_session_in(patient_id: int, body: SessionIn, source: str) -> practice.LoggedSession:
     """Log ``body`` for the current user with the request's Idempotency-Key (here, and
     for the offline outbox's cookie endpoint, companion/app_shell.py)."""
-    return practice.log_session(
-        current_user,
-        patient_id,
-        performed_at=body.performed_at,
-        effort=body.effort,
-        synkinesis_rating=body.synkinesis_rating,
-        note=body.note,
-        items=[practice.ItemInput(**item.model_dump()) for item in body.items],
-        source=source,
-        idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
-    )
+    try:
+        return practice.log_session(
+            current_user,
+            patient_id,
+            performed_at=body.performed_at,
+            effort=body.effort,
+            synkinesis_rating=body.synkinesis_rating,
+            note=body.note,
+            items=[item_in(item) for item in body.items],
+            source=source,
+            idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
+        )
+    except Invalid as error:
+        # The use case names the form's fields (items-0-live_fps); here they sit in
+        # the item's "live" object (items.0.live.fps).
+        raise Invalid.all_of(
+            [Invalid(p.message, _live_path(p.field)) for p in error.problems]
+        ) from None
+
+
+def _live_path(field: str | None) -> str | None:
+    return re.sub(r"-live_(\w+)$", r"-live.\1", field) if field else field
 
 
 @patient_endpoint(

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(jobs_group)
     app.cli.add_command(reminders_group)
+    app.cli.add_command(derived_group)
 
 
 @contextmanager
@@ -55,6 +56,24 @@ def demo_command(if_empty: bool) -> None:
         click.echo(f"  {role:<10} {email:<28} password: {clinic.PASSWORD}")
 
 
+@click.group("derived")
+def derived_group() -> None:
+    """Each patient's derived figures (docs/performance.md, "Derived figures")."""
+
+
+@derived_group.command("rebuild")
+@click.option("--patient", "patient_id", type=int, help="Only this patient (their id).")
+@with_appcontext
+def derived_rebuild(patient_id: int | None) -> None:
+    """Work every patient's figures out again from their records (after a rule changed)."""
+    from ..usecases import derived
+
+    done = derived.rebuild(None if patient_id is None else [patient_id])
+    if patient_id is not None and not done:
+        raise click.ClickException(f"No patient {patient_id}.")
+    click.echo(f"Derived figures rebuilt for {done} patient{'s' if done != 1 else ''}.")
+
+
 @click.group("exercises")
 def exercises_group() -> None:
     """The exercise library."""
@@ -75,18 +94,32 @@ def audit_group() -> None:
     """The tamper-evident audit trail."""
 
 
+@audit_group.command("seal")
+@with_appcontext
+def audit_seal() -> None:
+    """Link the rows written since the last seal into the chain; write a checkpoint."""
+    from ..infrastructure import audit_chain
+
+    click.echo(f"Audit trail: {audit_chain.seal()} rows sealed.")
+
+
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Recompute the hash chain; report the first broken row."""
-    from ..infrastructure import audit
+    """Check the chain's HMACs, its order and the checkpoints; report what is wrong."""
+    from ..infrastructure import audit_chain
 
-    checked, broken = audit.verify()
-    if broken is not None:
+    report = audit_chain.verify()
+    if not report.intact:
         raise click.ClickException(
-            f"Audit trail broken at row {broken} ({checked} rows before it are intact)."
+            "Audit trail NOT intact:\n  "
+            + "\n  ".join(report.problems)
+            + f"\n({report.checked} rows verified before the first problem)"
         )
-    click.echo(f"Audit trail intact: {checked} rows verified.")
+    click.echo(
+        f"Audit trail intact: {report.checked} rows verified"
+        f" ({report.unsealed} written since the last seal)."
+    )
 
 
 @click.command("backup")

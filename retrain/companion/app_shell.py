@@ -31,7 +31,14 @@ THEME = "#1f6f78"
 BACKGROUND = "#f3f6f6"
 # What the service worker keeps for offline use at install (besides the pages a patient
 # opens, which it keeps per account): the app shell's styles, scripts and pictures.
-PRECACHE_GLOBS = ("css/*.css", "js/*.js", "img/*.svg", "img/icons/*.png", "img/regions/*.svg")
+PRECACHE_GLOBS = (
+    "css/*.css",
+    "js/*.js",
+    "js/live/*.js",  # live feedback's own modules (27 KB); its runtime is cached on use
+    "img/*.svg",
+    "img/icons/*.png",
+    "img/regions/*.svg",
+)
 
 
 def precache() -> tuple[list[str], str]:

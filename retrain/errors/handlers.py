@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import AppError, Conflict, Invalid
 from ..extensions import db
+from ..infrastructure import audit
 
 log = logging.getLogger("retrain.errors")
 
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(AppError)
     def refused(error: AppError):
         db.session.rollback()
+        audit.note_refusal(error.status)
         return _respond(error.status, refusal=error)
 
     @app.errorhandler(Exception)

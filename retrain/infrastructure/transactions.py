@@ -71,15 +71,20 @@ def write_unit() -> Iterator[None]:
 
     Anywhere else (a POST, a job, a unit already open) this is part of the caller's
     transaction and changes nothing. Inside a reading request, the open read transaction
-    is committed first (objects already loaded stay loaded), the body's statements run
-    in a transaction that begins IMMEDIATE, and it commits on the way out (rolls back on
-    an error). Read inside the body what the write depends on: the body's reads happen
+    is rolled back first (it wrote nothing; loaded objects load again when next used),
+    the body's statements run in a transaction that begins IMMEDIATE, and it commits on
+    the way out, keeping what is loaded (rolls back on an error). Make changes to loaded
+    objects inside the body, not before it. Read inside the body what the write depends on: the body's reads happen
     under the write lock, so nothing it read can change before it writes.
     """
     if not reading():
         yield
         return
-    _commit_keeping_loaded()  # ends the read snapshot; nothing was written in it
+    # End the read snapshot. It wrote nothing, so rolling it back loses nothing; a commit
+    # could not be used: it would flush what waits for the next commit (the request's
+    # audit rows) into the reading transaction.
+    if db.session().in_transaction():
+        db.session.rollback()
     setattr(g, _WRITING, True)
     try:
         yield

@@ -4,6 +4,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..models import EXPRESSIONS, REGIONS
+from ..progress import live
 from ..usecases.exercises import MAX_LENGTH, RANGES
 
 
@@ -82,6 +83,23 @@ class ExerciseForm(FlaskForm):
         validators=[Optional()],
         description="The photo that shows progress on this exercise, if any.",
     )
+    live_target = SelectField(
+        "Live feedback: the movement to make",
+        choices=[SelectChoice("", "Not measured")]
+        + [SelectChoice(key, label) for key, label in live.part_choices()],
+        validators=[Optional()],
+        validate_choice=False,  # the use case says what is wrong
+        description="What the phone's camera checks is happening during each hold.",
+    )
+    live_hold_back = SelectField(
+        "Live feedback: the movement to hold back",
+        choices=[SelectChoice("", "Not measured")]
+        + [SelectChoice(key, label) for key, label in live.part_choices()],
+        validators=[Optional()],
+        validate_choice=False,  # the use case says what is wrong
+        description="What must stay quiet meanwhile. Leave both unmeasured when hands "
+        "touch the face (massages, stretches): the camera cannot follow it then.",
+    )
     submit = SubmitField("Save exercise")
 
     def values(self) -> dict:
@@ -96,4 +114,6 @@ class ExerciseForm(FlaskForm):
             "default_hold_seconds": self.default_hold_seconds.data,
             "default_rest_seconds": self.default_rest_seconds.data,
             "snapshot_expression": self.snapshot_expression.data or None,
+            "live_target": self.live_target.data or "",
+            "live_hold_back": self.live_hold_back.data or "",
         }

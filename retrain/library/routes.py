@@ -35,7 +35,12 @@ def exercises():
 @bp.get("/exercises/<int:exercise_id>")
 def detail(exercise_id):
     view = library.view_exercise(current_user, exercise_id)
-    return render_template("library/detail.html", exercise=view.exercise, editable=view.editable)
+    return render_template(
+        "library/detail.html",
+        exercise=view.exercise,
+        editable=view.editable,
+        live_feedback=view.live_feedback,
+    )
 
 
 @bp.route("/exercises/new", methods=["GET", "POST"])

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per part of the domain."""
 
 from .audit import AuditEvent
+from .derived import PatientFigures
 from .exercises import EXPRESSIONS, REGIONS, Exercise
 from .injections import (
     DECISIONS,
@@ -37,6 +38,7 @@ from .users import (
 )
 
 __all__ = [
+    "PatientFigures",
     "ApiToken",
     "DueReminder",
     "PushSubscription",

@@ -1,4 +1,6 @@
-"""The audit trail: append-only, each row chained to the one before by a SHA-256 hash.
+"""The audit trail: append-only. A request inserts its rows unsealed (``seq`` None); the
+sealer (infrastructure/audit_chain.py) later gives each its place in the chain (``seq``)
+and an HMAC over its fields and the previous row's ``hash``.
 
 Ids of people are plain integers, not foreign keys: rows must outlive an erased patient
 unchanged, or the chain would break. No clinical text and no secrets are ever stored here.
@@ -27,8 +29,12 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(48))  # e.g. "view", "login", "prescribe"
     patient_id: Mapped[int | None] = mapped_column(Integer)
     target: Mapped[str | None] = mapped_column(String(120))  # e.g. endpoint name, "user:7"
-    outcome: Mapped[str] = mapped_column(String(16))  # ok | refused | failed
+    # ok (a view, a login, an export) | saved (a change) | unchanged | refused | failed
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))  # why refused: not_allowed, invalid...
     request_id: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(64))
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Filled in by the sealer: the row's place in the chain, the previous row's hash, its own.
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)

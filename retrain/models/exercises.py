@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -32,6 +32,9 @@ class Exercise(db.Model):
     default_hold_seconds: Mapped[int] = mapped_column(Integer)
     default_rest_seconds: Mapped[int] = mapped_column(Integer)
     snapshot_expression: Mapped[str | None] = mapped_column(String(32))
+    # Live feedback (docs/live-feedback.md): {"target": {measure, side[, reach]} | null,
+    # "hold_back": {measure, side[, limit]} | null}; NULL: not measured live.
+    live_rule: Mapped[dict | None] = mapped_column(JSON)
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -42,6 +45,19 @@ class Exercise(db.Model):
     @property
     def steps(self) -> list[str]:
         return [line.strip() for line in self.instructions.splitlines() if line.strip()]
+
+    @property
+    def live_target(self) -> str:
+        """The live rule's target as its "measure:side" choice ("" when none)."""
+        return self._live_part("target")
+
+    @property
+    def live_hold_back(self) -> str:
+        return self._live_part("hold_back")
+
+    def _live_part(self, key: str) -> str:
+        part = (self.live_rule or {}).get(key)
+        return f"{part['measure']}:{part['side']}" if part else ""
 
     @property
     def retired(self) -> bool:

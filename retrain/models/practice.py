@@ -2,7 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -46,6 +55,13 @@ class PracticeItem(db.Model):
         CheckConstraint("reps_done BETWEEN 0 AND 1000", name="reps_range"),
         CheckConstraint("sets_done BETWEEN 0 AND 20", name="sets_range"),
         CheckConstraint("difficulty BETWEEN 1 AND 5", name="difficulty_range"),
+        # Live feedback (usecases/practice_live.py says why each bound).
+        CheckConstraint("live_reps_scored BETWEEN 0 AND 1000", name="live_reps_range"),
+        CheckConstraint(
+            "live_clean_reps >= 0 AND live_clean_reps <= live_reps_scored", name="live_clean_range"
+        ),
+        CheckConstraint("live_median_hold_back BETWEEN 0 AND 5", name="live_hold_back_range"),
+        CheckConstraint("live_fps BETWEEN 0 AND 240", name="live_fps_range"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -57,6 +73,23 @@ class PracticeItem(db.Model):
     sets_done: Mapped[int] = mapped_column(Integer, default=1)
     difficulty: Mapped[int | None] = mapped_column(Integer)  # 1-5, optional per exercise
     skipped: Mapped[bool] = mapped_column(default=False)
+    # Live feedback's numbers for this exercise (docs/live-feedback.md); NULL: not measured.
+    live_reps_scored: Mapped[int | None] = mapped_column(Integer)  # holds scored
+    live_clean_reps: Mapped[int | None] = mapped_column(Integer)  # held-back movement in limit
+    live_median_hold_back: Mapped[float | None] = mapped_column(Float)  # over scored holds
+    live_fps: Mapped[float | None] = mapped_column(Float)  # frames measured per second
 
     session: Mapped[PracticeSession] = relationship(back_populates="items")
     exercise = relationship("Exercise")
+
+    @property
+    def live(self) -> dict | None:
+        """Live feedback's numbers as one object (the API's ``live``); None: not measured."""
+        if self.live_reps_scored is None:
+            return None
+        return {
+            "reps_scored": self.live_reps_scored,
+            "clean_reps": self.live_clean_reps,
+            "median_hold_back": self.live_median_hold_back,
+            "fps": self.live_fps,
+        }

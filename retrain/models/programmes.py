@@ -2,7 +2,16 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -67,6 +76,7 @@ class ProgrammeItem(db.Model):
         CheckConstraint("rest_seconds BETWEEN 0 AND 120", name="rest_range"),
         CheckConstraint("times_per_day BETWEEN 1 AND 6", name="times_range"),
         CheckConstraint("days_per_week BETWEEN 1 AND 7", name="days_range"),
+        CheckConstraint("live_limit BETWEEN 0.005 AND 1.0", name="live_limit_range"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -82,6 +92,9 @@ class ProgrammeItem(db.Model):
     times_per_day: Mapped[int] = mapped_column(Integer, default=1)
     days_per_week: Mapped[int] = mapped_column(Integer, default=7)
     note: Mapped[str | None] = mapped_column(Text)
+    # The patient's own held-back limit for live feedback (progress/live.py LIMIT_RANGE);
+    # NULL: the exercise's default.
+    live_limit: Mapped[float | None] = mapped_column(Float)
 
     programme: Mapped[Programme] = relationship(back_populates="items")
     exercise = relationship("Exercise")

@@ -119,6 +119,7 @@ def _review_page(patient_id: int, **forms):
         "outcomes/review.html",
         p=view.page,
         view=view,
+        live_by_cycle=view.live_by_cycle,
         note_form=forms.get("note_form") or NoteForm(formdata=None, back="review"),
         decision_form=forms.get("decision_form") or DecisionForm(formdata=None),
     )

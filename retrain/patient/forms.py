@@ -41,6 +41,16 @@ def _number(value) -> int | None:
         return -1
 
 
+def _decimal(value) -> float | None:
+    """A posted decimal: empty is None; not a number is -1.0, refused beside the field."""
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return -1.0
+
+
 class ItemForm(Form):
     """One programme exercise in the session form (a plain Form: one CSRF token per page)."""
 
@@ -48,6 +58,11 @@ class ItemForm(Form):
     reps_done = IntegerField("Repetitions done", validators=[Optional()])
     sets_done = HiddenField()  # sent by the guided player; worked out from reps otherwise
     skipped = BooleanField("Skipped")
+    # Live feedback's numbers, filled in by the player (static/js/live/player-live.js).
+    live_reps_scored = HiddenField()
+    live_clean_reps = HiddenField()
+    live_median_hold_back = HiddenField()
+    live_fps = HiddenField()
 
 
 class SessionForm(FlaskForm):
@@ -75,9 +90,11 @@ class SessionForm(FlaskForm):
     idempotency_key = HiddenField()
 
 
-def form_defaults(programme, source: str = "form") -> dict:
-    """Initial data: each programme exercise at its full prescribed dose, a fresh request key."""
-    items = programme.items if programme is not None else []
+def form_defaults(programme, source: str = "form", items: list | None = None) -> dict:
+    """Initial data: each exercise (``items``, default all the programme's) at its full
+    prescribed dose, a fresh request key."""
+    if items is None:
+        items = programme.items if programme is not None else []
     return {
         "items": [
             {
@@ -100,6 +117,10 @@ def item_inputs(form: SessionForm) -> list[ItemInput]:
             reps_done=entry.reps_done.data,
             sets_done=_number(entry.sets_done.data),
             skipped=bool(entry.skipped.data),
+            live_reps_scored=_number(entry.live_reps_scored.data),
+            live_clean_reps=_number(entry.live_clean_reps.data),
+            live_median_hold_back=_decimal(entry.live_median_hold_back.data),
+            live_fps=_decimal(entry.live_fps.data),
         )
         for entry in form.items
     ]

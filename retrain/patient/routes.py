@@ -1,13 +1,29 @@
 """The patient's own pages: Today, the guided player, the plain session form, history."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import json
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ..access import require_role
 from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..models import PATIENT
+from ..security import PLAYER_CSP
 from ..usecases import audit_trail, practice, practice_history
+from ..usecases import programme_sheet as programme_sheets
 from ..usecases import today as today_usecases
 from ..usecases.local_time import performed_at_from_local, zone_for
 from .forms import SessionForm, form_defaults, item_inputs, labelled_rows
@@ -32,18 +48,36 @@ def _seconds_scale() -> float:
     return 1 / speed if speed and 1 <= speed <= 1000 else 1.0
 
 
+@cache
+def _face_mesh_version(package_json: str) -> str:
+    """The face-landmark runtime's version, as pinned in package.json (its static path)."""
+    return json.loads(Path(package_json).read_text("utf-8"))["dependencies"]["@mediapipe/face_mesh"]
+
+
+def _live_assets() -> str:
+    root = Path(current_app.static_folder).parent
+    version = _face_mesh_version(str(root / "package.json"))
+    return url_for("static", filename=f"vendor/face_mesh/{version}/")
+
+
 @bp.get("/session/player")
 def player():
     page = today_usecases.view_practice(current_user)
-    form = SessionForm(data=form_defaults(page.programme, source="player"))
-    return render_template(
-        "patient/player.html",
-        programme=page.programme,
-        data=page.player_data,
-        form=form,
-        rows=labelled_rows(form, page.programme),
-        seconds_scale=_seconds_scale(),
+    form = SessionForm(data=form_defaults(page.programme, "player", page.due_items))
+    response = make_response(
+        render_template(
+            "patient/player.html",
+            programme=page.programme,
+            due_items=page.due_items,
+            data=page.player_data,
+            form=form,
+            rows=labelled_rows(form, page.programme),
+            seconds_scale=_seconds_scale(),
+            live_assets=_live_assets(),
+        )
     )
+    response.headers["Content-Security-Policy"] = PLAYER_CSP  # live feedback (security.py)
+    return response
 
 
 @bp.route("/session/new", methods=["GET", "POST"])
@@ -51,7 +85,9 @@ def log_session():
     """The plain form; the player's summary posts here too (source=player)."""
     if request.method == "GET":
         page = today_usecases.view_practice(current_user)
-        return _session_form(SessionForm(data=form_defaults(page.programme)), page)
+        return _session_form(
+            SessionForm(data=form_defaults(page.programme, items=page.due_items)), page
+        )
     form = SessionForm()
     if form.validate_on_submit():
         try:
@@ -88,8 +124,23 @@ def _session_form(form: SessionForm, page):
 
 @bp.get("/history")
 def history():
-    page = practice_history.view_history(current_user, request.args.get("page", 1, type=int))
-    return render_template("patient/history.html", history=page)
+    week = practice_history.view_history(current_user, _day_arg("week"))
+    return render_template("patient/history.html", history=week)
+
+
+def _day_arg(name: str) -> date | None:
+    """A YYYY-MM-DD query argument; anything else is None (the page's default)."""
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/programme/sheet")
+def programme_sheet():
+    """The programme in force on one A4 page, to print and keep by the mirror."""
+    sheet = programme_sheets.view_sheet(current_user, current_user.id)
+    return render_template("programme_sheet.html", sheet=sheet)
 
 
 @bp.get("/my-data")

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from ..models import Patient, PracticeSession, Programme
 from .caseload import CaseloadRow
+from .practice_chart import PracticeChart
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,13 @@ class SessionRow:
     exercises_done: int
     exercises_skipped: int
     note: str | None
+
+
+@dataclass(frozen=True)
+class LogPage:
+    page: int
+    pages: int
+    total: int  # sessions ever logged
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,8 @@ class PatientOverview:
     adherence: CaseloadRow | None  # staff only: the same figures as their caseload row
     can_prescribe: bool  # the viewer may write a new programme version
     can_invite: bool  # the viewer may make a new invitation link
+    log: LogPage | None = None  # which page of the session log ``sessions`` is
+    practice_chart: PracticeChart | None = None  # staff only: daily ratings and effort
 
 
 def session_rows(
@@ -64,6 +74,8 @@ def patient_overview(
     adherence: CaseloadRow | None,
     can_prescribe: bool,
     can_invite: bool,
+    log: LogPage | None = None,
+    practice_chart: PracticeChart | None = None,
 ) -> PatientOverview:
     """``patient`` with their account loaded; ``history`` newest first."""
     user = patient.user
@@ -82,4 +94,6 @@ def patient_overview(
         adherence=adherence,
         can_prescribe=can_prescribe,
         can_invite=can_invite,
+        log=log,
+        practice_chart=practice_chart,
     )

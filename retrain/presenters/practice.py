@@ -6,7 +6,7 @@ out; no database and no clock. The adherence figures follow retrain/progress/adh
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .. import formatting
@@ -40,25 +40,70 @@ def session_view(session: PracticeSession, zone: ZoneInfo) -> SessionView:
 
 
 @dataclass(frozen=True)
+class WeekSummary:
+    """One week of practice in a few figures (the history page's header)."""
+
+    sessions: int
+    days_practised: int
+    mean_effort: float | None  # 1-5
+    mean_synkinesis: float | None  # 0-10
+
+
+def week_summary(sessions: Sequence[PracticeSession], zone: ZoneInfo) -> WeekSummary:
+    if not sessions:
+        return WeekSummary(0, 0, None, None)
+    days = {s.performed_at.astimezone(zone).date() for s in sessions}
+    efforts = [s.effort for s in sessions]
+    ratings = [s.synkinesis_rating for s in sessions]
+    return WeekSummary(
+        len(sessions),
+        len(days),
+        round(sum(efforts) / len(efforts), 1),
+        round(sum(ratings) / len(ratings), 1),
+    )
+
+
+@dataclass(frozen=True)
 class HistoryPage:
+    """One week (Monday to Sunday, the patient's local days) of sessions, newest first."""
+
     entries: list[SessionView]
-    page: int
-    pages: int
-    total: int
+    week_start: date
+    summary: WeekSummary
+    older_week: date | None  # the Monday of the previous week, None before the first session
+    newer_week: date | None  # None for the current week
+    total: int  # sessions ever logged
 
     @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
 
 
 def history_page(
-    sessions: Sequence[PracticeSession], zone: ZoneInfo, page: int, pages: int, total: int
+    sessions: Sequence[PracticeSession],
+    zone: ZoneInfo,
+    *,
+    week_start: date,
+    this_week: date,
+    first_week: date | None,
+    total: int,
 ) -> HistoryPage:
-    return HistoryPage([session_view(s, zone) for s in sessions], page, pages, total)
+    """The week from ``week_start``; ``this_week`` and ``first_week`` (of the first
+    session) bound the pager."""
+    older = week_start - timedelta(days=7)
+    newer = week_start + timedelta(days=7)
+    return HistoryPage(
+        [session_view(s, zone) for s in sessions],
+        week_start,
+        week_summary(sessions, zone),
+        older if first_week is not None and older >= first_week else None,
+        newer if newer <= this_week else None,
+        total,
+    )
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 @dataclass(frozen=True)
@@ -121,10 +166,33 @@ def today_summary(
     )
 
 
-def player_data(programme: Programme) -> dict:
-    """The programme as the guided player (static/js/player.js) reads it, JSON-ready."""
+def due_items(programme: Programme, done_today: int) -> list:
+    """The programme's items due in the day's next session (number ``done_today + 1``):
+    those prescribed at least that many times a day. When every sitting of the day is
+    done, an extra session lists them all."""
+    due = [item for item in programme.items if item.times_per_day > done_today]
+    return due or list(programme.items)
+
+
+def _eyes_closed(rule: dict | None) -> bool:
+    """Done with the eyes closed: its target is closing them (docs/live-feedback.md).
+    The player then cues by sound and vibration unless the patient chose otherwise."""
+    target = (rule or {}).get("target") or {}
+    return target.get("measure") == "eye_narrowing"
+
+
+def player_data(
+    programme: Programme, affected_side: str | None = None, items: list | None = None
+) -> dict:
+    """The programme as the guided player (static/js/player.js) reads it, JSON-ready.
+
+    ``items``: the items to practise (default: all).
+    ``live``: each exercise's live-feedback rule and the patient's own limit (null: the
+    default), read by static/js/live/player-live.js with the affected side.
+    """
     return {
         "programme_id": programme.id,
+        "affected_side": affected_side if affected_side in ("left", "right") else None,
         "exercises": [
             {
                 "index": index,
@@ -137,7 +205,11 @@ def player_data(programme: Programme) -> dict:
                 "hold_seconds": item.hold_seconds,
                 "rest_seconds": item.rest_seconds,
                 "note": item.note or "",
+                "live": {"rule": item.exercise.live_rule, "limit": item.live_limit}
+                if item.exercise.live_rule
+                else None,
+                "eyes_closed": _eyes_closed(item.exercise.live_rule),
             }
-            for index, item in enumerate(programme.items)
+            for index, item in enumerate(programme.items if items is None else items)
         ],
     }

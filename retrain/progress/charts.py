@@ -28,6 +28,10 @@ OLDER = "#8a969b"  # older cycles on the overlay chart (3.1:1, drawn thin)
 DASHES = (None, "6 3", "2 3", "8 3 2 3", "4 4", "1 2")
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+# Text size in the chart's own units. A chart is never drawn narrower than 576 px
+# (retrain.css: .chart-frame .chart-svg, 36rem) for its 640 units, so 16 units are at
+# least 14.4 px on a 360 px phone (issue 16: axis text >= 14 px).
+TEXT = "16"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -226,14 +230,15 @@ def line_chart(
         f'<svg xmlns="http://www.w3.org/2000/svg" {svg_attrs(id=chart_id, class_="chart-svg")} '
         f'viewBox="0 0 {layout.width} {height}" width="{layout.width}" height="{height}" '
         f'role="img" aria-labelledby="{title_id} {desc_id}" font-family="{escape(FONT)}" '
-        f'font-size="12" fill="{INK}">',
+        f'font-size="{TEXT}" fill="{INK}">',
         f'<title id="{title_id}">{escape(title)}</title>',
         f'<desc id="{desc_id}">{escape(desc)}</desc>',
         f'<rect x="0" y="0" width="{layout.width}" height="{height}" fill="#ffffff"/>',
     ]
     out += _bands(frame, bands)
     out += _grid(frame, y_note)
-    out += _vlines(frame, vlines)
+    newest = max((x for item in shown for x, y in item.points if frame.inside(x, y)), default=None)
+    out += _vlines(frame, vlines, newest)
     if not shown:
         out.append(
             svg_text(
@@ -242,11 +247,10 @@ def line_chart(
                 empty_text,
                 text_anchor="middle",
                 fill=MUTED,
-                font_size="14",
             )
         )
     for item in shown:
-        out += _series(frame, item)
+        out += _series(frame, item, newest)
     out += _legend(frame, shown, layout)
     out.append("</svg>")
     return Svg("\n".join(out))
@@ -270,7 +274,6 @@ def _bands(frame: _Frame, bands: Iterable[Band]) -> list[str]:
                 frame.plot_top - 6,
                 band.label,
                 text_anchor="middle",
-                font_size="10",
                 fill=MUTED,
             )
         )
@@ -298,7 +301,7 @@ def _grid(frame: _Frame, y_note: str | None) -> list[str]:
             f'<line x1="{num(x)}" y1="{num(bottom)}" x2="{num(x)}" y2="{num(bottom + 5)}" '
             f'stroke="{MUTED}" stroke-width="1"/>'
         )
-        out.append(svg_text(x, bottom + 18, label, text_anchor="middle", fill=MUTED))
+        out.append(svg_text(x, bottom + 19, label, text_anchor="middle", fill=MUTED))
     out.append(
         f'<line x1="{num(left)}" y1="{num(bottom)}" x2="{num(right)}" y2="{num(bottom)}" '
         f'stroke="{MUTED}" stroke-width="1"/>'
@@ -307,31 +310,33 @@ def _grid(frame: _Frame, y_note: str | None) -> list[str]:
         f'<line x1="{num(left)}" y1="{num(top)}" x2="{num(left)}" y2="{num(bottom)}" '
         f'stroke="{MUTED}" stroke-width="1"/>'
     )
-    out.append(svg_text((left + right) / 2, bottom + 36, frame.x.label, text_anchor="middle"))
+    out.append(svg_text((left + right) / 2, bottom + 38, frame.x.label, text_anchor="middle"))
     y_label = frame.y.label + (f" ({y_note})" if y_note else "")
-    out.append(svg_text(4, 14, y_label, fill=INK))
+    out.append(svg_text(4, 16, y_label, fill=INK))
     out.append("</g>")
     return out
 
 
-def _vlines(frame: _Frame, vlines: Iterable[VLine]) -> list[str]:
+def _vlines(frame: _Frame, vlines: Iterable[VLine], newest: float | None = None) -> list[str]:
     out = []
-    for line in vlines:
-        if not frame.x.low <= line.x <= frame.x.high:
-            continue
+    inside = [line for line in vlines if frame.x.low <= line.x <= frame.x.high]
+    latest = max((line.x for line in inside), default=None)
+    for line in inside:
         x = frame.px(line.x)
+        # A marker after the newest point (an injection since the last score) is, like
+        # that point, what a phone must show first.
+        at_the_end = line.x == latest and (newest is None or latest >= newest)
+        css = "chart-marker chart-newest" if at_the_end else "chart-marker"
         out.append(
-            f'<line class="chart-marker" x1="{num(x)}" y1="{num(frame.plot_top)}" '
+            f'<line class="{css}" x1="{num(x)}" y1="{num(frame.plot_top)}" '
             f'x2="{num(x)}" y2="{num(frame.plot_bottom)}" stroke="{escape(line.stroke)}" '
             f'stroke-width="1.5" stroke-dasharray="4 3"/>'
         )
-        out.append(
-            svg_text(x + 3, frame.plot_top + 11, line.label, font_size="11", fill=line.stroke)
-        )
+        out.append(svg_text(x + 3, frame.plot_top + 14, line.label, fill=line.stroke))
     return out
 
 
-def _series(frame: _Frame, item: Series) -> list[str]:
+def _series(frame: _Frame, item: Series, newest: float | None = None) -> list[str]:
     points = [(x, y) for x, y in item.points if frame.inside(x, y)]
     if not points:
         return []
@@ -354,8 +359,9 @@ def _series(frame: _Frame, item: Series) -> list[str]:
             )
     if item.dots:
         for x, y in points:
+            css = ' class="chart-newest"' if x == newest else ""
             out.append(
-                f'<circle cx="{num(frame.px(x))}" cy="{num(frame.py(y))}" r="3" '
+                f'<circle{css} cx="{num(frame.px(x))}" cy="{num(frame.py(y))}" r="3" '
                 f'fill="{escape(item.stroke)}"/>'
             )
     out.append("</g>")

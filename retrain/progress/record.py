@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 
-from . import adherence, cycles
+from . import adherence, cycles, live
 from .rules import DEFAULT_RULES, ClinicRules
 from .saq_schedule import SaqStatus, start_on_from, status_from
 
@@ -58,6 +58,9 @@ class PatientRecord:
     versions: tuple[adherence.Version, ...]  # the programme's versions, in version order
     saq_origins: dict[date, SaqOrigin] = field(default_factory=dict)  # not answered in the app
     gradings: tuple[Grading, ...] = ()  # Sunnybrook gradings, date order
+    # Live feedback's numbers per exercise of each session, time order, and the exercises.
+    live: tuple[live.LiveRecord, ...] = ()
+    live_exercises: dict[int, live.LiveExercise] = field(default_factory=dict)
 
     def saq_status(self) -> SaqStatus:
         return status_from(

@@ -16,8 +16,9 @@ from enum import StrEnum
 
 from . import cycles
 from .change import Change, classify
-from .phases import Phase
-from .projection import Projection
+from .derived import ClinicalFacts
+from .phases import DEFAULT_PHASES, Phase
+from .projection import Projection, project_wear_off
 from .rules import ClinicRules
 
 # Due for review: the projected wear-off is this close (or past), ...
@@ -95,7 +96,14 @@ def clinical_status(
         change = classify(
             cycle.baseline, latest, min_change=rules.min_important_change, floor=floor
         )
-    reasons = due_reasons(now, cycle, latest_on, today)
+    reasons = due_reasons(
+        now.projection.on,
+        cycle.wear_off_day,
+        now.injected_on,
+        now.days_since_injection,
+        latest_on,
+        today,
+    )
     return ClinicalStatus(
         due=Due.DUE if reasons else Due.NOT_DUE,
         reasons=reasons,
@@ -115,22 +123,66 @@ def clinical_status(
 
 
 def due_reasons(
-    now: cycles.CurrentCycle, cycle: cycles.CycleSummary, latest_saq_on: date | None, today: date
+    projected_on: date | None,
+    wear_off_day: int | None,
+    injected_on: date,
+    days_since: int,
+    latest_saq_on: date | None,
+    today: date,
 ) -> tuple[str, ...]:
     """Why the open cycle is due for review (none: not due): the projected wear-off is
     within DUE_WITHIN_DAYS (or past), a wear-off was measured, or no SAQ has come in
     since the injection and the cycle is past day SAQ_EXPECTED_BY_DAY."""
     reasons = []
-    projected = now.projection.on
-    if projected is not None and projected <= today + timedelta(days=DUE_WITHIN_DAYS):
+    if projected_on is not None and projected_on <= today + timedelta(days=DUE_WITHIN_DAYS):
         reasons.append(
             "Projected wear-off has passed"
-            if projected < today
+            if projected_on < today
             else f"Projected wear-off within {DUE_WITHIN_DAYS} days"
         )
-    if cycle.wear_off_day is not None:
-        reasons.append(f"Wear-off measured on day {cycle.wear_off_day}")
-    no_saq_since = latest_saq_on is None or latest_saq_on <= cycle.injected_on
-    if now.days_since_injection > SAQ_EXPECTED_BY_DAY and no_saq_since:
-        reasons.append(f"No SAQ since the injection (day {now.days_since_injection})")
+    if wear_off_day is not None:
+        reasons.append(f"Wear-off measured on day {wear_off_day}")
+    no_saq_since = latest_saq_on is None or latest_saq_on <= injected_on
+    if days_since > SAQ_EXPECTED_BY_DAY and no_saq_since:
+        reasons.append(f"No SAQ since the injection (day {days_since})")
     return tuple(reasons)
+
+
+def status_from_facts(
+    facts: ClinicalFacts, today: date, rules: ClinicRules, floor: float
+) -> ClinicalStatus:
+    """The same status as ``clinical_status_of`` from the stored, date-independent facts
+    (progress.derived) finished for ``today`` and the clinic's settings: no history
+    is read (tests/property/test_derived_property.py proves the two agree)."""
+    if facts.error is not None:
+        return ClinicalStatus(Due.DUE, (f"Check the record: {facts.error}",))
+    if facts.injected_on is None:
+        return ClinicalStatus(Due.NO_INJECTION)
+    days_since = (max(today, facts.last_visit_on) - facts.injected_on).days
+    projection = project_wear_off(
+        facts.injected_on, facts.earlier_wear_off, rules.uncertain_spread_days
+    )
+    latest_on, latest, baseline = facts.latest_saq_on, facts.latest_saq, facts.baseline
+    change, points = None, None
+    if latest_on is not None and latest_on > facts.injected_on and baseline is not None:
+        points = latest - baseline
+        change = classify(baseline, latest, min_change=rules.min_important_change, floor=floor)
+    reasons = due_reasons(
+        projection.on, facts.wear_off_day, facts.injected_on, days_since, latest_on, today
+    )
+    return ClinicalStatus(
+        due=Due.DUE if reasons else Due.NOT_DUE,
+        reasons=reasons,
+        cycle_index=facts.cycle_index,
+        cycle_started_on=facts.injected_on,
+        last_visit_on=facts.last_visit_on,
+        days_since=days_since,
+        phase=DEFAULT_PHASES.phase(days_since),
+        latest_saq_on=latest_on,
+        latest_saq=latest,
+        baseline=baseline,
+        change_points=points,
+        change=change,
+        projection=projection,
+        wear_off_day=facts.wear_off_day,
+    )

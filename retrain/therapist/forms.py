@@ -89,6 +89,13 @@ class ItemForm(Form):
     times_per_day = _dose("times_per_day")
     days_per_week = _dose("days_per_week")
     note = StringField("Note for the patient", validators=[Length(max=MAX_ITEM_NOTE)])
+    live_limit = StringField(
+        "Live feedback limit (optional)",
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+        description="How much held-back movement counts as within the limit for this "
+        "patient. Eye narrowing: a fraction of the eye opening (usual 0.25); other "
+        "movements: eye-corner distances (usual 0.03, about 3 mm). Blank: the usual limit.",
+    )
     remove = BooleanField("Remove this row")
 
     DOSES = tuple(ITEM_LIMITS)
@@ -101,14 +108,23 @@ class ItemForm(Form):
     def as_item(self) -> dict:
         item = {key: getattr(self, key).data for key in ("exercise_id", *self.DOSES)}
         item["note"] = self.note.data or ""
+        item["live_limit"] = self.live_limit.data or ""
         return item
 
 
 class ItemsMixin:
-    """The rows shared by the builder and the template form."""
+    """The rows shared by the builder and the template form.
 
-    items = FieldList(FormField(ItemForm), min_entries=1, max_entries=MAX_ROWS)
-    add_row = SubmitField("Add a row")
+    Rows are added with one picker (each exercise a submit button, grouped by region;
+    static/js/programme_builder.js adds a search box): the chosen exercise is fixed in its
+    row, and the row's dose fields show that exercise's defaults as placeholders.
+    """
+
+    items = FieldList(FormField(ItemForm), min_entries=0, max_entries=MAX_ROWS)
+    add_exercise = StringField()  # the picker's button pressed: an exercise id
+
+    exercise_lookup: dict = {}  # id -> Exercise, every exercise a row may show
+    picker_groups: list = []  # (region label, [Exercise]) for the picker
 
     def set_exercise_choices(self, exercises, keep=()):
         """Active exercises by region, plus retired ones already in the rows (``keep``)."""
@@ -121,6 +137,36 @@ class ItemsMixin:
         choices += [SelectChoice(e.id, e.name, optgroup="Retired") for e in retired.values()]
         for row in self.items:
             row.form.exercise_id.choices = choices
+        self.exercise_lookup = {e.id: e for e in exercises} | retired
+        self.picker_groups = [
+            (region.capitalize(), [e for e in exercises if e.region == region])
+            for region in dict.fromkeys(e.region for e in exercises)
+        ]
+
+    def pressed_add(self) -> bool:
+        return bool(self.add_exercise.data)
+
+    def add_exercise_row(self) -> None:
+        """A row for the picked exercise, "how often" taken from the programme's rows."""
+        try:
+            exercise_id = to_id(self.add_exercise.data)
+        except ValueError:
+            return
+        if exercise_id not in self.exercise_lookup or len(self.items) >= MAX_ROWS:
+            return
+        self.items.append_entry(
+            {
+                "exercise_id": exercise_id,
+                "times_per_day": self._usual("times_per_day"),
+                "days_per_week": self._usual("days_per_week"),
+            }
+        )
+
+    def _usual(self, key: str) -> int | None:
+        """The value most rows have (the first row's on a tie); None without rows."""
+        values = [getattr(row.form, key).data for row in self.items]
+        values = [value for value in values if value is not None]
+        return max(values, key=values.count) if values else None
 
     def kept_rows(self) -> list[tuple[int, dict]]:
         """(row index, item dict) for the rows to save: not removed, not blank."""
@@ -129,10 +175,6 @@ class ItemsMixin:
             for index, row in enumerate(self.items)
             if not row.form.remove.data and not row.form.is_blank()
         ]
-
-    def add_blank_row(self) -> None:
-        if len(self.items) < MAX_ROWS:
-            self.items.append_entry()
 
     def show_problems(self, error: Invalid, rows: list[int]) -> None:
         """Put each problem beside its field (problems about the list go to ``items``).

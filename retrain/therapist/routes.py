@@ -24,6 +24,7 @@ from ..errors.handlers import show_on_form
 from ..ids import to_id
 from ..models import CLINICIAN, THERAPIST
 from ..usecases import patients, programme_templates, programmes
+from ..usecases import programme_sheet as programme_sheets
 from ..usecases.caseload import caseload_page as caseload_table
 from ..usecases.programme_reads import items_as_rows
 from .forms import (
@@ -36,7 +37,7 @@ from .forms import (
 
 bp = Blueprint("therapist", __name__)
 
-SHARED_ENDPOINTS = frozenset({"therapist.patient", "therapist.invite"})
+SHARED_ENDPOINTS = frozenset({"therapist.patient", "therapist.invite", "therapist.programme_sheet"})
 
 
 @bp.before_request
@@ -98,7 +99,13 @@ def new_patient():
 
 @bp.get("/patients/<int:patient_id>")
 def patient(patient_id: int):
-    overview = patients.view_patient(current_user, patient_id)
+    overview = patients.view_patient(
+        current_user,
+        patient_id,
+        log_page=request.args.get("log", 1, type=int),
+        log_size=patients.SESSION_LOG_PAGE,
+        with_chart=True,
+    )
     return render_template("staff/patient.html", p=overview, reset_form=PasswordResetForm())
 
 
@@ -118,6 +125,13 @@ def invite(patient_id: int):
     return invitation_page(patient_id, record.name, token, new=False)
 
 
+@bp.get("/patients/<int:patient_id>/programme/sheet")
+def programme_sheet(patient_id: int):
+    """The patient's programme in force as the A4 sheet they get (print it for them)."""
+    sheet = programme_sheets.view_sheet(current_user, patient_id)
+    return render_template("programme_sheet.html", sheet=sheet)
+
+
 # The programme builder -------------------------------------------------------------------
 
 
@@ -131,8 +145,8 @@ def edit_programme(patient_id: int):
         data["starts_on"] = page.today
     form = ProgrammeForm(data=data)
     form.set_exercise_choices(page.exercises, keep=page.exercises_in_use)
-    if request.method == "POST" and form.add_row.data:
-        form.add_blank_row()
+    if request.method == "POST" and form.pressed_add():
+        form.add_exercise_row()
     elif form.validate_on_submit():
         rows = form.kept_rows()
         try:
@@ -152,7 +166,7 @@ def edit_programme(patient_id: int):
 
 
 def _builder_data(source) -> dict:
-    data = {"items": [*items_as_rows(source), {}]}
+    data = {"items": items_as_rows(source)}
     if source is not None:
         data["note"] = source.note or ""
     return data
@@ -193,8 +207,8 @@ def _template_form(template_id: int | None):
     form = TemplateForm(data=data)
     in_use = [item.exercise for item in template.items] if template else []
     form.set_exercise_choices(page.exercises, keep=in_use)
-    if request.method == "POST" and form.add_row.data:
-        form.add_blank_row()
+    if request.method == "POST" and form.pressed_add():
+        form.add_exercise_row()
     elif form.validate_on_submit():
         rows = form.kept_rows()
         items = [item for _, item in rows]

@@ -13,10 +13,19 @@ from ..infrastructure import audit
 from ..models import ADMIN, STAFF_ROLES, User
 from ..models.audit import AuditEvent
 from ..models.base import utcnow
-from ..presenters.audit_trail import RecordAccess, accesses_by_day, csv_lines
+from ..presenters.audit_trail import (
+    CSV_COLUMNS,
+    AuditLine,
+    RecordAccess,
+    accesses_by_day,
+    audit_lines,
+    csv_lines,
+)
 
 PAGE_SIZE = 100
-CSV_COLUMNS = ("id", *audit.HASHED_FIELDS, "hash")
+# What a patient is shown: staff (and admins) who looked at or did something to the
+# record; refusals and the patient's own doings are the admin's page's.
+SHOWN_TO_PATIENTS = ("ok", "saved")
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,7 @@ class EventFilter:
 
 @dataclass(frozen=True)
 class AuditPage:
-    events: list[AuditEvent]  # newest first
+    events: list[AuditLine]  # newest first
     next_before: int | None  # ``before_id`` of the next (older) page; None: the last page
     actions: list[str]  # every action name in the trail, for the filter
 
@@ -62,7 +71,17 @@ def audit_page(admin, f: EventFilter, *, before_id: int | None = None) -> AuditP
         query = query.where(AuditEvent.id < before_id)
     events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE)))
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
-    return AuditPage(events, events[-1].id if len(events) == PAGE_SIZE else None, list(actions))
+    lines = audit_lines(events, _names(events))
+    return AuditPage(lines, events[-1].id if len(events) == PAGE_SIZE else None, list(actions))
+
+
+def _names(events) -> dict[int, str]:
+    """The names of the people in ``events`` (actors and patients), in one query."""
+    ids = {e.actor_id for e in events} | {e.patient_id for e in events}
+    ids.discard(None)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
 def audit_csv(admin, f: EventFilter) -> Iterator[str]:
@@ -81,13 +100,14 @@ def _every_event(f: EventFilter, batch: int = 2000):
         ).all()
         if not rows:
             return
-        yield from rows
+        yield from audit_lines(rows, _names(rows))
         last = rows[-1].id
         db.session.expunge_all()
 
 
 def who_opened(user, patient_id: int, days: int = 365) -> list[RecordAccess]:
-    """Staff who opened this patient's record, per person and day (newest first).
+    """Who opened or changed this patient's record, what they did and why they could,
+    per person, day and action (newest first).
 
     Only since the account was made: events about the same id from before then are
     about someone else (an id given again before ids were made never to repeat).
@@ -95,11 +115,11 @@ def who_opened(user, patient_id: int, days: int = 365) -> list[RecordAccess]:
     patient = access.require(user, access.VIEW, patient_id)
     since = max(utcnow() - timedelta(days=days), patient.user.created_at)
     rows = db.session.execute(
-        select(AuditEvent.actor_id, AuditEvent.actor_role, AuditEvent.at)
+        select(AuditEvent.actor_id, AuditEvent.actor_role, AuditEvent.action, AuditEvent.at)
         .where(
             AuditEvent.patient_id == patient_id,
-            AuditEvent.outcome == "ok",
-            AuditEvent.actor_role.in_(STAFF_ROLES),
+            AuditEvent.outcome.in_(SHOWN_TO_PATIENTS),
+            AuditEvent.actor_role.in_((*STAFF_ROLES, ADMIN)),
             AuditEvent.at >= since,
         )
         .order_by(AuditEvent.at.desc())

@@ -1,32 +1,21 @@
 """A staff member's caseload: the patients on their care teams with their practice figures,
 and for a clinician the figures that decide an injection visit.
 
-Six SQL queries whatever the caseload size: the patients, their programme versions
-(with the item maxima), their session times of the last 28 days, their latest session
-time, what reminder last reached them and their unread messages; a clinician's
-caseload adds one (every visit
-and SAQ score of the caseload, a UNION ALL). presenters/caseload.py makes the figures,
-each patient in their own zone; progress.review.clinical_status_of the clinician's (the
-one place that works them out, so stored figures can replace it).
+Five SQL queries whatever the caseload size and the length of the histories: the
+patients, their programme versions (with the item maxima), their derived figures
+(models.PatientFigures, kept up to date on write by usecases/derived.py), what
+reminder last reached them and their unread messages. The stored figures hold no
+date-relative fact: the 7- and 28-day windows and the flags are finished for each
+patient's today by presenters/caseload.py, the clinician's status by
+progress.review.status_from_facts.
 """
 
-from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    ColumnElement,
-    Float,
-    String,
-    cast,
-    func,
-    literal_column,
-    null,
-    select,
-    union_all,
-)
+from sqlalchemy import ColumnElement, func, select
 
 from .. import access
 from ..extensions import db
@@ -34,22 +23,23 @@ from ..models import (
     CLINICIAN,
     STAFF_ROLES,
     CareTeamMember,
-    InjectionVisit,
     Patient,
+    PatientFigures,
     PracticeSession,
     Programme,
-    QuestionnaireResponse,
     User,
 )
 from ..presenters.caseload import WINDOW_DAYS, CaseloadPatient, CaseloadRow, by_name, caseload_row
 from ..presenters.caseload_table import CaseloadTable, caseload_table, parse_query
-from ..progress import adherence, cycles
-from ..progress.review import clinical_status_of
+from ..progress import adherence
+from ..progress.derived import ClinicalFacts, days_up_to
+from ..progress.review import ClinicalStatus, clinical_status_of, status_from_facts
 from .clinic_settings import rules
+from .derived import visits_and_saqs
 from .local_time import before_local_day, local_dates, local_now, zone_for
 from .messages import unread_by_patient
 from .programme_reads import versions_for
-from .questionnaires import SAQ, instrument
+from .questionnaires import instrument
 from .reminder_settings import with_reminder_reach
 
 
@@ -79,17 +69,15 @@ def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
     todays = {row.id: today or local_now(zones[row.id]).date() for row in patients}
     on_team = select(CareTeamMember.patient_id).where(CareTeamMember.staff_id == user.id)
     versions = versions_for(Programme.patient_id.in_(on_team), zones, zone_for(None))
-    days = _session_days(PracticeSession.patient_id.in_(on_team), zones, min(todays.values()))
-    last_at = _latest_sessions(user.id)
-    clinical = _clinical(user, on_team, todays) if user.role == CLINICIAN else {}
+    figures = _stored_figures(on_team, zones, todays, with_clinical=user.role == CLINICIAN)
     rows = by_name(
         caseload_row(
             patient,
             versions.get(patient.id, []),
-            days.get(patient.id, []),
-            last_at.get(patient.id),
+            figures.days.get(patient.id, []),
+            figures.last_at.get(patient.id),
             todays[patient.id],
-            clinical.get(patient.id),
+            figures.clinical.get(patient.id),
         )
         for patient in patients
     )
@@ -100,45 +88,67 @@ def caseload_rows(user, today: date | None = None) -> list[CaseloadRow]:
     ]
 
 
-def _clinical(user, on_team, todays: Mapping[int, date]) -> dict:
-    """Each caseload patient's clinical status (progress.review) from all their visits
-    and SAQ scores, read in one query."""
-    visits: dict[int, list[cycles.InjectionVisit]] = defaultdict(list)
-    saqs: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    for row in db.session.execute(_visits_and_saqs(on_team)):
-        if row.kind == "visit":
-            visit = cycles.InjectionVisit(on=row.on, product=row.product, kind=row.visit_kind)
-            visits[row.patient_id].append(visit)
-        else:
-            saqs[row.patient_id].append((row.on, row.score))
+@dataclass
+class _Figures:
+    days: dict[int, list[date]] = field(default_factory=dict)
+    last_at: dict[int, datetime] = field(default_factory=dict)
+    clinical: dict[int, ClinicalStatus] = field(default_factory=dict)
+
+
+def _stored_figures(on_team, zones, todays: Mapping[int, date], with_clinical: bool) -> _Figures:
+    """Each patient's figures from their derived row (usecases/derived.py): one query,
+    no history. A patient whose row cannot answer for their today (no row yet, taken in
+    another zone, or today before their latest session's day) is worked out from their
+    records instead, all of them in at most three more queries."""
+    out, unsure, seen = _Figures(), set(), set()
     clinic, floor = rules(), instrument().min_score
-    return {
-        patient_id: clinical_status_of(
-            visits.get(patient_id, ()), saqs.get(patient_id, ()), today, clinic, floor
-        )
-        for patient_id, today in todays.items()
-    }
+    # Plain columns, not entities: 200 ORM objects cost more than the figures themselves.
+    stored = db.session.execute(
+        select(
+            PatientFigures.patient_id,
+            PatientFigures.zone,
+            PatientFigures.last_session_at,
+            PatientFigures.recent_days,
+            PatientFigures.clinical,
+        ).where(PatientFigures.patient_id.in_(on_team))
+    )
+    for row in stored:
+        pid = row.patient_id
+        seen.add(pid)
+        days = days_up_to(_stored_days(row.recent_days), todays[pid])
+        if row.zone != zones[pid].key or days is None:
+            unsure.add(pid)
+        else:
+            out.days[pid] = days
+        if row.last_session_at is not None:
+            out.last_at[pid] = row.last_session_at
+        if with_clinical:
+            out.clinical[pid] = status_from_facts(
+                ClinicalFacts.from_json(row.clinical), todays[pid], clinic, floor
+            )
+    missing = set(todays) - seen
+    _recomputed(out, unsure | missing, missing, zones, todays, with_clinical)
+    return out
 
 
-def _visits_and_saqs(on_team):
-    """The caseload's visits (date, product, kind) and SAQ scores (date, score)."""
-    visit_rows = select(
-        literal_column("'visit'").label("kind"),
-        InjectionVisit.patient_id.label("patient_id"),
-        InjectionVisit.injected_on.label("on"),
-        InjectionVisit.product.label("product"),
-        InjectionVisit.kind.label("visit_kind"),
-        cast(null(), Float).label("score"),
-    ).where(InjectionVisit.patient_id.in_(on_team))
-    saq_rows = select(
-        literal_column("'saq'"),
-        QuestionnaireResponse.patient_id,
-        QuestionnaireResponse.answered_on,
-        cast(null(), String),
-        cast(null(), String),
-        cast(QuestionnaireResponse.score, Float),
-    ).where(QuestionnaireResponse.patient_id.in_(on_team), QuestionnaireResponse.instrument == SAQ)
-    return union_all(visit_rows, saq_rows)
+def _stored_days(recent: Mapping[str, int]) -> dict[date, int]:
+    return {date.fromisoformat(day): n for day, n in recent.items()}
+
+
+def _recomputed(out: _Figures, unsure, missing, zones, todays, with_clinical: bool) -> None:
+    """The figures of ``unsure`` and ``missing`` patients from their records."""
+    if unsure:
+        ids = sorted(unsure)
+        earliest = min(todays[pid] for pid in ids)
+        out.days.update(_session_days(PracticeSession.patient_id.in_(ids), zones, earliest))
+    if missing:
+        out.last_at.update(_latest_sessions(sorted(missing)))
+    if missing and with_clinical:
+        visits, saqs = visits_and_saqs(sorted(missing))
+        clinic, floor = rules(), instrument().min_score
+        for pid in missing:
+            status = clinical_status_of(visits[pid], saqs[pid], todays[pid], clinic, floor)
+            out.clinical[pid] = status
 
 
 def patient_figures(
@@ -146,13 +156,20 @@ def patient_figures(
     versions: list[adherence.Version],
     last_session_at: datetime | None,
     today: date | None = None,
+    performed: Iterable[datetime] | None = None,
 ) -> CaseloadRow:
     """One patient's caseload figures (their staff page), so the page and the caseload
-    table agree: 1 query. The caller has checked access and loaded the patient with
-    their account, their programme versions and the time of their latest session."""
+    table agree: 1 query, none when the caller loaded the times of the sessions since
+    ``window_start(today)`` (``performed``). The caller has checked access and loaded
+    the patient with their account, their programme versions and the time of their
+    latest session."""
     zone = zone_for(patient.user)
     today = today or local_now(zone).date()
-    days = _session_days(PracticeSession.patient_id == patient.id, {patient.id: zone}, today)
+    if performed is None:
+        days = _session_days(PracticeSession.patient_id == patient.id, {patient.id: zone}, today)
+    else:
+        since = window_start(today)
+        days = {patient.id: local_dates([at for at in performed if at >= since], zone)}
     who = CaseloadPatient(patient.id, patient.user.name, patient.user.email, patient.affected_side)
     return caseload_row(who, versions, days.get(patient.id, []), last_session_at, today)
 
@@ -168,12 +185,17 @@ def caseload_names(staff_id: int) -> list[tuple[int, str]]:
     return sorted(((row.id, row.name) for row in rows), key=lambda r: (r[1].casefold(), r[0]))
 
 
+def window_start(today: date) -> datetime:
+    """The instant from which the figures count sessions (for a patient whose today it is)."""
+    return before_local_day(today - timedelta(days=WINDOW_DAYS))
+
+
 def _session_days(
     patient_filter: ColumnElement[bool], zones: Mapping[int, ZoneInfo], earliest_today: date
 ) -> dict[int, list[date]]:
     """The local days of each patient's sessions in the window that ends on their today
     (the earliest of those todays bounds the read)."""
-    since = before_local_day(earliest_today - timedelta(days=WINDOW_DAYS))
+    since = window_start(earliest_today)
     instants: dict[int, list[datetime]] = {}
     for patient_id, performed_at in db.session.execute(
         select(PracticeSession.patient_id, PracticeSession.performed_at).where(
@@ -184,23 +206,18 @@ def _session_days(
     return {pid: local_dates(times, zones[pid]) for pid, times in instants.items()}
 
 
-def _latest_sessions(staff_id: int) -> dict[int, datetime]:
-    """The time of each caseload patient's latest session.
-
-    One index seek per patient (ix_practice_sessions_patient_performed, read backwards)
-    instead of a GROUP BY over every session they ever logged: the cost follows the
-    caseload, not the length of the patients' histories.
-    """
+def _latest_sessions(patient_ids: list[int]) -> dict[int, datetime]:
+    """The time of each patient's latest session (one index seek per patient)."""
     latest = (
         select(func.max(PracticeSession.performed_at))
-        .where(PracticeSession.patient_id == CareTeamMember.patient_id)
-        .correlate(CareTeamMember)
+        .where(PracticeSession.patient_id == Patient.id)
+        .correlate(Patient)
         .scalar_subquery()
     )
     return {
         patient_id: at
         for patient_id, at in db.session.execute(
-            select(CareTeamMember.patient_id, latest).where(CareTeamMember.staff_id == staff_id)
+            select(Patient.id, latest).where(Patient.id.in_(patient_ids))
         )
         if at is not None
     }

@@ -9,7 +9,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, raiseload
 
@@ -18,6 +20,7 @@ from ..errors import Invalid, NotAllowed, NotFound
 from ..extensions import db
 from ..models import EXPRESSIONS, REGIONS, STAFF_ROLES, Exercise
 from ..models.base import utcnow
+from ..progress import live
 
 BUILTIN_FIELDS = (
     "name",
@@ -30,7 +33,10 @@ BUILTIN_FIELDS = (
     "default_rest_seconds",
     "snapshot_expression",
 )
-EDITABLE_FIELDS = BUILTIN_FIELDS
+# The live-feedback rule comes as two choices ("measure:side", see progress/live.py).
+EDITABLE_FIELDS = (*BUILTIN_FIELDS, "live_target", "live_hold_back")
+# The built-ins' live rules: one file, read by the server and the browser's tests.
+LIVE_RULES_FILE = Path("js/live/exercise-measures.json")
 
 # The same ranges as the CHECK constraints on models.Exercise (a unit test compares them).
 RANGES = {
@@ -69,14 +75,23 @@ def builtin_definitions() -> list[dict]:
     return json.loads(text)["exercises"]
 
 
+def builtin_live_rules() -> dict[str, dict | None]:
+    """slug -> live rule of every built-in (static/js/live/exercise-measures.json)."""
+    path = Path(current_app.static_folder) / LIVE_RULES_FILE
+    rules = json.loads(path.read_text("utf-8"))["exercises"]
+    return {slug: live.check_rule(rule) for slug, rule in rules.items()}
+
+
 def sync_builtins() -> tuple[int, int]:
     """Insert or update built-ins by slug. Idempotent; never deletes (history refers to them)."""
     added = updated = 0
     existing = {e.slug: e for e in db.session.scalars(select(Exercise).where(Exercise.builtin))}
+    rules = builtin_live_rules()
     for definition in builtin_definitions():
         values = {key: definition[key] for key in BUILTIN_FIELDS}
         if isinstance(values["instructions"], list):
             values["instructions"] = "\n".join(values["instructions"])
+        values["live_rule"] = rules.get(definition["slug"])
         exercise = existing.get(definition["slug"])
         if exercise is None:
             db.session.add(Exercise(slug=definition["slug"], builtin=True, **values))
@@ -152,6 +167,11 @@ class LibraryPage:
 class ExerciseView:
     exercise: Exercise
     editable: bool  # by this user (may_edit)
+
+    @property
+    def live_feedback(self) -> str:
+        """The exercise's live-feedback rule in words."""
+        return live.describe(self.exercise.live_rule)
 
 
 def view_library(user, region: str | None = None, include_retired: bool = False) -> LibraryPage:
@@ -265,6 +285,7 @@ def clean_values(values: dict) -> dict:
     if expression is not None and expression not in EXPRESSIONS:
         raise Invalid("Choose one of the listed expressions, or none.", field="snapshot_expression")
     return {
+        "live_rule": _live_rule(values),
         "name": _text(values, "name"),
         "region": region,
         "purpose": _text(values, "purpose"),
@@ -275,6 +296,18 @@ def clean_values(values: dict) -> dict:
         "default_rest_seconds": _whole_number(values, "default_rest_seconds"),
         "snapshot_expression": expression,
     }
+
+
+def _live_rule(values: dict) -> dict | None:
+    """The two live-feedback choices as the stored rule (None: not measured live)."""
+    parts = {}
+    for key in ("live_target", "live_hold_back"):
+        try:
+            parts[key] = live.part_from_key(values.get(key) or None)
+        except ValueError:
+            raise Invalid("Choose one of the listed movements, or none.", field=key) from None
+    rule = {"target": parts["live_target"], "hold_back": parts["live_hold_back"]}
+    return rule if rule["target"] or rule["hold_back"] else None
 
 
 def create_exercise(user, **values) -> Exercise:

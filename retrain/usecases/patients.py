@@ -4,7 +4,8 @@ Invitation tokens are returned to the caller once (accounts stores only their ha
 the routes turn them into links.
 """
 
-from datetime import date
+import math
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,11 +17,13 @@ from ..infrastructure import invitations
 from ..models import PATIENT, Invitation, Patient, PracticeItem, PracticeSession
 from ..models.base import utcnow
 from ..presenters import patient_overview as presenters
+from ..presenters import practice_chart
 from . import accounts, caseload
-from .local_time import zone_for
+from .local_time import before_local_day, local_now, zone_for
 from .programme_reads import programme_history, versions_of
 
-SESSION_LOG_LENGTH = 50
+SESSION_LOG_LENGTH = 50  # the API's patient detail
+SESSION_LOG_PAGE = 10  # the patient page: the log is paged, the programme comes first
 
 
 def create_patient(user, name: str, email: str, affected_side: str) -> tuple[Patient, str]:
@@ -58,17 +61,43 @@ def reinvite(user, patient_id: int, *, password_reset: bool = False) -> tuple[Pa
     return patient, token
 
 
-def view_patient(user, patient_id: int, today: date | None = None) -> presenters.PatientOverview:
+def view_patient(
+    user,
+    patient_id: int,
+    today: date | None = None,
+    *,
+    log_page: int = 1,
+    log_size: int = SESSION_LOG_LENGTH,
+    with_chart: bool = False,
+) -> presenters.PatientOverview:
     """Everything the patient page shows, in a fixed number of queries whatever the
-    record (the template runs none). Staff also get the caseload figures."""
+    record (the template runs none). Staff also get the caseload figures and the chart of
+    daily ratings (``with_chart``); the session log is page ``log_page`` (clamped) of
+    ``log_size`` rows."""
     patient = access.require(user, access.VIEW, patient_id)
     zone = zone_for(patient.user)
     history = programme_history(patient_id)
-    sessions = presenters.session_rows(_recent_sessions(patient_id), zone)
-    figures = None
+    log_page = max(1, log_page)
+    counted = _recent_sessions(patient_id, limit=log_size, offset=(log_page - 1) * log_size)
+    if not counted and log_page > 1:  # past the end (a stray link): show the last page
+        log_page = max(1, math.ceil(_session_count(patient_id) / log_size))
+        counted = _recent_sessions(patient_id, limit=log_size, offset=(log_page - 1) * log_size)
+    total = counted[0][3] if counted else 0
+    pages = max(1, math.ceil(total / log_size))
+    sessions = presenters.session_rows([row[:3] for row in counted], zone)
+    figures = chart = None
     if user.role != PATIENT:
-        latest = sessions[0].performed_at if sessions else None
-        figures = caseload.patient_figures(patient, versions_of(history, zone), latest, today)
+        if log_page == 1:  # the log's first row is the latest session
+            latest = sessions[0].performed_at if sessions else None
+        else:
+            latest = _latest_session_at(patient_id, zone)
+        today = today or local_now(zone).date()
+        recent = _recent_ratings(patient_id, today, with_chart)  # one read for both
+        performed = [at for at, _, _ in recent]
+        versions = versions_of(history, zone)
+        figures = caseload.patient_figures(patient, versions, latest, today, performed)
+        if with_chart:
+            chart = _practice_chart(recent, zone, history, today)
     return presenters.patient_overview(
         patient,
         zone,
@@ -78,7 +107,45 @@ def view_patient(user, patient_id: int, today: date | None = None) -> presenters
         adherence=figures,
         can_prescribe=access.may(user, access.PRESCRIBE, patient_id),
         can_invite=access.may(user, access.INVITE, patient_id),
+        log=presenters.LogPage(log_page, pages, total),
+        practice_chart=chart,
     )
+
+
+def _session_count(patient_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(PracticeSession.id)).where(PracticeSession.patient_id == patient_id)
+    )
+
+
+def _latest_session_at(patient_id: int, zone):
+    latest = db.session.scalar(
+        select(func.max(PracticeSession.performed_at)).where(
+            PracticeSession.patient_id == patient_id
+        )
+    )
+    return latest.astimezone(zone) if latest else None
+
+
+def _recent_ratings(patient_id: int, today: date, with_chart: bool):
+    """(performed_at, effort, rating) of the sessions the figures count, and those the
+    chart shows when it is wanted (its eight weeks are longer than the figures' window)."""
+    since = caseload.window_start(today)
+    if with_chart:
+        chart_start = today - timedelta(days=practice_chart.CHART_DAYS - 1)
+        since = min(since, before_local_day(chart_start))
+    return db.session.execute(
+        select(
+            PracticeSession.performed_at, PracticeSession.effort, PracticeSession.synkinesis_rating
+        ).where(PracticeSession.patient_id == patient_id, PracticeSession.performed_at >= since)
+    ).all()
+
+
+def _practice_chart(recent, zone, history, today: date):
+    """The last eight weeks of ratings and effort, programme versions marked."""
+    sessions = [(at.astimezone(zone).date(), effort, rating) for at, effort, rating in recent]
+    changes = [(version.starts_on, version.version) for version in history]
+    return practice_chart.practice_chart(sessions, changes, today)
 
 
 def _live_invitation_expiry(patient_id: int):
@@ -94,17 +161,21 @@ def _live_invitation_expiry(patient_id: int):
     )
 
 
-def _recent_sessions(patient_id: int) -> list[tuple[PracticeSession, int, int]]:
-    """The latest sessions with how many exercises were done and skipped, in one query."""
+def _recent_sessions(
+    patient_id: int, *, limit: int, offset: int = 0
+) -> list[tuple[PracticeSession, int, int, int]]:
+    """The latest sessions with how many exercises were done and skipped, and how many
+    sessions there are in all (the same on every row), in one query."""
     done = func.count(PracticeItem.id).filter(PracticeItem.skipped.is_(False))
     skipped = func.count(PracticeItem.id).filter(PracticeItem.skipped.is_(True))
     return list(
         db.session.execute(
-            select(PracticeSession, done, skipped)
+            select(PracticeSession, done, skipped, func.count().over())
             .outerjoin(PracticeItem, PracticeItem.session_id == PracticeSession.id)
             .where(PracticeSession.patient_id == patient_id)
             .group_by(PracticeSession.id)
             .order_by(PracticeSession.performed_at.desc(), PracticeSession.id.desc())
-            .limit(SESSION_LOG_LENGTH)
+            .limit(limit)
+            .offset(offset)
         )
     )

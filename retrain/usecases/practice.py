@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import PracticeItem, PracticeSession, Programme
 from ..models.base import utcnow
 from ..models.practice import SOURCES
+from .practice_live import check_live
 from .programme_reads import current_programme
 
 CLOCK_SKEW = timedelta(minutes=5)  # a phone clock a little ahead is not "the future"
@@ -43,6 +44,11 @@ class ItemInput:
     sets_done: int | None = None  # None: worked out from reps (see sets_for)
     difficulty: int | None = None
     skipped: bool = False
+    # Live feedback's numbers (usecases/practice_live.py); all None: not measured live.
+    live_reps_scored: int | None = None
+    live_clean_reps: int | None = None
+    live_median_hold_back: float | None = None
+    live_fps: float | None = None
 
 
 def sets_for(reps_done: int, reps_per_set: int) -> int:
@@ -178,12 +184,25 @@ def _item_row(index: int, raw, reps_per_set: Mapping[int, int]) -> PracticeItem:
             "",
             "Difficulty must be from 1 to 5.",
         )
+    numbers = check_live(
+        {
+            "live_reps_scored": item.live_reps_scored,
+            "live_clean_reps": item.live_clean_reps,
+            "live_median_hold_back": item.live_median_hold_back,
+            "live_fps": item.live_fps,
+        },
+        prefix,
+    )
     return PracticeItem(
         exercise_id=item.exercise_id,
         reps_done=reps,
         sets_done=sets,
         difficulty=item.difficulty,
         skipped=False,
+        live_reps_scored=numbers.reps_scored if numbers else None,
+        live_clean_reps=numbers.clean_reps if numbers else None,
+        live_median_hold_back=numbers.median_hold_back if numbers else None,
+        live_fps=numbers.fps if numbers else None,
     )
 
 
@@ -221,6 +240,10 @@ def _values(item: PracticeItem, session_id: int) -> dict:
         "sets_done": item.sets_done,
         "difficulty": item.difficulty,
         "skipped": item.skipped,
+        "live_reps_scored": item.live_reps_scored,
+        "live_clean_reps": item.live_clean_reps,
+        "live_median_hold_back": item.live_median_hold_back,
+        "live_fps": item.live_fps,
     }
 
 

@@ -1,7 +1,6 @@
 """Reading a patient's practice sessions: the history page, the API's list, and the
 loads the Today page and the figures are made from."""
 
-import math
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,21 +12,35 @@ from ..extensions import db
 from ..models import PracticeItem, PracticeSession
 from ..presenters import practice as presenters
 from ..progress import adherence
-from .local_time import before_local_day, local_dates, local_midnight, zone_for
-
-HISTORY_PER_PAGE = 30
+from .local_time import before_local_day, local_dates, local_midnight, local_now, zone_for
 
 
-def view_history(user, page: int = 1, per_page: int = HISTORY_PER_PAGE):
-    """One page of the patient's own sessions, newest first; ``page`` is clamped to 1..pages."""
+def view_history(user, week: date | None = None):
+    """One week (Monday to Sunday, local) of the patient's own sessions, newest first.
+
+    ``week`` is any day in it (None: this week); it is clamped between the week of the
+    first session and this week, so a stray link still shows a page.
+    """
     access.require(user, access.VIEW, user.id)
+    zone = zone_for(user)
+    this_week = presenters.monday_of(local_now(zone).date())
+    first_at = db.session.scalar(
+        select(func.min(PracticeSession.performed_at)).where(PracticeSession.patient_id == user.id)
+    )
+    first_week = presenters.monday_of(first_at.astimezone(zone).date()) if first_at else None
+    start = presenters.monday_of(week) if week else this_week
+    start = max(min(start, this_week), first_week or this_week)
     total = db.session.scalar(
         select(func.count(PracticeSession.id)).where(PracticeSession.patient_id == user.id)
     )
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    sessions = sessions_for(user.id, limit=per_page, offset=(page - 1) * per_page)
-    return presenters.history_page(sessions, zone_for(user), page, pages, total)
+    sessions = sessions_for(
+        user.id,
+        start=local_midnight(start, zone),
+        end=local_midnight(start + timedelta(days=7), zone),
+    )
+    return presenters.history_page(
+        sessions, zone, week_start=start, this_week=this_week, first_week=first_week, total=total
+    )
 
 
 def list_sessions(

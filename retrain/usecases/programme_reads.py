@@ -102,6 +102,7 @@ def items_as_rows(programme: Programme | None) -> list[dict]:
             "times_per_day": item.times_per_day,
             "days_per_week": item.days_per_week,
             "note": item.note or "",
+            "live_limit": item.live_limit,
         }
         for item in programme.items
     ]

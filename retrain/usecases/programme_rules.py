@@ -15,12 +15,14 @@
 Tested in tests/unit/test_programme_rules.py.
 """
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .. import formatting
 from ..errors import Invalid
+from ..progress import live
 
 # Dose ranges: the CHECK constraints of ProgrammeItem (a unit test keeps them equal).
 ITEM_LIMITS: dict[str, tuple[int, int, str]] = {
@@ -122,7 +124,28 @@ def _check_item(index: int, raw: Mapping, exercises: Mapping[int, object]):
             )
         )
     clean["note"] = note or None
+    limit, problem = check_live_limit(raw.get("live_limit"), item_field(index, "live_limit"))
+    if problem:
+        errors.append(problem)
+    clean["live_limit"] = limit
     return clean, errors
+
+
+def check_live_limit(raw, where: str) -> tuple[float | None, Invalid | None]:
+    """The therapist's live-feedback limit for this patient: blank keeps the default."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, None
+    low, high = live.LIMIT_RANGE
+    message = f"Live feedback limit: enter a number from {low} to {high}, or leave it blank."
+    if isinstance(raw, bool):
+        return None, Invalid(message, field=where)
+    try:
+        value = float(str(raw).strip().replace(",", ".")) if isinstance(raw, str) else float(raw)
+    except (TypeError, ValueError):
+        return None, Invalid(message, field=where)
+    if not math.isfinite(value) or not low <= value <= high:
+        return None, Invalid(message, field=where)
+    return value, None
 
 
 def _exercise_problem(exercise_id, exercise, where: str) -> Invalid | None:

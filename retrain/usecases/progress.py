@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from .. import access
-from ..presenters import care_team
+from ..presenters import care_team, live_trends
 from ..presenters.progress_figures import ProgressFigures, progress_figures
 from ..presenters.progress_page import ProgressPage, progress_page
+from ..progress import live
 from ..progress.record import analyse
 from .clinic_settings import grading_instrument, rules
 from .progress_record import load_record, load_team_notes
@@ -33,6 +34,10 @@ class StaffProgress:
     can_grade: bool  # grade the Sunnybrook
     can_record: bool  # record injection visits
     prepared_by: str  # the viewer's name, printed on the review
+    # Live feedback per cycle beside the SAQ: cycle index -> one cell per exercise.
+    live_by_cycle: dict[int, list[live_trends.CycleCell]]
+    # Live feedback's weekly trend per exercise (the care team's progress page).
+    live_weekly: list[live_trends.ExerciseTrend]
 
 
 def my_progress(user, today: date | None = None) -> ProgressPage:
@@ -64,6 +69,13 @@ def staff_progress(user, patient_id: int, today: date | None = None) -> StaffPro
         can_grade=access.may(user, access.GRADE_FACE, patient_id),
         can_record=access.may(user, access.RECORD_INJECTION, patient_id),
         prepared_by=user.name,
+        live_by_cycle=live_trends.cycle_cells(
+            live.by_cycle(record.live, [(c.index, c.injected_on, c.ends_on) for c in page.cycles]),
+            record.live_exercises,
+        ),
+        live_weekly=live_trends.exercise_trends(
+            live.weekly(record.live), record.live_exercises, record.today
+        ),
     )
 
 

@@ -28,10 +28,12 @@ from sqlalchemy import (
 
 from ..extensions import db
 from ..models import (
+    Exercise,
     InjectionSite,
     InjectionVisit,
     Patient,
     PatientNote,
+    PracticeItem,
     PracticeSession,
     Programme,
     QuestionnaireRequest,
@@ -41,6 +43,7 @@ from ..models import (
 )
 from ..models.base import UTCDateTime
 from ..presenters.care_team import DecisionRow, NoteRow
+from ..progress import live
 from ..progress.record import Grading, PatientRecord, SaqOrigin, Visit
 from .clinic_settings import SUNNYBROOK
 from .local_time import local_now, zone_for
@@ -79,7 +82,9 @@ _UNION = {
     "label": String,  # a visit's kind; a response's source
     "by": String,  # who entered a response (staff name)
     "flag": Boolean,  # a response holds the total score only
-    "answers": JSON,  # a grading's answers
+    "answers": JSON,  # a grading's answers; an exercise's live rule
+    "reps": Integer,  # live feedback: repetitions measured
+    "clean": Integer,  # live feedback: clean repetitions
 }
 
 
@@ -117,10 +122,11 @@ def _responses(patient_id: int, instrument: str, kind: str, **extra):
 
 
 def _dated(patient_id: int, zone) -> dict:
-    """Everything dated in the record, in ONE query (UNION ALL of five kinds): SAQ answers
-    (with who entered them), Sunnybrook gradings, SAQ requests, practice sessions and
+    """Everything dated in the record, in ONE query (UNION ALL of six kinds): SAQ answers
+    (with who entered them), Sunnybrook gradings, SAQ requests, practice sessions,
     injection sites (each with its visit's date, product and kind; a visit without sites
-    still gives one row). Sessions carry an exact UTC time (``at``), the others a plain
+    still gives one row) and live feedback's numbers per exercise (issue 15). Sessions
+    and live numbers carry an exact UTC time (``at``), the others a plain
     date (``on``)."""
     requests = QuestionnaireRequest
     answered = _responses(patient_id, SAQ, "saq")
@@ -153,7 +159,25 @@ def _dated(patient_id: int, zone) -> dict:
         .outerjoin(InjectionSite, InjectionSite.visit_id == InjectionVisit.id)
         .where(InjectionVisit.patient_id == patient_id)
     )
-    rows = db.session.execute(union_all(answered, graded, requested, practised, injected))
+    measured = (
+        select(
+            *_columns(
+                "live",
+                PracticeItem.id,
+                at=PracticeSession.performed_at,
+                value=PracticeItem.live_median_hold_back,
+                site_id=PracticeItem.exercise_id,
+                label=Exercise.name,
+                answers=Exercise.live_rule,
+                reps=PracticeItem.live_reps_scored,
+                clean=PracticeItem.live_clean_reps,
+            )
+        )
+        .join(PracticeSession, PracticeSession.id == PracticeItem.session_id)
+        .join(Exercise, Exercise.id == PracticeItem.exercise_id)
+        .where(PracticeSession.patient_id == patient_id, PracticeItem.live_reps_scored.is_not(None))
+    )
+    rows = db.session.execute(union_all(answered, graded, requested, practised, injected, measured))
     return _sorted_out(rows, zone)
 
 
@@ -166,8 +190,18 @@ def _sorted_out(rows, zone) -> dict:
     sessions: list[tuple[datetime, int, float | None]] = []
     visits: dict[int, tuple[date, str, str]] = {}
     sites: dict[int, list[tuple[int, str, str, float]]] = defaultdict(list)
+    measured: list[tuple[datetime, int, live.LiveRecord]] = []
+    exercises: dict[int, live.LiveExercise] = {}
     for row in rows:
-        if row.kind == "session":
+        if row.kind == "live":
+            day = row.at.astimezone(zone).date()
+            measured.append(
+                (row.at, row.id, live.LiveRecord(day, row.site_id, row.reps, row.clean, row.value))
+            )
+            exercises.setdefault(
+                row.site_id, live.LiveExercise(row.site_id, row.label, row.answers)
+            )
+        elif row.kind == "session":
             sessions.append((row.at, row.id, row.value))
         elif row.kind == "saq":
             saqs.append((row.on, row.id, row.value))
@@ -185,6 +219,8 @@ def _sorted_out(rows, zone) -> dict:
     sessions.sort(key=lambda s: (s[0], s[1]))
     days = [at.astimezone(zone).date() for at, _, _ in sessions]
     return {
+        "live": tuple(item for _, _, item in sorted(measured, key=lambda m: m[:2])),
+        "live_exercises": exercises,
         "saqs": tuple((on, value) for on, _, value in sorted(saqs)),
         "saq_origins": origins,
         "gradings": tuple(grading for _, _, grading in sorted(gradings, key=lambda g: g[:2])),

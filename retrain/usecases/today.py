@@ -47,13 +47,31 @@ class PracticePage:
 
     programme: Programme | None  # items and exercises loaded
     today: date  # the patient's today: the latest day a session may be logged for
+    affected_side: str | None = None  # the patient's record, for live feedback
+    done_today: int = 0  # sessions already logged today
+
+    @property
+    def due_items(self) -> list:
+        """The exercises due in this session of the day (issue 16 part 7)."""
+        return presenters.due_items(self.programme, self.done_today) if self.programme else []
 
     @property
     def player_data(self) -> dict | None:
-        return presenters.player_data(self.programme) if self.programme else None
+        if not self.programme:
+            return None
+        return presenters.player_data(
+            self.programme, affected_side=self.affected_side, items=self.due_items
+        )
 
 
 def view_practice(user) -> PracticePage:
     """The programme to practise now, for the player and the session form."""
-    access.require(user, access.LOG_PRACTICE, user.id)
-    return PracticePage(current_programme(user.id), local_now(zone_for(user)).date())
+    patient = access.require(user, access.LOG_PRACTICE, user.id)
+    zone = zone_for(user)
+    today = local_now(zone).date()
+    return PracticePage(
+        current_programme(user.id),
+        today,
+        affected_side=getattr(patient, "affected_side", None),
+        done_today=practice_history.daily_counts(user.id, zone, since=today).get(today, 0),
+    )

@@ -126,6 +126,32 @@
 
   window.RetrainApp = { user: user, csrf: csrf, sync: sync, show: show };
 
+  /* --- the navigation folds behind "Menu" on phones (retrain.css, .nav-folds) --------- */
+
+  var navToggle = document.querySelector(".nav-toggle");
+  if (navToggle) {
+    var navList = document.getElementById(navToggle.getAttribute("aria-controls"));
+    navToggle.closest(".site-header").classList.add("nav-folds");
+    navToggle.hidden = false;
+    navToggle.addEventListener("click", function () {
+      var open = navToggle.getAttribute("aria-expanded") !== "true";
+      navToggle.setAttribute("aria-expanded", open ? "true" : "false");
+      navList.classList.toggle("open", open);
+    });
+  }
+
+  /* --- "Print" buttons (the programme sheet): no inline handlers under the CSP ------- */
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  /* --- charts wider than a phone open at their newest end (the right) ----------------- */
+
+  Array.prototype.forEach.call(document.querySelectorAll(".chart-frame"), function (frame) {
+    frame.scrollLeft = frame.scrollWidth;
+  });
+
   /* --- "Add to Home Screen" where the browser offers it (Chromium) -------------------- */
 
   var installPrompt = null;

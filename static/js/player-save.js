@@ -32,16 +32,45 @@
     return Number.isInteger(value) ? value : -1;
   }
 
+  function decimal(name) {
+    var input = form.elements.namedItem(name);
+    if (!input || input.value === "") {
+      return null;
+    }
+    var value = Number(input.value);
+    return Number.isFinite(value) ? value : -1;
+  }
+
+  // Live feedback's numbers (static/js/live/player-live.js fills them in), or null.
+  function liveNumbers(prefix) {
+    var scored = number(prefix + "live_reps_scored");
+    if (scored === null) {
+      return null;
+    }
+    return {
+      reps_scored: scored,
+      clean_reps: number(prefix + "live_clean_reps"),
+      median_hold_back: decimal(prefix + "live_median_hold_back"),
+      fps: decimal(prefix + "live_fps")
+    };
+  }
+
   function items() {
     var found = [];
     for (var index = 0; form.elements.namedItem("items-" + index + "-exercise_id"); index += 1) {
-      var skipped = form.elements.namedItem("items-" + index + "-skipped");
-      found.push({
-        exercise_id: number("items-" + index + "-exercise_id"),
-        reps_done: number("items-" + index + "-reps_done"),
-        sets_done: number("items-" + index + "-sets_done"),
+      var prefix = "items-" + index + "-";
+      var skipped = form.elements.namedItem(prefix + "skipped");
+      var item = {
+        exercise_id: number(prefix + "exercise_id"),
+        reps_done: number(prefix + "reps_done"),
+        sets_done: number(prefix + "sets_done"),
         skipped: Boolean(skipped && skipped.checked)
-      });
+      };
+      var live = liveNumbers(prefix);
+      if (live && !item.skipped) {
+        item.live = live;
+      }
+      found.push(item);
     }
     return found;
   }

@@ -11,8 +11,9 @@
  * editable; a skipped exercise with no repetition is ticked "Skipped") and shows it;
  * the patient sends it as a normal form post with its CSRF token (source=player).
  *
- * Options, off by default: a beep (WebAudio) and a vibration (navigator.vibrate) on
- * each phase change; a mirror (camera preview shown mirrored, never uploaded, stopped
+ * Options: a beep (WebAudio) and a vibration (navigator.vibrate) on each phase change,
+ * off by default except for exercises done with the eyes closed (issue 16 part 7); a
+ * choice is remembered per patient on this device; a mirror (camera preview shown mirrored, never uploaded, stopped
  * when the session ends or the page is left).
  *
  * Timing: data-seconds-scale on #player multiplies every duration (1 = real time).
@@ -109,18 +110,62 @@
   if (!AudioContextClass) {
     $("sound-option").hidden = true;
   }
-  el.sound.addEventListener("change", function () {
-    // Browsers allow audio only after a user gesture: create the context here.
-    if (el.sound.checked && !audio && AudioContextClass) {
+  function startAudio() {
+    // Browsers allow audio only after a user gesture: called from one.
+    if (!audio && AudioContextClass) {
       audio = new AudioContextClass();
     }
+  }
+  el.sound.addEventListener("change", function () {
+    if (el.sound.checked) {
+      startAudio();
+    }
+    rememberCues();
   });
+  el.vibrate.addEventListener("change", rememberCues);
   if (typeof navigator.vibrate === "function") {
     $("vibrate-option").hidden = false;
   }
 
+  /* Cues (issue 16 part 7): until the patient chooses, exercises done with the eyes closed
+   * beep and vibrate by themselves; a choice (either box changed) applies to every
+   * exercise and is remembered on this device for this patient (localStorage). */
+  function cuesKey() {
+    var app = window.RetrainApp;
+    return app && app.user ? "retrain-cues-" + app.user : null;
+  }
+
+  function storedCues() {
+    try {
+      var key = cuesKey();
+      return key ? JSON.parse(window.localStorage.getItem(key) || "null") : null;
+    } catch (error) {
+      return null; // storage blocked: nothing remembered
+    }
+  }
+
+  function rememberCues() {
+    try {
+      var key = cuesKey();
+      if (key) {
+        window.localStorage.setItem(key, JSON.stringify({ sound: el.sound.checked, vibrate: el.vibrate.checked }));
+      }
+    } catch (error) {
+      // storage blocked: the choice holds for this page only
+    }
+  }
+
+  function cueWanted(kind) {
+    var box = kind === "sound" ? el.sound : el.vibrate;
+    if (box.checked) {
+      return true;
+    }
+    var exercise = exercises[state.index];
+    return storedCues() === null && Boolean(exercise && exercise.eyes_closed);
+  }
+
   function signal(high) {
-    if (el.sound.checked && audio) {
+    if (cueWanted("sound") && audio) {
       var oscillator = audio.createOscillator();
       var gain = audio.createGain();
       oscillator.frequency.value = high ? 880 : 520;
@@ -130,7 +175,7 @@
       oscillator.start();
       oscillator.stop(audio.currentTime + 0.15);
     }
-    if (el.vibrate.checked && typeof navigator.vibrate === "function") {
+    if (cueWanted("vibrate") && typeof navigator.vibrate === "function") {
       navigator.vibrate(high ? 200 : [80, 60, 80]);
     }
   }
@@ -294,7 +339,9 @@
     signal(true);
     updateCounter(true);
     announce(label + ". Repetition " + number + " of " + total(exercise) + ".");
+    emit("hold");
     runPhase(label, hold ? exercise.hold_seconds : MOVE_SECONDS, function () {
+      emit("held"); // live feedback scores the hold (static/js/live/player-live.js)
       state.done[state.index] += 1;
       emit("progress");
       updateCounter(false);
@@ -337,6 +384,7 @@
       if (sets) { sets.value = String(Math.ceil(done / exercise.reps)); }
       if (skipped) { skipped.checked = state.skipped[index] && done === 0; }
     });
+    emit("finish"); // live feedback fills in its numbers before the summary shows
     show("summary");
     el.mirrorPanel.hidden = true;
     focus(el.summaryTitle);
@@ -345,6 +393,9 @@
   }
 
   el.begin.addEventListener("click", function () {
+    if (el.sound.checked || (storedCues() === null && exercises.some(function (e) { return e.eyes_closed; }))) {
+      startAudio(); // this tap lets the session beep (a remembered choice, eyes-closed exercises)
+    }
     keepAwake(true);
     showExercise(0);
   });
@@ -389,6 +440,14 @@
     }
   });
 
+  document.addEventListener("DOMContentLoaded", function () {
+    var cues = storedCues(); // app.js (RetrainApp.user) runs after this script
+    if (cues) {
+      el.sound.checked = Boolean(cues.sound) && !$("sound-option").hidden;
+      el.vibrate.checked = Boolean(cues.vibrate);
+    }
+  });
+
   // JavaScript is running: swap the fallback for the player.
   $("player-fallback").hidden = true;
   root.hidden = false;
@@ -396,9 +455,11 @@
     el.begin.disabled = true;
   }
 
-  /* --- hooks for other modules (resume.js, player-save.js; issue 14) ------------------
-   * "player:progress" on #player after each change of place (detail: snapshot()), and
-   * window.RetrainPlayer to read the place and to resume at a saved one. */
+  /* --- hooks for other modules (resume.js, player-save.js; issue 14; live/player-live.js)
+   * "player:progress" on #player after each change of place (detail: snapshot()),
+   * "player:hold" / "player:held" when a hold of exercise detail.index begins / ends,
+   * "player:finish" before the summary shows, and window.RetrainPlayer to read the place
+   * and to resume at a saved one. */
 
   function snapshot() {
     var view = !views.summary.hidden ? "summary" : !views.exercise.hidden ? "exercise" : "start";

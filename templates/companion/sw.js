@@ -3,7 +3,7 @@
  * changes any of them installs a new worker, which drops the old cache.
  *
  * - The app shell (styles, scripts, pictures, the offline page) is kept at install and
- *   served from the cache.
+ *   served from the cache; live feedback's runtime once it has been used.
  * - Pages: from the network; a page the server marks with X-Offline-Page (Today, the
  *   player, reminders: a patient's own pages) is kept in a cache of that account only,
  *   for when the network is gone. No other page is ever kept, and the page scripts
@@ -21,6 +21,10 @@ var SHELL = "retrain-shell-{{ version }}";
 var PAGES = "retrain-pages-";
 var PRECACHE = {{ precache|tojson }};
 var OFFLINE = {{ url_for('app_shell.offline')|tojson }};
+// Live feedback's face-landmark runtime (about 10 MB, docs/live-feedback.md): kept once a
+// patient has used it, never precached for everyone. Its path carries its version.
+var RUNTIME = "retrain-face-mesh";
+var RUNTIME_PATH = {{ url_for('static', filename='vendor/face_mesh/')|tojson }};
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) {
@@ -88,6 +92,17 @@ self.addEventListener("fetch", function (event) {
   }
   if (request.mode === "navigate") {
     event.respondWith(page(event));
+  } else if (url.pathname.indexOf(RUNTIME_PATH) === 0) {
+    event.respondWith(caches.open(RUNTIME).then(function (cache) {
+      return cache.match(request).then(function (hit) {
+        return hit || fetch(request).then(function (response) {
+          if (response.ok) {
+            cache.put(request, response.clone());
+          }
+          return response;
+        });
+      });
+    }));
   } else if (url.pathname.indexOf("/static/") === 0 || url.pathname === {{ url_for('app_shell.manifest')|tojson }}) {
     event.respondWith(caches.match(request, { cacheName: SHELL }).then(function (hit) {
       return hit || fetch(request);

@@ -64,11 +64,13 @@ def test_the_caseload_is_a_column_of_cards_with_the_state_first(
     page.get_by_text("Filter and sort").click()
     page.get_by_label("Sort by").select_option("name")
     page.get_by_label("Order").select_option("desc")
-    page.get_by_role("button", name="Show").click()
+    with page.expect_navigation():  # read the cards of the new page, not the old one
+        page.get_by_role("button", name="Show").click()
     names = [card["name"] for card in page.evaluate(CARDS)]
     assert names == sorted(names, key=str.casefold, reverse=True)
     page.get_by_label("Search by name").fill("SAM")
-    page.get_by_role("button", name="Show").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
     assert [card["name"] for card in page.evaluate(CARDS)] == ["Sam Chen"]
 
 

@@ -7,9 +7,11 @@ staff member. Each role logs in through the login form once and visits every GET
 of its blueprints, found in ``app.url_map`` (so a new page joins the tour by itself),
 plus the pages about one patient with the demo patient's id.
 
-For each page: status 200; no sideways scrolling of the page itself; touch targets of
-44 px (buttons 44 x 44; links inside running text excepted, WCAG 2.5.8's inline
-exception); body text of at least 15 px; no console error and no CSP violation.
+For each page: status 200; no sideways scrolling of the page itself, and no table that
+scrolls sideways inside its box (issue 16: tables of figures become cards); each chart's
+newest point and latest marker on screen; touch targets of 44 px (buttons 44 x 44; links
+inside running text excepted, WCAG 2.5.8's inline exception); body text of at least
+15 px; no console error and no CSP violation.
 
 The tour visits each page once per test run and records the phone checks and axe-core's
 findings together (``survey``); test_accessibility.py asserts on axe's part, so a page
@@ -371,7 +373,31 @@ PHONE_CHECKS = """
     }
   }
 
-  // 3. Body copy of at least 15 px.
+  // 3. No table scrolls sideways inside its box: under 600 px a table of figures turns
+  // into cards (.table-cards) or fits, so no column is hidden off the right edge.
+  for (const table of document.querySelectorAll('main table')) {
+    if (!shown(table)) continue;
+    const box = table.closest('.table-wrap') || table.parentElement;
+    const right = table.getBoundingClientRect().right;
+    if (box.scrollWidth > box.clientWidth + 1 || right > width + 0.5) {
+      problems.push(`table scrolls sideways (${Math.round(table.scrollWidth)}px in `
+        + `${box.clientWidth}px): ${name(table)}`);
+    }
+  }
+
+  // 4. Every chart shows its newest point and latest marker (.chart-newest) on screen.
+  for (const newest of document.querySelectorAll('main .chart-newest')) {
+    const frame = newest.closest('.chart-frame') || document.documentElement;
+    if (newest.closest('[hidden], details:not([open])')) continue;
+    const seen = frame.getBoundingClientRect();
+    const dot = newest.getBoundingClientRect();
+    if (dot.right > Math.min(seen.right, width) + 1 || dot.left < Math.max(seen.left, 0) - 1) {
+      const chart = newest.closest('svg');
+      problems.push(`chart hides its newest point: <svg#${chart ? chart.id : '?'}>`);
+    }
+  }
+
+  // 5. Body copy of at least 15 px.
   for (const el of document.querySelectorAll('p, li, td, label')) {
     if (!shown(el) || !el.innerText.trim()) continue;
     const px = parseFloat(getComputedStyle(el).fontSize);
@@ -516,6 +542,16 @@ body { margin: 0; font: 17px/1.5 sans-serif; }
 <nav><a href="#short">Short nav link</a></nav>
 <a class="tall" href="#tall">Tall link</a>
 <label><input type="checkbox"> Small tick box</label>
+<div class="table-wrap" style="overflow-x: auto; width: 300px;"><table style="min-width: 400px;">
+<tr><th>Wide</th><td>table</td></tr></table></div>
+<div class="chart-frame" style="overflow-x: auto; width: 300px;">
+<svg id="hidden-end" width="600" height="50">
+<circle class="chart-newest" cx="590" cy="20" r="3"/></svg>
+</div>
+<div class="chart-frame" style="overflow-x: auto; width: 300px;">
+<svg id="shown-end" width="290" height="50">
+<circle class="chart-newest" cx="280" cy="20" r="3"/></svg>
+</div>
 </main></body></html>"""
 
 
@@ -525,9 +561,11 @@ def test_the_phone_checks_find_what_they_should(browser):
     page.set_viewport_size(PHONE)
     page.set_content(CHECKS_DEMO)
     problems = page.evaluate(PHONE_CHECKS, PHONE["width"])
-    assert len(problems) == 5, problems
+    assert len(problems) == 7, problems
     assert problems[0].startswith("page is 500px wide (> 360): <div.wide>")
     assert problems[1].startswith("small target ") and '<button.short> "Go"' in problems[1]
     assert problems[2].startswith("small target ") and '<a> "Short nav link"' in problems[2]
     assert '<input> "Small tick box"' in problems[3]  # its label is the target: too short
-    assert problems[4] == 'text 12px: <p.small-text> "Tiny print"'
+    assert problems[4].startswith("table scrolls sideways (400px in 300px)")
+    assert problems[5] == "chart hides its newest point: <svg#hidden-end>"
+    assert problems[6] == 'text 12px: <p.small-text> "Tiny print"'

@@ -49,12 +49,17 @@ def _tool(name: str) -> str:
     return shutil.which(name) or pytest.fail(f"{name} is not installed (pip install -e .)")
 
 
+# The audit chain's key: the servers seal with it, the checker verifies with it.
+AUDIT_KEY = secrets.token_hex(32)
+
+
 def server_environment(instance: Path, database_url: str) -> dict[str, str]:
     """The process environment of `flask` and gunicorn: only our RETRAIN_* settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RETRAIN_")}
     env.update(
         RETRAIN_INSTANCE_PATH=str(instance),
         RETRAIN_SECRET_KEY=secrets.token_hex(32),
+        RETRAIN_AUDIT_HMAC_KEY=AUDIT_KEY,
         RETRAIN_DATABASE_URL=database_url,
         RETRAIN_ARGON2_TIME_COST="1",
         RETRAIN_ARGON2_MEMORY_COST_KIB="1024",
@@ -166,8 +171,14 @@ class LoadTarget:
     folder: Path
 
     def app(self):
-        """An app of our own on the same database, to seed and to count rows."""
-        return create_app(make_config(self.folder / "checker", DATABASE_URL=self.database_url))
+        """An app of our own on the same database, to seed and to count rows; with the
+        servers' audit key and checkpoints, to seal and verify their chain."""
+        config = make_config(self.folder / "checker", DATABASE_URL=self.database_url)
+        config.update(
+            AUDIT_HMAC_KEY=AUDIT_KEY,
+            AUDIT_CHECKPOINT_DIR=str(self.folder / "audit-checkpoints"),
+        )
+        return create_app(config)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

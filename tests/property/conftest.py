@@ -36,13 +36,16 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from retrain.extensions import db
-from retrain.models import ApiToken, AuditEvent, LoginSession
+from retrain.models import ApiToken, AuditEvent, LoginSession, PatientFigures
 
 from ..conftest import login
 
 # Tables a request may change whatever its outcome: its own audit row, login rows; and
 # columns: when a bearer token was last used.
-BOOKKEEPING = frozenset({AuditEvent.__tablename__, LoginSession.__tablename__})
+# Derived figures (issue 17) follow the tables they are worked out from, checked here.
+BOOKKEEPING = frozenset(
+    {AuditEvent.__tablename__, LoginSession.__tablename__, PatientFigures.__tablename__}
+)
 BOOKKEEPING_COLUMNS = {ApiToken.__tablename__: frozenset({"last_used_at"})}
 
 EXAMPLES: Counter[str] = Counter()  # Hypothesis examples, by test

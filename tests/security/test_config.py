@@ -12,6 +12,22 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
         create_app(config)
 
 
+def test_production_refuses_to_start_without_an_audit_key(tmp_path):
+    config = make_config(tmp_path, **PRODUCTION)
+    config.pop("AUDIT_HMAC_KEY")
+    with pytest.raises(RuntimeError, match="AUDIT_HMAC_KEY"):
+        create_app(config)
+
+
+def test_development_generates_and_keeps_an_audit_key_and_a_checkpoint_folder(tmp_path):
+    config = make_config(tmp_path)
+    first, second = create_app(config).config, create_app(config).config
+    assert len(first["AUDIT_HMAC_KEY"]) >= 64
+    assert first["AUDIT_HMAC_KEY"] == second["AUDIT_HMAC_KEY"] != first["SECRET_KEY"]
+    assert (tmp_path / "audit_hmac_key").stat().st_mode & 0o077 == 0
+    assert first["AUDIT_CHECKPOINT_DIR"] == str(tmp_path / "audit-checkpoints")
+
+
 def test_production_sets_secure_cookies_and_hsts(tmp_path):
     app = create_app(make_config(tmp_path, **PRODUCTION))
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -75,9 +75,10 @@ def test_erasure_removes_rows_files_and_sessions_but_keeps_the_audit(
     assert patient_browser.get("/today").status_code == 302  # the session ended with it
     erased = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "erase_patient"))
     assert erased.patient_id == patient_id
-    from retrain.infrastructure import audit
+    from retrain.infrastructure import audit_chain
 
-    assert audit.verify()[1] is None
+    audit_chain.seal()
+    assert audit_chain.verify().intact
 
 
 def test_staff_cannot_be_erased_from_the_patient_page(client, as_user, factories):
@@ -97,7 +98,8 @@ def test_patient_sees_who_looked_at_their_record(app, client, factories):
     login(client, "p@example.org")
     page = client.get("/my-data").get_data(as_text=True)
     assert "Tess Example" in page and "physical therapist" in page
-    assert '<td class="num">2</td>' in page
+    assert 'looked at your record</td><td data-label="Why">Your care</td>' in page
+    assert '<td data-label="Times" class="num">2</td>' in page  # two page views, one line
 
 
 def test_admin_audit_page_filters_and_csv(client, as_user, factories):
@@ -113,14 +115,17 @@ def test_admin_audit_page_filters_and_csv(client, as_user, factories):
     page = client.get(f"/admin/audit?patient_id={other.id}&outcome=refused")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert f"#{other.id}" in html and "therapist.patient" in html
-    assert f"#{patient.id}<" not in html
+    assert f'{other.name} <span class="muted">record no. {other.id}</span>' in html
+    assert f'{therapist.name} <span class="muted">therapist #{therapist.id}' in html
+    assert "therapist.patient" in html and "refused: not allowed" in html
+    assert f"record no. {patient.id}<" not in html
 
     csv = client.get(f"/admin/audit.csv?patient_id={patient.id}")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     lines = csv.get_data(as_text=True).strip().splitlines()
-    assert lines[0].startswith("id,at,actor_id")
-    assert len(lines) == 2 and ",ok," in lines[1]
+    assert lines[0].startswith("id,at,actor_id,actor_name,actor_role,action,patient_record_no")
+    assert len(lines) == 2
+    assert f",{therapist.name},therapist,view,{patient.id},{patient.name}," in lines[1]
     total = db.session.scalar(select(func.count(AuditEvent.id)))
     assert total >= 5
 

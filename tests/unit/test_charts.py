@@ -99,8 +99,12 @@ def test_text_is_escaped_and_no_inline_styles():
 
 def test_vertical_markers_and_bands_are_drawn_inside_the_plot():
     root = parse(chart(vlines=[VLine(5, "1"), VLine(20, "far")], bands=[Band(-5, 2, "onset")]))
-    markers = [line for line in root.iter(f"{SVG}line") if line.get("class") == "chart-marker"]
+    markers = [line for line in root.iter(f"{SVG}line") if "chart-marker" in line.get("class", "")]
     assert [(m.get("x1"), m.get("y1"), m.get("y2")) for m in markers] == [("336", "28", "256")]
+    assert markers[0].get("class") == "chart-marker"  # before the newest point (x=10)
+    later = parse(chart(series=[Series("SAQ", ((0, 0), (4, 50)))], vlines=[VLine(5, "1")]))
+    [marker] = [x for x in later.iter(f"{SVG}line") if "chart-marker" in x.get("class", "")]
+    assert marker.get("class") == "chart-marker chart-newest"  # after it: shown first
     [band] = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "chart-band"]
     assert (band.get("x"), band.get("width")) == ("48", "115.2")  # clipped to 0..2
 
@@ -187,3 +191,17 @@ def test_every_muscle_has_a_place_on_the_face():
         assert face_map.FACE_CENTRE < x < face_map.FACE_WIDTH and 0 < y < face_map.FACE_HEIGHT
     with pytest.raises(ValueError):
         face_map.site_position("mentalis", "both")
+
+
+def test_the_newest_point_is_marked_for_the_phone_check():
+    """The browser tour finds each chart's newest point by its class (issue 16)."""
+    root = parse(chart())
+    newest = [c for c in root.iter(f"{SVG}circle") if c.get("class") == "chart-newest"]
+    xs = [float(c.get("cx")) for c in root.iter(f"{SVG}circle")]
+    assert len(newest) == 1 and float(newest[0].get("cx")) == max(xs)
+
+
+def test_axis_text_is_16_units_so_at_least_14_px_on_a_phone():
+    root = parse(chart())
+    assert root.get("font-size") == "16"
+    assert not [t for t in root.iter(f"{SVG}text") if t.get("font-size") not in (None, "16")]

@@ -125,7 +125,7 @@ def test_the_brief_s_kinds_of_exercise_are_there(definitions):
 
 def test_every_built_in_passes_the_same_checks_as_a_staff_exercise(definitions):
     for definition in definitions:
-        values = {key: definition[key] for key in library.EDITABLE_FIELDS}
+        values = {key: definition[key] for key in library.BUILTIN_FIELDS}
         cleaned = library.clean_values(values)
         assert cleaned["instructions"] == "\n".join(definition["instructions"])
 
@@ -237,3 +237,13 @@ def test_sync_never_deletes_and_never_touches_staff_exercises(app, monkeypatch, 
     assert library.sync_builtins() == (0, 0)
     assert builtin_count() == len(definitions)
     assert db.session.get(Exercise, own.id).name == "Test"
+
+
+def test_no_step_asks_to_watch_with_the_eyes_closed(definitions):
+    """Issue 16 part 7: an exercise done with the eyes closed gives a touch or sound cue,
+    never "watch the mirror" for the closed-eye part."""
+    for definition in definitions:
+        steps = " ".join(definition["instructions"]).lower()
+        if "eyes closed" in steps or "eyelids drift down" in steps:
+            first = definition["instructions"][0].lower()
+            assert "watch" not in first, definition["slug"]

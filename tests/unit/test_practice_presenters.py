@@ -92,18 +92,49 @@ def test_history_page_shows_local_times_and_splits_done_from_skipped():
     skipped = PracticeItem(exercise_id=8, reps_done=0, sets_done=0, skipped=True)
     newest = session(datetime(2026, 3, 4, 1, 0, tzinfo=UTC), [done, skipped])
     older = session(datetime(2026, 3, 3, 1, 0, tzinfo=UTC))
-    page = practice.history_page([newest, older], TOKYO, page=2, pages=3, total=62)
+    week = date(2026, 3, 2)
+    page = practice.history_page(
+        [newest, older],
+        TOKYO,
+        week_start=week,
+        this_week=date(2026, 3, 16),
+        first_week=date(2026, 2, 23),
+        total=62,
+    )
     assert [e.local_time.hour for e in page.entries] == [10, 10]
     assert page.entries[0].done_items == [done] and page.entries[0].skipped_items == [skipped]
-    assert (page.has_prev, page.has_next) == (True, True)
-    first = practice.history_page([], TOKYO, page=1, pages=1, total=0)
-    assert (first.has_prev, first.has_next, first.entries) == (False, False, [])
+    assert (page.older_week, page.newer_week) == (date(2026, 2, 23), date(2026, 3, 9))
+    assert page.week_end == date(2026, 3, 8)
+    first = practice.history_page(
+        [], TOKYO, week_start=week, this_week=week, first_week=week, total=0
+    )
+    assert (first.older_week, first.newer_week, first.entries) == (None, None, [])
+
+
+def test_week_summary_counts_local_days_and_averages():
+    # 23:30 UTC on 2 March is 08:30 on 3 March in Tokyo: the same local day as the next.
+    sessions = [
+        session(datetime(2026, 3, 2, 23, 30, tzinfo=UTC)),
+        session(datetime(2026, 3, 3, 1, 0, tzinfo=UTC)),
+        session(datetime(2026, 3, 5, 1, 0, tzinfo=UTC)),
+    ]
+    for s, effort, rating in zip(sessions, (1, 2, 4), (3, 4, 4), strict=True):
+        s.effort, s.synkinesis_rating = effort, rating
+    summary = practice.week_summary(sessions, TOKYO)
+    assert summary == practice.WeekSummary(3, 2, 2.3, 3.7)
+    assert practice.week_summary([], TOKYO) == practice.WeekSummary(0, 0, None, None)
+
+
+def test_monday_of_any_day():
+    assert practice.monday_of(date(2026, 3, 8)) == date(2026, 3, 2)  # a Sunday
+    assert practice.monday_of(date(2026, 3, 2)) == date(2026, 3, 2)
 
 
 def test_player_data_lists_each_exercise_with_its_dose_and_steps():
     data = practice.player_data(programme())
     assert data == {
         "programme_id": 3,
+        "affected_side": None,  # the programme's patient is not loaded here
         "exercises": [
             {
                 "index": 0,
@@ -116,6 +147,8 @@ def test_player_data_lists_each_exercise_with_its_dose_and_steps():
                 "hold_seconds": 5,
                 "rest_seconds": 3,
                 "note": "",
+                "live": None,  # no live rule: not measured
+                "eyes_closed": False,
             }
         ],
     }

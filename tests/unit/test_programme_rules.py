@@ -52,7 +52,7 @@ def messages(result):
 def test_a_full_item_is_kept_as_given_with_the_note_stripped():
     result = check_items([FULL], LIBRARY)
     assert result.errors == []
-    assert result.items == [{**FULL, "note": "Slowly."}]
+    assert result.items == [{**FULL, "note": "Slowly.", "live_limit": None}]
 
 
 def test_blank_doses_take_the_exercise_defaults_and_fixed_defaults():
@@ -68,6 +68,7 @@ def test_blank_doses_take_the_exercise_defaults_and_fixed_defaults():
             "times_per_day": 1,
             "days_per_week": 7,
             "note": None,
+            "live_limit": None,
         }
     ]
 

@@ -379,31 +379,49 @@ def test_forged_source_is_stored_as_form(client, patient_with_programme):
 def test_history_lists_sessions_newest_first(client, patient_with_programme):
     patient, programme = patient_with_programme
     today = local_today(patient)
-    older = (today - timedelta(days=3)).isoformat()
-    save(client, programme, performed_date=older, performed_time="08:05", note="First one")
-    save(client, programme, note="Second one", **{"items-1-skipped": "y"})
+    monday = today - timedelta(days=today.weekday())
+    last_week = (today - timedelta(days=7)).isoformat()
+    save(client, programme, performed_date=last_week, performed_time="08:05", note="First one")
+    save(client, programme, performed_date=last_week, performed_time="09:10", note="Second one")
+    save(client, programme, note="Done today", **{"items-1-skipped": "y"})
     html = client.get("/history").get_data(as_text=True)
+    assert "Done today" in html and "First one" not in html
+    assert "Skipped: Brow raise" in html and "3 sessions logged in all" in html
+    older = (monday - timedelta(days=7)).isoformat()
+    assert f'href="/history?week={older}"' in html and "Newer week" not in html
+    html = client.get(f"/history?week={older}").get_data(as_text=True)
     assert html.index("Second one") < html.index("First one")
-    assert "at 08:05" in html
-    assert "Gentle smile: 20 repetitions" in html
-    assert "Skipped: Brow raise" in html
-    assert "3 of 5" in html and "4 of 10" in html
-    assert "2 sessions" in html
+    assert "at 08:05" in html and "Gentle smile: 20 repetitions" in html
+    assert f'href="/history?week={monday.isoformat()}"' in html  # back to this week
+    assert "Older week" not in html  # nothing before the first session's week
 
 
-def test_history_pages_by_30(client, as_user):
+def test_history_summarises_each_week(client, as_user):
     patient = as_user("patient")
-    start = utcnow() - timedelta(days=40)
-    for n in range(31):
-        add_session(patient.id, start + timedelta(days=n), note=f"session number {n:02d}")
-    first = client.get("/history").get_data(as_text=True)
-    assert first.count("session number") == 30
-    assert "session number 30" in first and "session number 00" not in first
-    assert "Page 1 of 2" in first and 'href="/history?page=2"' in first
-    second = client.get("/history?page=2").get_data(as_text=True)
-    assert second.count("session number") == 1 and "session number 00" in second
-    assert client.get("/history?page=99").status_code == 200  # clamped to the last page
-    assert client.get("/history?page=abc").status_code == 200
+    monday = local_today(patient) - timedelta(days=local_today(patient).weekday() + 14)
+    noon = datetime.combine(monday, time(12), tzinfo=UTC)
+    for days, effort, rating in ((0, 2, 4), (0, 3, 6), (2, 4, 5), (9, 1, 1)):
+        at = noon + timedelta(days=days)
+        add_session(patient.id, at, effort=effort, synkinesis_rating=rating)
+    html = client.get(f"/history?week={(monday + timedelta(days=3)).isoformat()}").get_data(
+        as_text=True
+    )
+    facts = re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", html)
+    assert facts[:4] == [
+        ("Sessions", "3"),
+        ("Days you practised", "2 of 7"),
+        ("How hard, on average", "3.0 of 5"),
+        ("Synkinesis felt, on average", "5.0 of 10"),
+    ]
+    empty = client.get(f"/history?week={(monday + timedelta(days=14)).isoformat()}")
+    assert "No sessions this week" in empty.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("week", ["abc", "2026-13-40", "1900-01-01", "9999-12-31", "0001-01-01"])
+def test_history_with_a_stray_week_still_shows_a_page(client, as_user, week):
+    patient = as_user("patient")
+    add_session(patient.id, utcnow() - timedelta(days=40), note="long ago")
+    assert client.get("/history", query_string={"week": week}).status_code == 200
 
 
 def test_history_shows_only_own_sessions(client, as_user, factories):

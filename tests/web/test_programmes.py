@@ -1,5 +1,6 @@
 """Programme versions, the builder, and templates (through the test client, CSRF on)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -104,8 +105,8 @@ def test_builder_is_prefilled_with_the_current_programme(client, team):
     )
     html = client.get(edit_url(patient.id)).get_data(as_text=True)
     assert 'name="items-0-reps"' in html and 'value="17"' in html
-    assert f'<option selected value="{second.id}">' in html
-    assert 'name="items-1-exercise_id"' in html  # a blank row to add one more
+    assert f'<input type="hidden" name="items-0-exercise_id" value="{second.id}">' in html
+    assert 'name="items-1-exercise_id"' not in html  # more are added with the picker
 
 
 def test_a_new_version_ends_the_old_one_and_keeps_the_history(app, team):
@@ -260,16 +261,48 @@ def test_removed_rows_are_left_out_and_blank_doses_use_the_defaults(client, team
     assert (saved.sets, saved.times_per_day, saved.days_per_week) == (1, 1, 7)
 
 
-def test_add_a_row_returns_the_form_with_one_more_row_and_saves_nothing(client, team):
+def test_the_picker_adds_a_row_with_the_programmes_how_often_and_saves_nothing(client, team):
     _, patient = team
-    first, second = library(2)
-    data = builder_data(
-        [item(first.id), item(second.id)], starts_on=patient_today(patient.id), press="add_row"
-    )
+    first, second, third = library(3)
+    rows = [
+        item(first.id, times_per_day=3, days_per_week=5),
+        item(second.id, times_per_day=3, days_per_week=5),
+    ]
+    data = builder_data(rows, starts_on=patient_today(patient.id), press="add_exercise")
+    data["add_exercise"] = str(third.id)
     response = post_form(client, edit_url(patient.id), data)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'name="items-2-exercise_id"' in html and 'name="items-3-exercise_id"' not in html
+    assert f'<input type="hidden" name="items-2-exercise_id" value="{third.id}">' in html
+    assert 'name="items-3-exercise_id"' not in html
+    # "How often" follows the rows already there, not the 1-a-day default.
+    assert re.search(r'name="items-2-times_per_day"[^>]*value="3"', html)
+    assert re.search(r'name="items-2-days_per_week"[^>]*value="5"', html)
+    # The dose fields show the exercise's own defaults as placeholders.
+    assert re.search(rf'name="items-2-reps" placeholder="{third.default_reps}"', html)
+    assert programme_count() == 0
+
+
+def test_one_picker_grouped_by_region_replaces_the_dropdown_in_every_row(client, team):
+    _, patient = team
+    exercises = library(3)
+    html = client.get(edit_url(patient.id)).get_data(as_text=True)
+    assert "<select" not in html.split('id="items-heading"')[1]  # no per-row dropdown
+    assert html.count('name="add_exercise"') >= len(exercises)
+    assert 'id="exercise-search"' in html and "js/programme_builder.js" in html
+
+
+@pytest.mark.parametrize("picked", ["abc", "999999", "\u00e9", "1" * 40])
+def test_a_stray_pick_adds_no_row(client, team, picked):
+    _, patient = team
+    (first,) = library(1)
+    data = builder_data([item(first.id)], starts_on=patient_today(patient.id))
+    del data["submit"]
+    data["add_exercise"] = picked
+    response = post_form(client, edit_url(patient.id), data)
+    html = response.get_data(as_text=True)
+    assert response.status_code in (200, 422)
+    assert 'name="items-1-exercise_id"' not in html
     assert programme_count() == 0
 
 
@@ -372,7 +405,8 @@ def test_the_builder_can_start_from_a_template(client, team):
     first, second = library(2)
     template = programme_templates.save_template(therapist, "Smile work", [item(second.id, reps=7)])
     html = client.get(f"{edit_url(patient.id)}?template={template.id}").get_data(as_text=True)
-    assert f'<option selected value="{second.id}">' in html and 'value="7"' in html
+    hidden = f'<input type="hidden" name="items-0-exercise_id" value="{second.id}">'
+    assert hidden in html and 'value="7"' in html
     assert programme_count(patient.id) == 0  # nothing saved by looking
 
 

@@ -729,7 +729,7 @@ def test_staff_gallery_shows_trends_with_injection_dates_and_noise_labels(client
     assert "2 Mar 2026" in page and "20 Mar 2026" in page
     assert "style=" not in page and "<script>" not in page
     # days since the injection in the numbers table: none for 2 March, 14 for 20 March
-    assert '<td class="num">14</td>' in page
+    assert '<td class="num" data-label="Days since injection">14</td>' in page
 
 
 def test_compare_page_shows_two_dates_side_by_side(client, factories):

@@ -217,6 +217,37 @@ def test_patient_page_shows_programme_history_sessions_and_figures(client, as_us
     assert "Make a new invitation link" not in html  # this patient has a password
 
 
+def test_patient_page_puts_the_programme_first_with_one_primary_action(client, as_user, factories):
+    therapist = as_user("therapist")
+    patient = factories.make_patient(care_team=[therapist])
+    prescribe(patient, therapist, days_ago=3)
+    log_session(patient, rating=6)
+    html = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    main = html[html.index("<main") :]
+    assert main.count("button primary") == 1  # "Change programme"
+    assert html.index("Current programme") < html.index("Programme history")
+    assert html.index("Programme history") < html.index("Session log")
+    assert 'id="practice-chart"' in html and "Synkinesis felt (0-10)" in html
+    assert "More for this patient" in html
+
+
+def test_the_session_log_is_paged_by_ten(client, as_user, factories):
+    therapist = as_user("therapist")
+    patient = factories.make_patient(care_team=[therapist])
+    prescribe(patient, therapist, days_ago=30)
+    for hours in range(1, 13):
+        log_session(patient, hours_ago=hours * 30, note=f"log entry {hours:02d}")
+    first = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert first.count("log entry") == 10 and "log entry 01" in first
+    assert "12 sessions in all" in first and "Page 1 of 2" in first
+    assert f'href="/patients/{patient.id}?log=2#sessions-heading"' in first
+    second = client.get(f"/patients/{patient.id}?log=2").get_data(as_text=True)
+    assert second.count("log entry") == 2 and "log entry 12" in second
+    assert "Last session" in second and "None yet" not in second  # figures stay whole
+    assert client.get(f"/patients/{patient.id}?log=99").status_code == 200
+    assert client.get(f"/patients/{patient.id}?log=x").status_code == 200
+
+
 def test_patient_page_loads_with_a_fixed_number_of_queries(app, factories):
     therapist = factories.make_user("therapist")
     small = factories.make_patient(care_team=[therapist])

@@ -1,0 +1,193 @@
+"""Seal and verify the audit trail's chain (SECURITY.md, "The audit trail").
+
+Requests insert rows unsealed (infrastructure/audit.py). The sealer, a periodic job every
+few seconds and `flask audit seal`, gives each unsealed row the next place in the chain
+(``seq``) and an HMAC-SHA-256, keyed by AUDIT_HMAC_KEY (config, never the database), over
+its fields and the previous row's hash. After each seal it appends a checkpoint (head
+hash, count, time) to a file outside the database (AUDIT_CHECKPOINT_DIR).
+
+`flask audit verify` then finds: a changed row (its HMAC), a deleted row (a gap in
+``seq``), a chain rewritten without the key (every HMAC), a deleted tail (shorter than a
+checkpoint, or a different hash at a checkpoint's count), and rows inserted after a
+checkpoint but dated before it (beyond AUDIT_GRACE_SECONDS, the longest a request may
+take between noting an event and committing it).
+"""
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, text
+
+from ..extensions import db
+from ..models.audit import AuditEvent
+from ..models.base import utcnow
+from . import jobs
+from .audit import HASHED_FIELDS
+
+GENESIS = "0" * 64
+CHECKPOINT_FILE = "checkpoints.jsonl"
+SEAL_EVERY_SECONDS = 5
+_SEAL_LOCK = 20261125  # PostgreSQL advisory lock: one sealer at a time
+
+
+def digest(key: bytes, prev_hash: str, row: Mapping) -> str:
+    """The row's HMAC: its id, place and fields, chained to the previous row's hash."""
+    fields = {name: row[name] for name in ("id", "seq", *HASHED_FIELDS)}
+    fields["at"] = row["at"].isoformat(timespec="microseconds")
+    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, (prev_hash + payload).encode(), hashlib.sha256).hexdigest()
+
+
+def _as_fields(event: AuditEvent) -> dict:
+    return {name: getattr(event, name) for name in ("id", "seq", *HASHED_FIELDS)}
+
+
+def _key() -> bytes:
+    return str(current_app.config["AUDIT_HMAC_KEY"]).encode()  # env may parse as a number
+
+
+def seal_job() -> None:
+    """The periodic sealer (jobs.py runs it once per slot, on one worker)."""
+    seal()
+
+
+# Registered after the definition: jobs.every checks that a worker can import the name.
+jobs.every(SEAL_EVERY_SECONDS)(seal_job)
+
+
+def seal(batch: int = 2000) -> int:
+    """Link every unsealed row into the chain, oldest id first; write a checkpoint.
+    Returns how many rows were sealed."""
+    key, sealed = _key(), 0
+    while True:
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text(f"SELECT pg_advisory_xact_lock({_SEAL_LOCK})"))
+        head = db.session.execute(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(AuditEvent.seq.is_not(None))
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        ).first()
+        seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+        rows = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(batch)
+        ).all()
+        for row in rows:
+            seq += 1
+            row.seq, row.prev_hash = seq, prev
+            row.hash = prev = digest(key, prev, _as_fields(row))
+        db.session.commit()
+        sealed += len(rows)
+        if rows:
+            write_checkpoint(seq, prev)
+        if len(rows) < batch:
+            return sealed
+
+
+def checkpoint_path() -> Path:
+    return Path(current_app.config["AUDIT_CHECKPOINT_DIR"]) / CHECKPOINT_FILE
+
+
+def write_checkpoint(count: int, head_hash: str, note: str | None = None) -> None:
+    """Append one line: a single write of a short line, so appends never interleave."""
+    path = checkpoint_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entry = {"at": utcnow().isoformat(), "count": count, "hash": head_hash}
+    line = json.dumps({**entry, "note": note} if note else entry)
+    with open(path, "a") as out:
+        out.write(line + "\n")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    at: datetime
+    count: int
+    hash: str
+
+
+def read_checkpoints() -> list[Checkpoint]:
+    """Every checkpoint, by count; unreadable lines are skipped (verify reports them)."""
+    path = checkpoint_path()
+    if not path.exists():
+        return []
+    found = []
+    for line in path.read_text().splitlines():
+        try:
+            data = json.loads(line)
+            found.append(
+                Checkpoint(datetime.fromisoformat(data["at"]), data["count"], data["hash"])
+            )
+        except (ValueError, KeyError, TypeError):
+            continue
+    return sorted(found, key=lambda cp: (cp.count, cp.at))
+
+
+@dataclass
+class Report:
+    checked: int = 0  # sealed rows whose HMAC and place were verified
+    unsealed: int = 0
+    problems: list[str] = field(default_factory=list)
+    first_broken: int | None = None  # id of the first row found wrong
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+    def flag(self, problem: str, row_id: int | None = None) -> None:
+        self.problems.append(problem)
+        if self.first_broken is None and row_id is not None:
+            self.first_broken = row_id
+
+
+def verify(batch: int = 5000) -> Report:
+    """Check the sealed chain against the key and the checkpoints (module docstring)."""
+    report, key = Report(), _key()
+    checkpoints = read_checkpoints()
+    by_count = {cp.count: cp for cp in checkpoints}
+    grace = timedelta(seconds=current_app.config["AUDIT_GRACE_SECONDS"])
+    prev, seq, before = GENESIS, 0, None  # ``before``: the last checkpoint passed
+    while True:
+        rows = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > seq).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        for row in rows:
+            if row.seq != seq + 1:
+                report.flag(f"rows {seq + 1} to {row.seq - 1} of the chain are missing", row.id)
+                return report
+            if row.prev_hash != prev or digest(key, prev, _as_fields(row)) != row.hash:
+                report.flag(f"row {row.id} (place {row.seq}) was changed or forged", row.id)
+                return report
+            if before and row.at < before.at - grace:
+                report.flag(f"row {row.id} was added after the checkpoint of {before.at}", row.id)
+            seq, prev, report.checked = row.seq, row.hash, report.checked + 1
+            if seq in by_count:
+                if by_count[seq].hash != prev:
+                    report.flag(f"the chain differs from the checkpoint at {seq} rows", row.id)
+                    return report
+                before = by_count[seq]
+        db.session.expunge_all()
+        if len(rows) < batch:
+            break
+    _check_tail_and_unsealed(report, checkpoints, seq, grace)
+    return report
+
+
+def _check_tail_and_unsealed(report, checkpoints, count, grace) -> None:
+    last = checkpoints[-1] if checkpoints else None
+    if last and last.count > count:
+        report.flag(
+            f"the chain ends at {count} rows; the checkpoint of {last.at} counted {last.count}"
+        )
+    unsealed = db.session.execute(
+        select(AuditEvent.id, AuditEvent.at).where(AuditEvent.seq.is_(None))
+    ).all()
+    report.unsealed = len(unsealed)
+    for row in unsealed:
+        if last and row.at < last.at - grace:
+            report.flag(f"row {row.id} was added after the checkpoint of {last.at}", row.id)

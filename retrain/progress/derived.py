@@ -1,0 +1,103 @@
+"""A patient's derived figures: the facts the caseload needs, kept with the patient instead
+of worked out from their whole history on every request (issue 17, part 3).
+
+Only facts that do not depend on today are stored, so they stay right tomorrow without
+a write: the local days of the latest sessions (with counts), the last session's time,
+and the open cycle's facts (its start, its latest visit, the earlier cycles' exact
+wear-off days, the baseline, the latest SAQ). What depends on today (the 7- and 28-day
+windows, "no session for 3 days", days since the injection, the phase, "due") and on
+the clinic's settings (the projection's spread rule, the noise rule of a change) is
+finished when the page is read (progress.review.status_from_facts,
+presenters.caseload). docs/performance.md, "Derived figures". Pure Python.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+from . import cycles
+
+# The longest window a page reads (the caseload's 28 days): the stored days cover this
+# many local days ending on the latest session's day.
+WINDOW_DAYS = 28
+
+
+def recent_days(session_days: Iterable[date]) -> dict[date, int]:
+    """Sessions per local day over the WINDOW_DAYS days that end on the latest day."""
+    counts = Counter(session_days)
+    if not counts:
+        return {}
+    first = max(counts) - timedelta(days=WINDOW_DAYS - 1)
+    return {day: n for day, n in sorted(counts.items()) if day >= first}
+
+
+def days_up_to(stored: dict[date, int], today: date) -> list[date] | None:
+    """The session days (one per session) a window ending on ``today`` can see, or None
+    when the stored days cannot tell: ``today`` is before the latest session's day, so
+    the window may reach days older than the stored ones (a clock or zone oddity; the
+    caller reads the sessions then)."""
+    if stored and today < max(stored):
+        return None
+    return [day for day, n in stored.items() for _ in range(n)]
+
+
+@dataclass(frozen=True)
+class ClinicalFacts:
+    """The open cycle's date-independent facts (progress.review.status_from_facts
+    finishes them for a day). ``error``: why the stored visits or SAQs could not be
+    analysed (the status then asks to check the record)."""
+
+    cycle_index: int | None = None
+    injected_on: date | None = None  # the open cycle's first visit
+    last_visit_on: date | None = None
+    earlier_wear_off: tuple[float | None, ...] = ()  # each earlier cycle's exact day
+    baseline: float | None = None
+    wear_off_day: int | None = None  # measured in the open cycle
+    latest_saq_on: date | None = None
+    latest_saq: float | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        values = asdict(self)
+        for name in ("injected_on", "last_visit_on", "latest_saq_on"):
+            values[name] = values[name] and values[name].isoformat()
+        values["earlier_wear_off"] = list(self.earlier_wear_off)
+        return values
+
+    @classmethod
+    def from_json(cls, values: dict | None) -> ClinicalFacts:
+        values = dict(values or {})
+        for name in ("injected_on", "last_visit_on", "latest_saq_on"):
+            values[name] = values.get(name) and date.fromisoformat(values[name])
+        values["earlier_wear_off"] = tuple(values.get("earlier_wear_off") or ())
+        return cls(**values)
+
+
+def clinical_facts(
+    visits: Iterable[cycles.InjectionVisit], saqs: Iterable[tuple[date, float]]
+) -> ClinicalFacts:
+    """The facts from every visit and SAQ score of the patient (any order)."""
+    visits = list(visits)
+    saqs = list(saqs)
+    as_of = max((v.on for v in visits), default=date.min)
+    try:
+        report = cycles.analyse(visits, saqs, (), as_of)
+    except cycles.CycleDataError as error:
+        return ClinicalFacts(error=str(error))
+    latest_on, latest = report.saq_by_day[-1] if report.saq_by_day else (None, None)
+    if not report.cycles:
+        return ClinicalFacts(latest_saq_on=latest_on, latest_saq=latest)
+    cycle = report.cycles[-1]
+    return ClinicalFacts(
+        cycle_index=cycle.index,
+        injected_on=cycle.injected_on,
+        last_visit_on=report.current.last_visit_on,
+        earlier_wear_off=tuple(c.wear_off_day_exact for c in report.cycles[:-1]),
+        baseline=cycle.baseline,
+        wear_off_day=cycle.wear_off_day,
+        latest_saq_on=latest_on,
+        latest_saq=latest,
+    )

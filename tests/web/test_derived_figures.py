@@ -1,0 +1,60 @@
+"""Derived figures (issue 17, part 3): kept by every write, rebuilt by `flask derived
+rebuild`, gone with an erased patient. Their equality with a full recomputation over
+random histories is tests/property/test_derived_property.py."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete
+
+from retrain.extensions import db
+from retrain.models import PatientFigures, User
+
+from .practice_helpers import add_session
+
+NOON = datetime(2026, 3, 2, 12, tzinfo=UTC)
+
+
+def _row(patient_id: int) -> PatientFigures | None:
+    db.session.expire_all()
+    return db.session.get(PatientFigures, patient_id)
+
+
+def test_a_new_patient_starts_with_figures_and_a_session_updates_them(factories):
+    patient = factories.make_patient()
+    assert _row(patient.id).session_count == 0
+    add_session(patient.id, NOON)
+    row = _row(patient.id)
+    assert (row.session_count, row.last_session_at) == (1, NOON)
+    assert row.recent_days == {"2026-03-02": 1}
+
+
+def test_rebuild_restores_lost_figures_for_one_patient_or_all(app, factories):
+    first, second = factories.make_patient(), factories.make_patient()
+    add_session(first.id, NOON)
+    add_session(second.id, NOON)
+    db.session.execute(delete(PatientFigures))  # a Core delete: the hooks do not see it
+    db.session.commit()
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["derived", "rebuild", "--patient", str(first.id)])
+    assert result.exit_code == 0, result.output
+    assert "1 patient." in result.output
+    assert _row(first.id).session_count == 1 and _row(second.id) is None
+
+    result = runner.invoke(args=["derived", "rebuild"])
+    assert result.exit_code == 0 and "2 patients." in result.output
+    assert _row(second.id).last_session_at == NOON
+
+
+def test_rebuild_of_an_unknown_patient_says_so(app):
+    result = app.test_cli_runner().invoke(args=["derived", "rebuild", "--patient", "999999"])
+    assert result.exit_code == 1
+    assert "No patient 999999." in result.output
+
+
+def test_erasing_a_patient_takes_their_figures_with_them(factories):
+    patient_id = factories.make_patient().id
+    add_session(patient_id, NOON)
+    db.session.execute(delete(User).where(User.id == patient_id))  # as erasure does
+    db.session.commit()
+    assert _row(patient_id) is None
