@@ -74,8 +74,8 @@ def write_unit() -> Iterator[None]:
     is rolled back first (it wrote nothing; loaded objects load again when next used),
     the body's statements run in a transaction that begins IMMEDIATE, and it commits on
     the way out, keeping what is loaded (rolls back on an error). Make changes to loaded
-    objects inside the body, not before it. Read inside the body what the write depends on: the body's reads happen
-    under the write lock, so nothing it read can change before it writes.
+    objects inside the body, not before it. Read inside the body what the write depends
+    on: the body's reads happen under the write lock, so nothing can change in between.
     """
     if not reading():
         yield
