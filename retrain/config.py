@@ -32,6 +32,7 @@ class Defaults:
     SESSION_ABSOLUTE_HOURS_STAFF = 12
     SESSION_ABSOLUTE_HOURS_PATIENT = 30 * 24
     INVITATION_VALID_DAYS = 7
+    PASSWORD_RESET_VALID_MINUTES = 60  # a reset link sent by e-mail (ASVS 6.4.1: short-lived)
     API_TOKEN_HOURS_STAFF = 12
     API_TOKEN_HOURS_PATIENT = 30 * 24
     SAQ_INSTRUMENT = "saq"  # or a path to a JSON file with the clinic's licensed wording
@@ -44,6 +45,8 @@ class Defaults:
     BACKUP_KEEP = 14  # `flask backup` keeps this many
 
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"  # per address and per account
+    # "Forgot password?" requests, per address and per account (the e-mail asked for)
+    PASSWORD_RESET_RATE_LIMIT = "5 per hour;20 per day"  # noqa: S105 - a rate, no secret
     UPLOAD_RATE_LIMIT = "30 per minute;300 per day"  # photo uploads, per account
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
 

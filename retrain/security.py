@@ -15,6 +15,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "operations.metrics_page",  # its own bearer token (METRICS_TOKEN), else 404
         "auth.login",
         "auth.invitation",
+        "auth.forgot_password",
+        "auth.reset_password",
         "api.create_token",
         "api.openapi_json",
         "api.docs",

@@ -54,6 +54,7 @@ def make_config(instance, **overrides):
         "INSTANCE_PATH": str(instance),
         "DATABASE_URL": POSTGRES_URL or f"sqlite:///{instance / 'retrain.sqlite3'}",
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "PASSWORD_RESET_RATE_LIMIT": "1000 per minute",
         **FAST_HASHING,
     }
     config.update(overrides)

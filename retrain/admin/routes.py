@@ -15,10 +15,12 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..access import require_role
+from ..auth import link_mail
 from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..ids import to_id
 from ..models import ADMIN, ROLES
+from ..presenters.qr_code import qr_svg
 from ..usecases import accounts, audit_trail, care_teams, erasure
 from .forms import AuditFilterForm, CareTeamForm, EraseForm, StaffForm
 
@@ -48,8 +50,15 @@ def new_staff():
         except Invalid as error:
             show_on_form(form, error, "email")
         else:
-            return render_template("admin/invitation.html", user=user, token=token)
+            return _invitation_page(user, token)
     return render_template("admin/new_staff.html", form=form)
+
+
+def _invitation_page(user, token: str):
+    """A staff member's invitation link, shown once to the admin who made it."""
+    link = url_for("auth.invitation", token=token, _external=True)
+    qr = qr_svg(link, f"QR code of {user.name}'s invitation link")
+    return render_template("admin/invitation.html", user=user, link=link, qr=qr)
 
 
 @bp.post("/accounts/<int:user_id>/active")
@@ -71,7 +80,20 @@ def reinvite(user_id: int):
     except Invalid as error:
         flash(error.message, "error")
         return redirect(url_for("admin.accounts_list"))
-    return render_template("admin/invitation.html", user=user, token=token)
+    return _invitation_page(user, token)
+
+
+@bp.post("/accounts/<int:user_id>/password-reset")
+def send_password_reset(user_id: int):
+    """A reset link by e-mail to the account's own address; the admin never sees it."""
+    try:
+        user = accounts.send_password_reset(current_user, user_id)
+    except Invalid as error:
+        flash(error.message, "error")
+    else:
+        link_mail.request_for_account(user_id)  # first: before a query opens a transaction
+        flash(f"A link to set a new password is being sent to {user.email}.", "success")
+    return redirect(url_for("admin.accounts_list"))
 
 
 @bp.route("/care-teams", methods=["GET", "POST"])

@@ -28,6 +28,17 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Your e-mail address",
+        validators=[
+            DataRequired("Enter your e-mail address."),
+            Length(max=254, message="An e-mail address is at most 254 characters long."),
+        ],
+    )
+    submit = SubmitField("E-mail me a link")
+
+
 class SetPasswordForm(FlaskForm):
     password = _new_password("New password")
     confirm = _typed_again("password")

@@ -1,4 +1,5 @@
-"""Logging in and out, accepting an invitation link, changing one's password."""
+"""Logging in and out, accepting an invitation link, a forgotten password, changing one's
+password."""
 
 from flask import (
     Blueprint,
@@ -13,10 +14,12 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from ..errors import Invalid
-from ..errors.handlers import show_on_form
+from ..errors.handlers import problems_beside, show_on_form
 from ..extensions import limiter
 from ..usecases import authentication
-from .forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from ..usecases.accounts import normalise_email
+from . import link_mail
+from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from .redirects import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -30,6 +33,20 @@ def _login_limit() -> str:
 
 def _account_key() -> str:
     return "login:" + (request.form.get("email") or "").strip().lower()
+
+
+def _reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
+def _reset_account_key() -> str:
+    """The account asked for, as the job will look it up (so "x@xn--..." and its Unicode
+    spelling count as one)."""
+    typed = (request.form.get("email") or "")[:254]
+    try:
+        return "reset:" + normalise_email(typed)
+    except Invalid:
+        return "reset:" + typed.strip().lower()
 
 
 def _begin(user) -> None:
@@ -66,21 +83,45 @@ def logout():
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def invitation(token):
+    return _set_password_page(token, reset=False)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_password(token):
+    return _set_password_page(token, reset=True)
+
+
+def _set_password_page(token: str, *, reset: bool):
+    """A one-time link's page: choose a password, then logged in (every other login and
+    API token of the account ends)."""
     invite = authentication.invitation_for(token)
     if invite is None:
-        return render_template("auth/invitation_expired.html"), 404
+        return render_template("auth/invitation_expired.html", reset=reset), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "password"):
             user = authentication.accept_invitation(token, form.password.data)
-        except Invalid as error:
-            show_on_form(form, error, "password")
-        else:
             logout_user()
             _begin(user)
-            flash(f"Welcome to Retrain, {user.name}. Your password is set.", "success")
+            if reset:
+                flash("Your new password is set. Other devices have been logged out.", "success")
+            else:
+                flash(f"Welcome to Retrain, {user.name}. Your password is set.", "success")
             return redirect(url_for("main.index"))
-    return render_template("auth/invitation.html", form=form, invitee=invite.user)
+    return render_template("auth/invitation.html", form=form, invitee=invite.user, reset=reset)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_limit, methods=["POST"], key_func=_reset_account_key)
+def forgot_password():
+    """The same answer whether or not an account uses the address (ASVS 6.3.8, 6.4)."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        link_mail.request_for_address(form.email.data)
+        return render_template("auth/reset_sent.html")
+    return render_template("auth/forgot_password.html", form=form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -1,5 +1,7 @@
-"""One-time links that let a person set their password (an invitation, or a new link
-when they have lost it): random, stored hashed, expiring after INVITATION_VALID_DAYS.
+"""One-time links that let a person set their password: an invitation (shown to the
+staff who made it, valid INVITATION_VALID_DAYS), or a password reset (only ever e-mailed
+to the account's own address, valid PASSWORD_RESET_VALID_MINUTES). Random, stored hashed,
+single use.
 
 Part of the caller's transaction: nothing here commits.
 """
@@ -20,25 +22,30 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(user: User, created_by: User | None) -> str:
-    """A new link for ``user``; returns its token, shown once and never stored."""
+def reset_lifetime() -> timedelta:
+    return timedelta(minutes=current_app.config["PASSWORD_RESET_VALID_MINUTES"])
+
+
+def issue(user: User, created_by: User | None, valid_for: timedelta | None = None) -> str:
+    """A new link for ``user`` (an invitation unless ``valid_for`` says otherwise);
+    returns its token, shown once and never stored."""
     token = secrets.token_urlsafe(32)
-    days = current_app.config["INVITATION_VALID_DAYS"]
+    valid_for = valid_for or timedelta(days=current_app.config["INVITATION_VALID_DAYS"])
     db.session.add(
         Invitation(
             token_hash=_digest(token),
             user_id=user.id,
             created_by_id=created_by.id if created_by else None,
-            expires_at=utcnow() + timedelta(days=days),
+            expires_at=utcnow() + valid_for,
         )
     )
     return token
 
 
-def renew(user: User, created_by: User) -> str:
+def renew(user: User, created_by: User | None, valid_for: timedelta | None = None) -> str:
     """A fresh link; the user's earlier unused links stop working."""
     void_all(user)
-    return issue(user, created_by)
+    return issue(user, created_by, valid_for)
 
 
 def void_all(user: User) -> None:

@@ -231,7 +231,7 @@ class ApplyTemplateForm(FlaskForm):
 
 class PasswordResetForm(FlaskForm):
     confirm = BooleanField(
-        "The patient asked for a new link because they forgot their password",
+        "The patient asked for this because they forgot their password",
         validators=[InputRequired("Tick the box to confirm the patient asked for this.")],
     )
-    submit = SubmitField("Make a password reset link")
+    submit = SubmitField("E-mail them a reset link")

@@ -19,10 +19,12 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import access
+from ..auth import link_mail
 from ..errors import Invalid
 from ..errors.handlers import show_on_form
 from ..ids import to_id
 from ..models import CLINICIAN, THERAPIST
+from ..presenters.qr_code import qr_svg
 from ..usecases import patients, programme_templates, programmes
 from ..usecases import programme_sheet as programme_sheets
 from ..usecases.caseload import caseload_page as caseload_table
@@ -37,7 +39,15 @@ from .forms import (
 
 bp = Blueprint("therapist", __name__)
 
-SHARED_ENDPOINTS = frozenset({"therapist.patient", "therapist.invite", "therapist.programme_sheet"})
+SHARED_ENDPOINTS = frozenset(
+    {
+        "therapist.patient",
+        "therapist.invite",
+        "therapist.email_invitation",
+        "therapist.send_password_reset",
+        "therapist.programme_sheet",
+    }
+)
 
 
 @bp.before_request
@@ -69,19 +79,43 @@ def new_patient_page(back_endpoint: str):
             show_on_form(form, error, "email")
         else:
             # Shown in this response only: the token is never stored in plain text.
-            return invitation_page(patient.id, form.name.data.strip(), token, new=True)
+            return invitation_page(patient, token, new=True)
     return render_template("staff/new_patient.html", form=form, back_url=url_for(back_endpoint))
 
 
-def invitation_page(patient_id: int, name: str, token: str, *, new: bool):
+def invitation_page(patient, token: str, *, new: bool, sent: bool = False):
+    """The one page that shows an invitation link (copy, QR code, send by e-mail), only
+    in the response that made it or e-mailed it: the token is never stored in plain."""
+    link = url_for("auth.invitation", token=token, _external=True)
+    patient_id, name = patient.id, patient.name
     return render_template(
         "staff/invitation_link.html",
         patient_id=patient_id,
         name=name,
-        link=url_for("auth.invitation", token=token, _external=True),
+        email=patient.user.email,
+        link=link,
+        token=token,
+        qr=qr_svg(link, f"QR code of {name}'s invitation link"),
         valid_days=current_app.config["INVITATION_VALID_DAYS"],
         new=new,
+        sent=sent,
+        can_prescribe=access.may(current_user, access.PRESCRIBE, patient_id),
     )
+
+
+@bp.post("/patients/<int:patient_id>/invitation/email")
+def email_invitation(patient_id: int):
+    """Send the link just shown to the patient's own address, and show the page again."""
+    token = request.form.get("token", "")[:100]
+    try:
+        record, letter = patients.invitation_to_email(current_user, patient_id, token)
+    except Invalid as error:
+        flash(error.message, "error")
+        return redirect(url_for(".patient", patient_id=patient_id))
+    link = url_for("auth.invitation", token=token, _external=True)
+    link_mail.send_invitation(letter.patient_name, letter.email, link, letter.sender_name)
+    new = request.form.get("new") == "1"
+    return invitation_page(record, token, new=new, sent=True)
 
 
 # Therapist pages --------------------------------------------------------------------------
@@ -111,18 +145,32 @@ def patient(patient_id: int):
 
 @bp.post("/patients/<int:patient_id>/invitation")
 def invite(patient_id: int):
-    reset_form = PasswordResetForm()
-    reset = "confirm" in request.form
-    if reset and not reset_form.validate_on_submit():
-        flash("The new link was not made. Please try again.", "error")
-        return redirect(url_for(".patient", patient_id=patient_id))
+    """A new invitation link, for a patient who has not set a password yet."""
     try:
-        record, token = patients.reinvite(current_user, patient_id, password_reset=reset)
+        record, token = patients.reinvite(current_user, patient_id)
     except Invalid as error:
         # The form is a button on the patient page: its message is shown there.
         flash(error.message, "error")
         return redirect(url_for(".patient", patient_id=patient_id))
-    return invitation_page(patient_id, record.name, token, new=False)
+    return invitation_page(record, token, new=False)
+
+
+@bp.post("/patients/<int:patient_id>/password-reset")
+def send_password_reset(patient_id: int):
+    """A forgotten password: the patient gets a reset link by e-mail; staff never see it."""
+    confirmed = PasswordResetForm().validate_on_submit()
+    try:
+        record = patients.send_password_reset(current_user, patient_id, confirmed=confirmed)
+    except Invalid as error:
+        flash(error.message, "error")
+    else:
+        link_mail.request_for_account(patient_id)  # first: before a query opens a transaction
+        flash(
+            f"We are e-mailing {record.name} a link to set a new password. It works once, "
+            f"for {current_app.config['PASSWORD_RESET_VALID_MINUTES']} minutes.",
+            "success",
+        )
+    return redirect(url_for(".patient", patient_id=patient_id))
 
 
 @bp.get("/patients/<int:patient_id>/programme/sheet")

@@ -92,14 +92,46 @@ def set_active(admin, user_id: int, active: bool) -> User:
 
 
 def new_link(admin, user_id: int) -> tuple[User, str]:
-    """A fresh invitation link for an open account; earlier unused links stop working."""
+    """A fresh invitation link for a staff account that has no password yet; earlier
+    unused links stop working.
+
+    Never for an account with a password (the link would let the admin set it and log in
+    as that person: a forgotten password is send_password_reset's e-mail) and never for a
+    patient (admins see no clinical data; the patient's care team invites them).
+    """
     user = account(admin, user_id)
     if not user.active:
         raise Invalid("Reactivate the account before sending a new link.")
+    if user.password_hash:
+        raise Invalid(
+            f"{user.name} has already set a password, so no new link was made. If they have "
+            "forgotten it, send them a password reset e-mail."
+        )
+    if user.role == PATIENT:
+        raise Invalid(
+            f"{user.name}'s invitation link is made by their therapist or clinician, "
+            "on the patient's page."
+        )
     token = invitations.renew(user, admin)
     db.session.commit()
     audit.record("new_invitation", target=f"user:{user.id}", actor=admin)
     return user, token
+
+
+def send_password_reset(admin, user_id: int) -> User:
+    """Record that the admin asks for a password-reset e-mail to the account's own
+    address (the caller sends it); the admin never sees the link."""
+    user = account(admin, user_id)
+    if not user.active:
+        raise Invalid("Reactivate the account before sending a password reset e-mail.")
+    audit.record(
+        "password_reset_email",
+        patient_id=user.id if user.role == PATIENT else None,
+        target=f"user:{user.id}",
+        actor=admin,
+    )
+    db.session.commit()  # the audit row with it; the caller's e-mail job then goes at once
+    return user
 
 
 # Accounts other use cases and the CLI make ------------------------------------------------

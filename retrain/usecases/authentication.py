@@ -3,8 +3,9 @@ logging out, setting a password from a one-time link, and changing it.
 
 Each acts on the person's own account only and touches no patient record, so there is
 nothing to ask access.require. Every outcome goes to the audit trail; a refused login
-without the e-mail tried. One-time links are infrastructure/invitations.py's (a
-password reset is another link of the same kind, accepted here).
+or reset request without the e-mail tried. One-time links are
+infrastructure/invitations.py's: a password reset is another link of the same kind,
+shorter-lived, only ever e-mailed to the account's own address, and accepted here.
 """
 
 from datetime import datetime
@@ -17,7 +18,7 @@ from ..infrastructure import audit, invitations, logins, passwords, tokens
 from ..models import Invitation, User
 from .accounts import normalise_email
 
-LINK_LAPSED = "This invitation link has expired or was already used."
+LINK_LAPSED = "This link has expired or was already used."
 
 
 def _authenticate(email: str, password: str) -> User | None:
@@ -74,13 +75,43 @@ def invitation_for(token: str) -> Invitation | None:
     return invitations.live(token)
 
 
+def reset_link_for_address(email: str) -> tuple[User, str] | None:
+    """A password-reset token for the open account of this address, or None when there is
+    none (unknown address, closed account). Whoever asks learns nothing from this: the
+    caller answers the same either way, and only the account's owner receives the link."""
+    try:
+        email = normalise_email(email)
+    except Invalid:
+        email = ""
+    user = db.session.scalar(select(User).where(User.email == email)) if email else None
+    if user is None or not user.active:
+        audit.record("password_reset_email", outcome="refused")
+        return None
+    token = invitations.renew(user, None, invitations.reset_lifetime())
+    db.session.commit()
+    audit.record("password_reset_email", target=f"user:{user.id}")
+    return user, token
+
+
+def reset_link_for_account(user_id: int) -> tuple[User, str] | None:
+    """A password-reset token for an account whose reset staff asked for (they recorded
+    it), or None when the account has closed since."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    token = invitations.renew(user, None, invitations.reset_lifetime())
+    db.session.commit()
+    return user, token
+
+
 def accept_invitation(token: str, password: str) -> User:
-    """Set the password from a one-time link and log in (``session_key``); every other
-    login of the account ends."""
+    """Set the password from a one-time link (an invitation or a reset) and log in
+    (``session_key``); every other login and API token of the account ends."""
     invitation = invitations.live(token)
     if invitation is None:
         raise Invalid(LINK_LAPSED)
     user = invitation.user
+    action = "reset_password" if user.password_hash else "accept_invitation"
     problem = passwords.problem_with(password, email=user.email, name=user.name)
     if problem:
         raise Invalid(problem, field="password")
@@ -92,7 +123,7 @@ def accept_invitation(token: str, password: str) -> User:
     logins.end_all(user.id)
     db.session.commit()
     logins.start(user)
-    audit.record("accept_invitation", actor=user)
+    audit.record(action, actor=user)
     return user
 
 
@@ -104,6 +135,7 @@ def change_password(user, current: str, new: str) -> None:
     if problem:
         raise Invalid(problem, field="new_password")
     user.password_hash = passwords.hash_password(new)
+    invitations.void_all(user)  # a reset link asked for earlier must not undo this change
     logins.end_all(user.id, keep_key=user.session_key)
     db.session.commit()
     audit.record("change_password", actor=user)

@@ -5,6 +5,7 @@ the routes turn them into links.
 """
 
 import math
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import access
 from ..errors import Invalid
 from ..extensions import db
-from ..infrastructure import invitations
+from ..infrastructure import audit, invitations
 from ..models import PATIENT, Invitation, Patient, PracticeItem, PracticeSession
 from ..models.base import utcnow
 from ..presenters import patient_overview as presenters
@@ -24,6 +25,7 @@ from .programme_reads import programme_history, versions_of
 
 SESSION_LOG_LENGTH = 50  # the API's patient detail
 SESSION_LOG_PAGE = 10  # the patient page: the log is paged, the programme comes first
+CLOSED = "This account is closed. An administrator can reopen it."
 
 
 def create_patient(user, name: str, email: str, affected_side: str) -> tuple[Patient, str]:
@@ -41,24 +43,71 @@ def create_patient(user, name: str, email: str, affected_side: str) -> tuple[Pat
         ) from None
 
 
-def reinvite(user, patient_id: int, *, password_reset: bool = False) -> tuple[Patient, str]:
-    """A fresh invitation token for the patient; earlier unused links stop working.
+def reinvite(user, patient_id: int) -> tuple[Patient, str]:
+    """A fresh invitation token for a patient who has not set a password yet; earlier
+    unused links stop working.
 
-    For a patient who has not set a password yet; with ``password_reset`` (the patient
-    asked, having forgotten theirs) also for one who has: the link sets a new password
-    and logs out their other devices.
+    Never for a patient with a password: the link would let staff set it and log in as
+    the patient. A forgotten password is send_password_reset's e-mail.
     """
     patient = access.require(user, access.INVITE, patient_id)
-    if patient.user.password_hash and not password_reset:
+    if patient.user.password_hash:
         raise Invalid(
-            "This patient has already set a password. Make a new link only if they ask "
-            "for one because they have forgotten it."
+            f"{patient.user.name} has already set a password, so no new link was made. If "
+            "they have forgotten it, send them a password reset e-mail."
         )
     if not patient.user.active:
-        raise Invalid("This account is closed. An administrator can reopen it.")
+        raise Invalid(CLOSED)
     token = invitations.renew(patient.user, user)
     db.session.commit()
     return patient, token
+
+
+@dataclass(frozen=True)
+class InvitationMail:
+    """Who the invitation e-mail goes to and is from, read before the use case commits
+    (so sending it needs no query: a job queued in an open transaction waits for a commit
+    that a page which only renders never makes)."""
+
+    patient_name: str
+    email: str
+    sender_name: str
+
+
+def invitation_to_email(user, patient_id: int, token: str) -> tuple[Patient, InvitationMail]:
+    """Check that ``token`` is the patient's live invitation and record that the staff
+    member e-mails it to the patient's own address (the caller sends it)."""
+    patient = access.require(user, access.INVITE, patient_id)
+    invitation = invitations.live(token)
+    if invitation is None or invitation.user_id != patient_id or patient.user.password_hash:
+        raise Invalid(
+            "This invitation link no longer works, so it was not sent. Make a new one on "
+            "the patient's page."
+        )
+    letter = InvitationMail(patient.user.name, patient.user.email, user.name)
+    audit.record("email_invitation", patient_id=patient_id, target=f"user:{patient_id}", actor=user)
+    db.session.commit()  # the audit row with it
+    return patient, letter
+
+
+def send_password_reset(user, patient_id: int, *, confirmed: bool) -> Patient:
+    """Record that a care-team member asks for a password-reset e-mail to the patient's
+    own address (the caller sends it). The patient sees it among the care team's visits
+    to their record; the staff member never sees the link."""
+    patient = access.require(user, access.INVITE, patient_id)
+    if not confirmed:
+        raise Invalid("Tick the box to confirm that the patient asked for this. Nothing was sent.")
+    if not patient.user.active:
+        raise Invalid(CLOSED)
+    if not patient.user.password_hash:
+        raise Invalid(
+            f"{patient.user.name} has not set a password yet: make a new invitation link instead."
+        )
+    audit.record(
+        "password_reset_email", patient_id=patient_id, target=f"user:{patient_id}", actor=user
+    )
+    db.session.commit()  # the audit row with it; the caller's e-mail job then goes at once
+    return patient
 
 
 def view_patient(

@@ -62,6 +62,15 @@ BINARY |= {"app_shell.service_worker", "app_shell.manifest"}  # a script and JSO
 # Visited logged out (anonymous), or not a page of a role: the API has its own tests,
 # main.index only redirects to each role's home.
 NOT_IN_TOUR = {"auth.login", "auth.invitation", "main.index", "main.healthz", "static"}
+NOT_IN_TOUR |= {"auth.forgot_password", "auth.reset_password"}
+# The anonymous visitor's pages. A reset link is an invitation link's kind: the seeded
+# invitation's token opens the reset page too.
+ANONYMOUS = [
+    ("auth.login", None),
+    ("auth.invitation", "token"),
+    ("auth.forgot_password", None),
+    ("auth.reset_password", "token"),
+]
 
 
 @dataclass
@@ -167,7 +176,7 @@ def tour(app, role: str, clinic: Clinic) -> list[tuple[str, str]]:
     from flask import url_for
 
     if role == "anonymous":
-        pages = [("auth.login", None), ("auth.invitation", "token")]
+        pages = ANONYMOUS
     else:
         pages = [
             (rule.endpoint, sorted(rule.arguments))
@@ -516,7 +525,10 @@ def test_the_tour_covers_each_roles_main_pages(live_server):
     clinic = seed_clinic(live_server)
     paths = {role: {path for _, path in tour(live_server.app, role, clinic)} for role in ROLES}
     patient = f"/patients/{clinic.patient_id}"
-    assert {"/login", f"/invitation/{clinic.invitation_token}"} == paths["anonymous"]
+    token = clinic.invitation_token
+    assert {"/login", f"/invitation/{token}", "/password/forgot", f"/password/reset/{token}"} == (
+        paths["anonymous"]
+    )
     assert {"/today", "/session/player", "/session/new", "/history"} <= paths["patient"]
     assert {"/progress", "/saq", "/snapshots", "/snapshots/capture"} <= paths["patient"]
     assert {"/therapist/", "/therapist/templates", "/exercises/"} <= paths["therapist"]

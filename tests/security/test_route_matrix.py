@@ -18,6 +18,7 @@ from retrain.models import (
     Exercise,
     InjectionSite,
     InjectionVisit,
+    Invitation,
     LoginSession,
     Programme,
     ProgrammeItem,
@@ -106,6 +107,8 @@ POST_ONLY = {
     "therapist.apply_template",
     "therapist.delete_template",
     "therapist.invite",
+    "therapist.send_password_reset",
+    "therapist.email_invitation",
     "outcomes.add_note",
     "outcomes.decide",
     "outcomes.saq_interval",
@@ -116,6 +119,7 @@ POST_ONLY = {
     "snapshots.upload",
     "snapshots.withdraw",
     "admin.reinvite",
+    "admin.send_password_reset",
     "admin.remove_member",
     "admin.set_active",
     "app_shell.send_saved_session",
@@ -327,6 +331,32 @@ def test_care_team_is_what_grants_access(app, world):
     )
     db.session.commit()
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_gets_a_link_that_sets_someone_elses_password(app, world, role):
+    """Issue 12, finding 1: every way to ask for a new link, for a patient and a staff
+    member who have passwords, as each role: no link in any answer, no link made, no
+    password changed. A forgotten password is a reset e-mailed to the owner only."""
+    users, records = world
+    client = logged_in(app, users[role])
+    token = csrf_from(client.get("/account/password").get_data(as_text=True))
+    patient_id, staff_id = records["own"]["patient_id"], users[C].id
+    before = {u.id: u.password_hash for u in users.values()}
+    urls = [
+        f"/admin/accounts/{patient_id}/invitation",
+        f"/admin/accounts/{staff_id}/invitation",
+        f"/patients/{patient_id}/invitation",
+    ]
+    for url in urls:
+        response = client.post(url, data={"csrf_token": token, "confirm": "y"})
+        assert response.status_code in (302, 403, 404), url
+        follow = client.get(response.headers.get("Location", "/account/password"))
+        for text in (response.get_data(as_text=True), follow.get_data(as_text=True)):
+            assert "/invitation/" not in text and "/password/reset/" not in text, url
+    assert db.session.scalar(select(func.count(Invitation.id))) == 0
+    db.session.expire_all()
+    assert {u.id: db.session.merge(u).password_hash for u in users.values()} == before
 
 
 def test_messages_reach_the_patient_and_their_care_team_only(app, world, factories):

@@ -45,6 +45,7 @@ def throttled_app(request, tmp_path, migrated_template, app):
             tmp_path,
             LOGIN_RATE_LIMIT="3 per minute",
             UPLOAD_RATE_LIMIT="2 per minute",
+            PASSWORD_RESET_RATE_LIMIT="3 per minute",
             RATELIMIT_STORAGE_URI=REDIS_URL if request.param == "redis" else "memory://",
             RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
         )
@@ -103,6 +104,44 @@ def test_invitation_is_throttled(throttled_app):
             client.post("/invitation/not-a-real-token", data={"csrf_token": token}).status_code
         )
     assert codes[-1] == 429 and 429 not in codes[:3]
+
+
+def ask_reset(client, email, address="10.0.0.1"):
+    token = csrf_token(client, "/password/forgot")
+    return client.post(
+        "/password/forgot",
+        data={"email": email, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_password_reset_requests_are_throttled_per_address(throttled_app):
+    client = throttled_app.test_client()
+    codes = [ask_reset(client, f"user{n}@example.org").status_code for n in range(4)]
+    assert codes == [200, 200, 200, 429]
+    page = ask_reset(client, "user9@example.org")
+    assert b"Too many attempts" in page.data and b"Traceback" not in page.data
+
+
+def test_password_reset_requests_are_throttled_per_account_across_addresses(throttled_app):
+    """Nobody can flood one person's mailbox: the e-mail asked for is counted, in any case
+    and from any address."""
+    from retrain.infrastructure import mail
+
+    from .. import factories
+
+    factories.make_user("patient", email="victim@example.org")
+    client = throttled_app.test_client()
+    emails = [
+        "victim@example.org",
+        "VICTIM@example.org ",
+        "Victim@Example.org",
+        "victim@example.org",
+    ]
+    codes = [ask_reset(client, e, f"10.0.3.{n}").status_code for n, e in enumerate(emails)]
+    assert codes == [200, 200, 200, 429]
+    assert len(mail.sent_messages()) == 3
+    assert ask_reset(client, "someone@example.org", "10.0.4.1").status_code == 200
 
 
 def test_uploads_are_throttled_per_account(throttled_app):

@@ -93,6 +93,7 @@ def test_the_migration_fills_each_patients_figures_as_the_app_works_them_out():
     assert filled[ids["ben"]][1:4] == (0, None, {})
     assert filled[ids["cy"]][4]["injected_on"] == DAY_0.isoformat()
 
+    db.session.rollback()  # end the read, so the migrations can take the database
     upgrade()  # the later migrations keep the figures; the app's models need their columns
     assert schema_differences() == []
     assert _figures() == filled

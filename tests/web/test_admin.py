@@ -16,7 +16,7 @@ def test_admin_creates_staff_with_single_use_invitation(client, as_user, app):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "/invitation/" in html
-    token = html.split("/invitation/")[1].split('"')[0]
+    token = html.split("/invitation/")[1].split("<")[0]
     user = db.session.scalar(select(User).where(User.email == "new.t@example.org"))
     assert user is not None and user.role == "therapist" and user.password_hash is None
 
@@ -140,7 +140,7 @@ def test_each_admin_action_is_audited_by_what_it_did(client, as_user, factories)
     from retrain.models import AuditEvent
 
     admin = as_user("admin")
-    therapist = factories.make_user("therapist")
+    therapist = factories.make_user("therapist", password_hash=None)
     patient = factories.make_patient()
     post_form(
         client, "/admin/staff/new", {"name": "N", "email": "n@example.org", "role": "clinician"}

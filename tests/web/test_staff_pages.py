@@ -63,7 +63,7 @@ def table_row(html: str, name: str) -> str:
 
 
 def invitation_path(html: str) -> str:
-    match = re.search(r'value="https?://[^/"]+(/invitation/[^"]+)"', html)
+    match = re.search(r'>https?://[^/"<]+(/invitation/[A-Za-z0-9_\-]+)</textarea>', html)
     assert match, "no invitation link on the page"
     return match.group(1)
 
@@ -311,18 +311,22 @@ def test_a_new_invitation_link_replaces_the_old_one(client, as_user, app):
     assert app.test_client().get(new_path).status_code == 200
 
 
-def test_a_password_reset_link_needs_the_confirmation(client, as_user, factories):
+def test_a_password_reset_is_an_email_and_needs_the_confirmation(client, as_user, factories):
+    from retrain.infrastructure import mail
+
     therapist = as_user("therapist")
     patient = factories.make_patient(care_team=[therapist])  # has a password
-    url = f"/patients/{patient.id}/invitation"
+    url = f"/patients/{patient.id}/password-reset"
     refused = post_form(client, url, {}, page=f"/patients/{patient.id}")
     assert refused.status_code == 302
-    assert "already set a password" in client.get(f"/patients/{patient.id}").get_data(as_text=True)
-    assert db.session.scalar(select(func.count(Invitation.id))) == 0
+    assert "Tick the box" in client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert mail.sent_messages() == []
 
     response = post_form(client, url, {"confirm": "y"}, page=f"/patients/{patient.id}")
-    assert response.status_code == 200 and "/invitation/" in response.get_data(as_text=True)
-    assert db.session.scalar(select(func.count(Invitation.id))) == 1
+    assert response.status_code == 302
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "/invitation/" not in page and "/password/reset/" not in page
+    assert len(mail.sent_messages()) == 1
 
 
 # Access ------------------------------------------------------------------------------------
@@ -347,10 +351,8 @@ def test_a_patient_off_the_care_team_is_404_everywhere_and_nothing_is_written(
     }
     assert post_form(client, f"{base}/programme/edit", data, page="/therapist/").status_code == 404
     assert post_form(client, f"{base}/invitation", {}, page="/therapist/").status_code == 404
-    assert (
-        post_form(client, f"{base}/invitation", {"confirm": "y"}, page="/therapist/").status_code
-        == 404
-    )
+    reset = post_form(client, f"{base}/password-reset", {"confirm": "y"}, page="/therapist/")
+    assert reset.status_code == 404
     assert db.session.scalar(select(func.count(Programme.id))) == 1
     assert db.session.scalar(select(func.count(Invitation.id))) == 0
     assert client.get("/patients/999999").status_code == 404
