@@ -29,10 +29,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     config.load(app, test_config)
+    from . import operations
+
     register_extensions(app)
     register_blueprints(app)
     register_template_filters(app)
     register_cli(app)
+    operations.init_app(app)
     return app
 
 

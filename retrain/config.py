@@ -99,6 +99,13 @@ class Defaults:
     )
     PUSH_REQUIRE_HTTPS = True
 
+    # Operators (docs/deploy.md, "Metrics and logs"): /metrics answers only a request with
+    # "Authorization: Bearer <METRICS_TOKEN>" (none set: no endpoint). LOG_FORMAT "json"
+    # (JSON lines with the request id; the default in production) or "text".
+    METRICS_TOKEN = None
+    SNAPSHOT_FOLDER = None  # photos; default instance/snapshots; shared by every app server
+    LOG_FORMAT = None
+
 
 def load(app, test_config=None):
     """Fill app.config in the documented order and derive what depends on it."""
@@ -132,6 +139,7 @@ def load(app, test_config=None):
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
     _background_services(app.config, production)
+    app.config["LOG_FORMAT"] = app.config.get("LOG_FORMAT") or ("json" if production else "text")
     _reminders(app.config, production)
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")

@@ -12,6 +12,7 @@ PUBLIC_ENDPOINTS = frozenset(
     {
         "static",
         "main.healthz",
+        "operations.metrics_page",  # its own bearer token (METRICS_TOKEN), else 404
         "auth.login",
         "auth.invitation",
         "auth.forgot_password",

@@ -4,7 +4,7 @@ the calendar feed, a reminder's stop link, and what a delivered reminder reports
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
 
 from ..extensions import csrf
-from ..infrastructure import links
+from ..infrastructure import links, transactions
 from ..models.base import utcnow
 from ..presenters.calendar import feed
 from ..usecases import reminder_delivery, reminder_settings
@@ -50,6 +50,7 @@ def stop(token):
 
 
 @bp.get("/reminders/opened/<token>")
+@transactions.writes_on_safe_method
 def opened(token):
     """A tapped notification or the e-mail's link: recorded, then Today."""
     delivery_id = links.unsign("delivery", token)

@@ -32,6 +32,7 @@ from wtforms import Form
 from ..extensions import db
 from ..models.audit import AuditEvent
 from ..models.base import utcnow
+from . import transactions
 
 log = logging.getLogger(__name__)
 
@@ -252,8 +253,11 @@ def _write_at_the_end(error: BaseException | None) -> None:
     rows = pending.take(lambda fields: _unsaved(fields, error))
     try:
         session.rollback()  # the page's own transaction: whatever it did not commit is void
-        session.add_all(AuditEvent(**fields) for fields in rows)
-        session.commit()
+        # A reading request's transactions only read: these rows are a write of their own
+        # (docs/performance.md, "Read/write split").
+        with transactions.write_unit():
+            session.add_all(AuditEvent(**fields) for fields in rows)
+            session.commit()
     except Exception:
         session.rollback()
         log.exception("could not write %d audit events of request %s", len(rows), request_id())

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..infrastructure import tokens
+from ..infrastructure import tokens, transactions
 from ..models import PATIENT, LoginSession, User
 from ..models.base import utcnow
 
@@ -67,12 +67,14 @@ def user_for_key(key: str) -> User | None:
     now = utcnow()
     idle, absolute = _limits(user)
     if not user.active or now - row.last_seen_at > idle or now - row.created_at > absolute:
-        row.ended_at = now
-        db.session.commit()
+        with transactions.write_unit():
+            row.ended_at = now
+            db.session.commit()
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
-        row.last_seen_at = now
-        db.session.commit()
+        with transactions.write_unit():  # a blind write: only this column changes
+            row.last_seen_at = now
+            db.session.commit()
     user.session_key = key
     return user
 

@@ -109,7 +109,10 @@ class LocalFolderStorage:
 def _make(app) -> Storage:
     kind = app.config.get("SNAPSHOT_STORAGE", "local")
     if kind == "local":
-        return LocalFolderStorage(Path(app.instance_path) / "snapshots")
+        # SNAPSHOT_FOLDER: a folder every app server mounts (NFS or another shared
+        # volume) when they do not share the instance folder (docs/deploy.md).
+        folder = app.config.get("SNAPSHOT_FOLDER") or Path(app.instance_path) / "snapshots"
+        return LocalFolderStorage(folder)
     raise RuntimeError(f"Unknown SNAPSHOT_STORAGE {kind!r}: only 'local' is available.")
 
 

@@ -10,18 +10,25 @@ send() raises PushGone when the push service says the subscription no longer exi
 mend (400, 401, 403, 413), and PushFailed for what may pass (429, 5xx, network).
 """
 
+from __future__ import annotations
+
 import base64
 import functools
 import json
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import requests
-from cryptography.hazmat.primitives import serialization
 from flask import current_app
-from py_vapid import Vapid
-from pywebpush import WebPushException, webpush
+
+if TYPE_CHECKING:
+    import requests
+    from py_vapid import Vapid
+
+# pywebpush (with aiohttp), py_vapid and requests are imported where they are used: only
+# the workers that send notifications need them, and importing them at start cost every
+# web worker about 0.3 s (docs/performance.md, "Start-up").
 
 KEY_FILE = "vapid_private_key"
 TIMEOUT_SECONDS = 10
@@ -55,6 +62,8 @@ def _b64url(raw: bytes) -> str:
 
 def generate_private_key() -> str:
     """A new VAPID private key: the 32-byte P-256 secret, base64url."""
+    from py_vapid import Vapid
+
     vapid = Vapid()
     vapid.generate_keys()
     return _b64url(vapid.private_key.private_numbers().private_value.to_bytes(32, "big"))
@@ -79,11 +88,15 @@ def _vapid() -> Vapid:
 @functools.lru_cache(maxsize=4)
 def _vapid_of(key: str) -> Vapid:
     """The key pair, parsed once per key (it signs every message)."""
+    from py_vapid import Vapid
+
     return Vapid.from_string(private_key=key)
 
 
 def public_key() -> str:
     """The applicationServerKey a browser subscribes with (uncompressed point, base64url)."""
+    from cryptography.hazmat.primitives import serialization
+
     point = _vapid().public_key.public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
@@ -105,12 +118,17 @@ def endpoint_allowed(endpoint: str) -> bool:
 
 def _session() -> requests.Session:
     if getattr(_local, "session", None) is None:
+        import requests
+
         _local.session = requests.Session()
     return _local.session
 
 
 def send(endpoint: str, p256dh: str, auth: str, payload: dict, ttl: int) -> None:
     """Encrypt ``payload`` (JSON) for one subscription (aes128gcm) and post it."""
+    import requests
+    from pywebpush import WebPushException, webpush
+
     if not endpoint_allowed(endpoint):
         raise PushRefused("endpoint not allowed")
     subscription = {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}

@@ -6,13 +6,20 @@ calendar rings without any push. Paused days are left out (EXDATE). No clinical 
 the title says "Your facial exercises" and links to Today.
 """
 
+from __future__ import annotations
+
 import hashlib
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event
-
 from ..reminders.schedule import ICAL_DAYS
+
+if TYPE_CHECKING:
+    from icalendar import Event
+
+# icalendar is imported where a feed is made (0.1-0.2 s): only calendar apps ask for one,
+# and every worker would pay for it at start (docs/performance.md, "Start-up").
 
 TITLE = "Your facial exercises"
 ALARM_TEXT = "Time for your facial exercises"
@@ -29,6 +36,8 @@ def first_day(today: date, weekdays: set[int]) -> date:
 
 def feed(settings, zone: ZoneInfo, now: datetime, open_url: str) -> bytes:
     """The feed of ``settings`` (times, weekdays, resume_on, calendar_key)."""
+    from icalendar import Calendar
+
     calendar = Calendar.new(
         prodid="-//Retrain//Practice reminders//EN",
         name="Retrain reminders",
@@ -56,6 +65,8 @@ def _paused(settings, today: date) -> list[date]:
 
 
 def _event(uid, start_day, at, zone, days, now, open_url, paused_days) -> Event:
+    from icalendar import Alarm, Event
+
     start = datetime.combine(start_day, at, tzinfo=zone)
     event = Event.new(
         uid=f"{uid}-{at:%H%M}@retrain",

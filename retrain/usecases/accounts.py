@@ -6,7 +6,6 @@ use case asks access.require_role(admin, ADMIN) and records what it did in the a
 trail, after its own commit.
 """
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from .. import access
@@ -18,6 +17,9 @@ from ..models import ADMIN, PATIENT, ROLES, SIDES, CareTeamMember, Patient, User
 
 def normalise_email(email: str) -> str:
     """Lower-cased and syntax-checked: one account per address, whatever its case."""
+    # Imported here: only account forms need it, and every worker paid for it at start.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         valid = validate_email((email or "").strip(), check_deliverability=False)
     except EmailNotValidError as exc:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import access
 from ..errors import Invalid
 from ..extensions import db
-from ..infrastructure import jobs
+from ..infrastructure import jobs, transactions
 from ..models import (
     PATIENT,
     CareTeamMember,
@@ -165,9 +165,12 @@ def _mark(reader_id: int, message_ids: set[int]) -> None:
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(MessageRead).on_conflict_do_nothing()
     rows = [{"message_id": i, "reader_id": reader_id, "read_at": now} for i in message_ids]
-    db.session.execute(statement, rows)
-    recount([reader_id])
-    db.session.commit()
+    # Opening a thread (a GET) marks it read: a short write of its own, and the count is
+    # read again under the write lock (docs/performance.md, "Read/write split").
+    with transactions.write_unit():
+        db.session.execute(statement, rows)
+        recount([reader_id])
+        db.session.commit()
     if has_request_context():
         g.pop("_unread_by_patient", None)  # the caseload counts again after this
 

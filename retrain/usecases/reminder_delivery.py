@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..extensions import db
+from ..infrastructure import metrics
 from ..models import DueReminder, PushSubscription, ReminderDelivery, ReminderSettings, User
 from ..reminders import schedule
 from .reminder_tick import plan_of, sessions_on
@@ -48,6 +49,7 @@ def begin(delivery_id: int, now: datetime) -> Task | None:
     if reason is not None:
         delivery.status, delivery.error = "skipped", reason
         _settle(reminder)
+        metrics.reminder_delivered(delivery.channel, "skipped")
         db.session.commit()
         return None
     device = db.session.get(PushSubscription, delivery.subscription_id or 0)
@@ -104,6 +106,8 @@ def finish(delivery_id: int, outcome: str, code: str | None, now: datetime) -> N
     else:
         delivery.status = "failed"
     _settle(delivery.reminder)
+    retry = delivery.status == "pending"
+    metrics.reminder_delivered(delivery.channel, "retry" if retry else delivery.status)
     db.session.commit()
 
 

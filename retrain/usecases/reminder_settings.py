@@ -13,6 +13,7 @@ from sqlalchemy import select
 from .. import access
 from ..errors import Invalid, NotFound
 from ..extensions import db
+from ..infrastructure import transactions
 from ..models import ReminderDelivery, ReminderSettings, User
 from ..models.base import utcnow
 from ..presenters import reminders as presenters
@@ -293,8 +294,9 @@ def calendar_feed(key, now: datetime):
     person = db.session.get(User, settings.patient_id) if settings is not None else None
     if person is None or not person.active:
         return None
-    settings.calendar_read_at = now
-    db.session.commit()
+    with transactions.write_unit():  # a blind write: the feed itself only reads
+        settings.calendar_read_at = now
+        db.session.commit()
     return settings, zone_for(person)
 
 

@@ -99,7 +99,7 @@ class Server:
 
 @contextmanager
 def gunicorn(env: dict, folder: Path):
-    """gunicorn -w 4 in its own process group; the whole group is stopped on the way out."""
+    """gunicorn -w 4 --preload in its own process group, all of it stopped on the way out."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     log = folder / "gunicorn.log"
@@ -111,6 +111,8 @@ def gunicorn(env: dict, folder: Path):
         f"127.0.0.1:{port}",
         "--timeout",
         "60",
+        "-c",  # production's settings (docs/deploy.md): the app is created before the fork
+        "python:retrain.gunicorn_conf",
         "--access-logfile",
         str(folder / "access.log"),
         "retrain:create_app()",

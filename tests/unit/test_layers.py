@@ -21,6 +21,8 @@ LAYERS = [
             "retrain.cli",
             "retrain.security",
             "retrain.database",
+            "retrain.operations",
+            "retrain.gunicorn_conf",
             "retrain.schema",
             "retrain.admin",
             "retrain.api",
