@@ -22,12 +22,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from ..extensions import db
 from ..models.audit import AuditEvent
 from ..models.base import utcnow
-from . import jobs
+from . import jobs, metrics
 from .audit import HASHED_FIELDS
 
 GENESIS = "0" * 64
@@ -53,8 +53,11 @@ def _key() -> bytes:
 
 
 def seal_job() -> None:
-    """The periodic sealer (jobs.py runs it once per slot, on one worker)."""
+    """The periodic sealer (jobs.py runs it once per slot, on one worker). The seal lag
+    metric is the age of the oldest row it found waiting."""
+    oldest = db.session.scalar(select(func.min(AuditEvent.at)).where(AuditEvent.seq.is_(None)))
     seal()
+    metrics.audit_seal_lag((utcnow() - oldest).total_seconds() if oldest else 0.0)
 
 
 # Registered after the definition: jobs.every checks that a worker can import the name.

@@ -47,6 +47,20 @@ def test_the_sealer_is_a_periodic_job():
     assert jobs_base.PERIODIC["retrain.infrastructure.audit_chain:seal_job"] <= 10
 
 
+def test_the_sealer_reports_how_long_the_oldest_row_waited(app):
+    from retrain.infrastructure import metrics
+
+    add_events(2)
+    waiting = db.session.scalars(select(AuditEvent)).all()
+    db.session.execute(update(AuditEvent).values(at=utcnow() - timedelta(seconds=30)))
+    db.session.commit()
+    audit_chain.seal_job()
+    assert 30 <= metrics.AUDIT_SEAL_LAG._value.get() < 300
+    assert all(row.seq for row in chain()) and len(waiting) == 2
+    audit_chain.seal_job()  # nothing waits now
+    assert metrics.AUDIT_SEAL_LAG._value.get() == 0
+
+
 def sealed(n: int) -> list[AuditEvent]:
     add_events(n)
     audit_chain.seal()
