@@ -190,18 +190,11 @@ def _sorted_out(rows, zone) -> dict:
     sessions: list[tuple[datetime, int, float | None]] = []
     visits: dict[int, tuple[date, str, str]] = {}
     sites: dict[int, list[tuple[int, str, str, float]]] = defaultdict(list)
-    measured: list[tuple[datetime, int, live.LiveRecord]] = []
-    exercises: dict[int, live.LiveExercise] = {}
+    rows = list(rows)
     for row in rows:
         if row.kind == "live":
-            day = row.at.astimezone(zone).date()
-            measured.append(
-                (row.at, row.id, live.LiveRecord(day, row.site_id, row.reps, row.clean, row.value))
-            )
-            exercises.setdefault(
-                row.site_id, live.LiveExercise(row.site_id, row.label, row.answers)
-            )
-        elif row.kind == "session":
+            continue
+        if row.kind == "session":
             sessions.append((row.at, row.id, row.value))
         elif row.kind == "saq":
             saqs.append((row.on, row.id, row.value))
@@ -219,8 +212,7 @@ def _sorted_out(rows, zone) -> dict:
     sessions.sort(key=lambda s: (s[0], s[1]))
     days = [at.astimezone(zone).date() for at, _, _ in sessions]
     return {
-        "live": tuple(item for _, _, item in sorted(measured, key=lambda m: m[:2])),
-        "live_exercises": exercises,
+        **_live_out([row for row in rows if row.kind == "live"], zone),
         "saqs": tuple((on, value) for on, _, value in sorted(saqs)),
         "saq_origins": origins,
         "gradings": tuple(grading for _, _, grading in sorted(gradings, key=lambda g: g[:2])),
@@ -241,6 +233,22 @@ def _sorted_out(rows, zone) -> dict:
             )
             for visit_id, (on, product, kind) in sorted(visits.items(), key=lambda kv: kv[1][0])
         ),
+    }
+
+
+def _live_out(rows, zone) -> dict:
+    """The live-feedback rows (one per measured exercise of a session), in time order,
+    and the exercises they name."""
+    measured: list[tuple[datetime, int, live.LiveRecord]] = []
+    exercises: dict[int, live.LiveExercise] = {}
+    for row in rows:
+        day = row.at.astimezone(zone).date()
+        record = live.LiveRecord(day, row.site_id, row.reps, row.clean, row.value)
+        measured.append((row.at, row.id, record))
+        exercises.setdefault(row.site_id, live.LiveExercise(row.site_id, row.label, row.answers))
+    return {
+        "live": tuple(item for _, _, item in sorted(measured, key=lambda m: m[:2])),
+        "live_exercises": exercises,
     }
 
 
