@@ -87,6 +87,11 @@ def clinical_facts(
         report = cycles.analyse(visits, saqs, (), as_of)
     except cycles.CycleDataError as error:
         return ClinicalFacts(error=str(error))
+    return facts_of_report(report)
+
+
+def facts_of_report(report: cycles.ProgressReport) -> ClinicalFacts:
+    """The facts of an analysis (whatever day it was made for)."""
     latest_on, latest = report.saq_by_day[-1] if report.saq_by_day else (None, None)
     if not report.cycles:
         return ClinicalFacts(latest_saq_on=latest_on, latest_saq=latest)

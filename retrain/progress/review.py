@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from . import cycles
 from .change import Change, classify
-from .derived import ClinicalFacts
+from .derived import ClinicalFacts, facts_of_report
 from .phases import DEFAULT_PHASES, Phase
 from .projection import Projection, project_wear_off
 from .rules import ClinicRules
@@ -84,42 +84,10 @@ def clinical_status_of(
 def clinical_status(
     report: cycles.ProgressReport, today: date, rules: ClinicRules, floor: float
 ) -> ClinicalStatus:
-    """The figures that decide a visit, from an analysis. ``floor``: the SAQ's best score."""
-    now = report.current
-    if now is None:
-        return ClinicalStatus(Due.NO_INJECTION)
-    cycle = report.cycles[-1]
-    latest_on, latest = report.saq_by_day[-1] if report.saq_by_day else (None, None)
-    change, points = None, None
-    if latest_on is not None and latest_on > cycle.injected_on and cycle.baseline is not None:
-        points = latest - cycle.baseline
-        change = classify(
-            cycle.baseline, latest, min_change=rules.min_important_change, floor=floor
-        )
-    reasons = due_reasons(
-        now.projection.on,
-        cycle.wear_off_day,
-        now.injected_on,
-        now.days_since_injection,
-        latest_on,
-        today,
-    )
-    return ClinicalStatus(
-        due=Due.DUE if reasons else Due.NOT_DUE,
-        reasons=reasons,
-        cycle_index=now.index,
-        cycle_started_on=now.injected_on,
-        last_visit_on=now.last_visit_on,
-        days_since=now.days_since_injection,
-        phase=now.phase,
-        latest_saq_on=latest_on,
-        latest_saq=latest,
-        baseline=cycle.baseline,
-        change_points=points,
-        change=change,
-        projection=now.projection,
-        wear_off_day=cycle.wear_off_day,
-    )
+    """The figures that decide a visit, from an analysis. ``floor``: the SAQ's best score.
+    The analysis gives the same facts that are stored per patient, so a page with the
+    whole record and the caseload with the stored facts agree by construction."""
+    return status_from_facts(facts_of_report(report), today, rules, floor)
 
 
 def due_reasons(
