@@ -36,6 +36,13 @@ def _number(value, bounds: tuple[float, float], field: str, message: str) -> flo
     return value
 
 
+def _optional(values: dict, prefix: str, key: str, bounds, what: str) -> float | None:
+    if values.get(key) is None:
+        return None
+    message = f"Live feedback: {what} must be a number from {bounds[0]:g} to {bounds[1]:g}."
+    return _number(values[key], bounds, prefix + key, message)
+
+
 def check_live(values: dict, prefix: str) -> LiveNumbers | None:
     """``values``: the four numbers by FIELDS name (None when not sent); ``prefix``: the
     item's field prefix (items-<i>-). None when none was sent."""
@@ -64,22 +71,8 @@ def check_live(values: dict, prefix: str) -> LiveNumbers | None:
                 f"repetitions measured ({scored}).",
                 prefix + "live_clean_reps",
             )
-    median = values.get("live_median_hold_back")
-    if median is not None:
-        low, high = live.HOLD_BACK_RANGE
-        median = _number(
-            median,
-            live.HOLD_BACK_RANGE,
-            prefix + "live_median_hold_back",
-            f"Live feedback: the held-back movement must be a number from {low:g} to {high:g}.",
-        )
-    fps = values.get("live_fps")
-    if fps is not None:
-        low, high = live.FPS_RANGE
-        fps = _number(
-            fps,
-            live.FPS_RANGE,
-            prefix + "live_fps",
-            f"Live feedback: frames per second must be a number from {low:g} to {high:g}.",
-        )
+    median = _optional(
+        values, prefix, "live_median_hold_back", live.HOLD_BACK_RANGE, "the held-back movement"
+    )
+    fps = _optional(values, prefix, "live_fps", live.FPS_RANGE, "frames per second")
     return LiveNumbers(scored, clean, median, fps)
