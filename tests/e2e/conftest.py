@@ -94,3 +94,10 @@ def browser(request):
         finally:
             context.close()
             browser.close()
+
+
+def open_menu(page) -> None:
+    """On a phone the navigation folds behind "Menu" (issue 16): unfold it when folded."""
+    toggle = page.locator(".nav-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()

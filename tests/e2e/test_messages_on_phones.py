@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import needs_chromium
+from .conftest import needs_chromium, open_menu
 from .test_pages_on_phones import PHONE, PHONE_CHECKS, log_in_as, prepare
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -29,8 +29,9 @@ def test_the_patient_reads_and_writes_on_a_phone(live_server, browser):
     page, base = browser.page, live_server.url
     log_in_as(page, base, "patient")
     page.goto(f"{base}/today")
-    badge = page.locator("nav .count-badge")
+    badge = page.locator(".nav-toggle .count-badge")  # on the folded menu of a phone
     assert badge.inner_text().startswith("1")  # the clinician's reply, unread (demo)
+    open_menu(page)
     page.get_by_role("link", name="Messages").click()
     assert page.locator(".message.new").count() == 1
     assert page.locator("nav .count-badge").count() == 0  # read now

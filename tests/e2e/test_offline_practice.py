@@ -23,7 +23,7 @@ from retrain.extensions import db
 from retrain.models import PracticeSession, Programme
 
 from ..web.practice_helpers import make_exercise, make_programme
-from .conftest import needs_chromium
+from .conftest import needs_chromium, open_menu
 from .test_player import log_in
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -250,6 +250,7 @@ def test_log_out_clears_the_outbox_and_the_cached_pages(live_server, browser):
 
     dialogs = []
     page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    open_menu(page)
     page.get_by_role("button", name="Log out").click()
     for _ in range(100):  # the page tries to send first, then asks
         if dialogs:
@@ -260,6 +261,7 @@ def test_log_out_clears_the_outbox_and_the_cached_pages(live_server, browser):
     assert page.url == f"{base}/today"
 
     page.once("dialog", lambda dialog: dialog.accept())
+    open_menu(page)
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{base}/login")
     assert not [n for n in page.evaluate("caches.keys()") if n.startswith("retrain-pages-")]

@@ -8,7 +8,7 @@ from retrain.models import PracticeSession
 
 from ..conftest import TEST_PASSWORD
 from ..web.practice_helpers import make_exercise, make_programme
-from .conftest import FAKE_CAMERA, needs_chromium
+from .conftest import FAKE_CAMERA, needs_chromium, open_menu
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -97,6 +97,7 @@ def test_player_runs_a_session_and_saves_it(live_server, browser):
         ]
         db.session.remove()
 
+    open_menu(page)
     page.get_by_role("link", name="History").click()
     page.wait_for_url(f"{base}/history")
     expect(page.get_by_text("Smooth and slow today.")).to_be_visible()
