@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..models import Patient, PracticeSession, Programme
+from ..models import Patient, Programme
 from .caseload import CaseloadRow
 from .practice_chart import PracticeChart
 
@@ -18,6 +18,8 @@ class SessionRow:
     exercises_done: int
     exercises_skipped: int
     note: str | None
+    live_scored: int | None = None  # live feedback: repetitions measured (None: not used)
+    live_clean: int | None = None  # of which the held-back movement stayed under the limit
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,9 @@ class PatientOverview:
     practice_chart: PracticeChart | None = None  # staff only: daily ratings and effort
 
 
-def session_rows(
-    counted: Iterable[tuple[PracticeSession, int, int]], zone: ZoneInfo
-) -> list[SessionRow]:
-    """(session, exercises done, exercises skipped) as rows in the patient's time."""
+def session_rows(counted: Iterable[tuple], zone: ZoneInfo) -> list[SessionRow]:
+    """(session, exercises done, exercises skipped[, live reps measured, live reps clean])
+    as rows in the patient's time."""
     return [
         SessionRow(
             performed_at=session.performed_at.astimezone(zone),
@@ -59,8 +60,10 @@ def session_rows(
             exercises_done=done,
             exercises_skipped=skipped,
             note=session.note,
+            live_scored=live[0] if live else None,
+            live_clean=live[1] if live else None,
         )
-        for session, done, skipped in counted
+        for session, done, skipped, *live in counted
     ]
 
 

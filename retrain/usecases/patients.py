@@ -133,7 +133,7 @@ def view_patient(
         counted = _recent_sessions(patient_id, limit=log_size, offset=(log_page - 1) * log_size)
     total = counted[0][3] if counted else 0
     pages = max(1, math.ceil(total / log_size))
-    sessions = presenters.session_rows([row[:3] for row in counted], zone)
+    sessions = presenters.session_rows([(*row[:3], *row[4:]) for row in counted], zone)
     figures = chart = None
     if user.role != PATIENT:
         if log_page == 1:  # the log's first row is the latest session
@@ -210,16 +210,16 @@ def _live_invitation_expiry(patient_id: int):
     )
 
 
-def _recent_sessions(
-    patient_id: int, *, limit: int, offset: int = 0
-) -> list[tuple[PracticeSession, int, int, int]]:
-    """The latest sessions with how many exercises were done and skipped, and how many
-    sessions there are in all (the same on every row), in one query."""
+def _recent_sessions(patient_id: int, *, limit: int, offset: int = 0) -> list[tuple]:
+    """The latest sessions with how many exercises were done and skipped, how many
+    sessions there are in all (the same on every row), and the live feedback's
+    repetitions measured and within the limit (None: not measured), in one query."""
     done = func.count(PracticeItem.id).filter(PracticeItem.skipped.is_(False))
     skipped = func.count(PracticeItem.id).filter(PracticeItem.skipped.is_(True))
+    live = (func.sum(PracticeItem.live_reps_scored), func.sum(PracticeItem.live_clean_reps))
     return list(
         db.session.execute(
-            select(PracticeSession, done, skipped, func.count().over())
+            select(PracticeSession, done, skipped, func.count().over(), *live)
             .outerjoin(PracticeItem, PracticeItem.session_id == PracticeSession.id)
             .where(PracticeSession.patient_id == patient_id)
             .group_by(PracticeSession.id)

@@ -57,3 +57,11 @@ def test_the_overview_names_the_version_in_force_and_what_the_viewer_may_do():
         can_invite=True,
     )
     assert ended.current is None
+
+
+def test_a_session_row_carries_its_live_feedback_counts():
+    at = datetime(2026, 3, 3, 12, 30, tzinfo=UTC)
+    stored = PracticeSession(performed_at=at, effort=2, synkinesis_rating=6, note=None)
+    measured, unmeasured = session_rows([(stored, 3, 0, 8, 6), (stored, 3, 0, None, None)], UTC)
+    assert (measured.live_scored, measured.live_clean) == (8, 6)
+    assert (unmeasured.live_scored, unmeasured.live_clean) == (None, None)

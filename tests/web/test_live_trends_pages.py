@@ -1,7 +1,7 @@
 """Live feedback's numbers on the care team's pages (issue 15 phase 2, part 4): the
-progress page (linked from the therapist's patient page, which has no statement left in
-its budget) shows the weekly trend per exercise, the clinician's review shows them per
-cycle beside the SAQ."""
+therapist's patient page shows each session's figures in its log (from the log's own
+query) and links to the weekly trend per exercise on the progress page; the clinician's
+review shows them per cycle beside the SAQ."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -50,6 +50,10 @@ def test_the_therapist_sees_the_trend_per_exercise(client, as_user, factories):
     assert smile.name in section and 'id="live-chart-' in section
     assert "4 of 10 (40 %)" in section and "9 of 10 (90 %)" in section
     assert "31 % of the eye opening" in section and "12 % of the eye opening" in section
+    # The patient page's session log carries each session's live figures (same query).
+    log = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    log = log[log.index('id="sessions-heading"') :]
+    assert "9 of 10 reps within the limit" in log and "4 of 10 reps within the limit" in log
 
 
 def test_a_therapist_off_the_care_team_gets_404(client, as_user, factories):
