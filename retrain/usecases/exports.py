@@ -74,6 +74,12 @@ def _all(statement) -> list:
     return list(db.session.scalars(statement))
 
 
+def _of(model, patient_id: int, order: tuple, *options) -> list:
+    """Every row of ``model`` in the patient's record, in ``order``."""
+    rows = select(model).where(model.patient_id == patient_id).order_by(*order).options(*options)
+    return _all(rows)
+
+
 def _load(patient) -> PatientRecord:
     """A fixed number of queries, however long the record (children by selectinload)."""
     patient_id = patient.id
@@ -83,44 +89,38 @@ def _load(patient) -> PatientRecord:
         patient=patient,
         zone=zone_for(patient.user),
         instrument=questionnaires.instrument(),
-        programmes=_all(
-            select(Programme)
-            .where(Programme.patient_id == patient_id)
-            .order_by(Programme.version)
-            .options(
-                selectinload(Programme.items).selectinload(ProgrammeItem.exercise),
-                selectinload(Programme.created_by),
-            )
+        programmes=_of(
+            Programme,
+            patient_id,
+            (Programme.version,),
+            selectinload(Programme.items).selectinload(ProgrammeItem.exercise),
+            selectinload(Programme.created_by),
         ),
-        sessions=_all(
-            select(PracticeSession)
-            .where(PracticeSession.patient_id == patient_id)
-            .order_by(PracticeSession.performed_at, PracticeSession.id)
-            .options(selectinload(PracticeSession.items).selectinload(PracticeItem.exercise))
+        sessions=_of(
+            PracticeSession,
+            patient_id,
+            (PracticeSession.performed_at, PracticeSession.id),
+            selectinload(PracticeSession.items).selectinload(PracticeItem.exercise),
         ),
         saqs=_all(questionnaires.responses_of(patient_id, questionnaires.SAQ)),
         grading_instrument=grading_instrument(),
         gradings=_all(questionnaires.responses_of(patient_id, SUNNYBROOK)),
-        saq_requests=_all(
-            select(QuestionnaireRequest)
-            .where(QuestionnaireRequest.patient_id == patient_id)
-            .order_by(QuestionnaireRequest.requested_on, QuestionnaireRequest.id)
+        saq_requests=_of(
+            QuestionnaireRequest,
+            patient_id,
+            (QuestionnaireRequest.requested_on, QuestionnaireRequest.id),
         ),
-        visits=_all(
-            select(InjectionVisit)
-            .where(InjectionVisit.patient_id == patient_id)
-            .order_by(InjectionVisit.injected_on)
-            .options(selectinload(InjectionVisit.sites))
+        visits=_of(
+            InjectionVisit,
+            patient_id,
+            (InjectionVisit.injected_on,),
+            selectinload(InjectionVisit.sites),
         ),
-        snapshots=_all(
-            select(Snapshot)
-            .where(Snapshot.patient_id == patient_id)
-            .order_by(Snapshot.taken_at, Snapshot.id)
-        ),
-        messages=_all(
-            select(Message)
-            .where(Message.patient_id == patient_id)
-            .order_by(Message.created_at, Message.id)
-            .options(selectinload(Message.author))
+        snapshots=_of(Snapshot, patient_id, (Snapshot.taken_at, Snapshot.id)),
+        messages=_of(
+            Message,
+            patient_id,
+            (Message.created_at, Message.id),
+            selectinload(Message.author),
         ),
     )
