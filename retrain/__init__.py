@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
         audit_chain,  # noqa: F401 - its periodic job: the sealer
         jobs,
     )
+    from .usecases import derived  # noqa: F401 - its hooks keep derived figures on commit
 
     db.init_app(app)
     database.configure_engine(app)
@@ -56,7 +57,6 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     jobs.init_app(app)
     audit.init_app(app)
-    from .usecases import derived  # noqa: F401 - its hooks keep derived figures on commit
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,8 +2,9 @@
 SAQ against its baseline (with the noise label), the projected wear-off with its spread,
 and whether the patient is due for review.
 
-The clinician's caseload and the review page's first screen both take these figures
-from ``clinical_status`` (one function, so stored figures can replace it later).
+Every path ends in ``status_from_facts``: the caseload finishes the stored, date-free
+facts (progress.derived) for today, and a page with the whole record goes through the
+same facts of its analysis, so the two always agree.
 Definitions: docs/progress.md, "Due for review". Pure Python.
 """
 
@@ -77,7 +78,7 @@ def clinical_status_of(
     try:
         report = cycles.analyse(visits, saqs, (), as_of, uncertain_days=rules.uncertain_spread_days)
     except cycles.CycleDataError as error:
-        return ClinicalStatus(Due.DUE, (f"Check the record: {error}",))
+        return status_from_facts(ClinicalFacts(error=str(error)), today, rules, floor)
     return clinical_status(report, today, rules, floor)
 
 
