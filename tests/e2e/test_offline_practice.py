@@ -10,6 +10,11 @@ service worker kept. Chromium's Background Sync, though, may fire as soon as a s
 asked for, whatever the emulated network: the page tests turn it off (NO_BACKGROUND_SYNC)
 so that only the page sends, and one test fires the sync event itself (through the
 DevTools protocol) with no page of ours open, so that only the service worker sends.
+
+The emulation is applied to a service worker asynchronously when Chromium restarts it,
+so a request may slip through it now and then: while the tests' network is "down" the
+server answers the outbox 503 as well (network_down / network_up), and a session can
+only be stored once the test brings the network back.
 """
 
 import contextlib
@@ -92,12 +97,28 @@ def wait_for_empty_outbox(page) -> bool:
     return False
 
 
-def saved_offline(page, base):
+def network_down(page, live_server):
+    """Offline for the browser, and the outbox refused by the server (see the notes)."""
+    app = live_server.app
+    app.config.setdefault("TEST_REAL_OUTBOX", app.view_functions[OUTBOX])
+    app.view_functions[OUTBOX] = lambda **kwargs: ("Offline in this test", 503)
+    page.context.set_offline(True)
+
+
+def network_up(page, live_server, view=None):
+    """Back online; the outbox answered by `view` (by default the real one)."""
+    app = live_server.app
+    app.view_functions[OUTBOX] = view or app.config["TEST_REAL_OUTBOX"]
+    page.context.set_offline(False)
+
+
+def saved_offline(page, live_server):
     """Log in, let the service worker keep the pages, then offline: a whole session in
     the player, saved on the phone."""
+    base = live_server.url
     log_in(page, base)
     kept_by_the_service_worker(page, base)
-    page.context.set_offline(True)
+    network_down(page, live_server)
     page.goto(f"{base}{PLAYER}")  # from the service worker's copy
     do_session_and_save(page)
 
@@ -142,8 +163,7 @@ def test_a_session_saved_offline_is_logged_once_even_if_the_page_reloads_mid_sen
 
     patient_with_programme(live_server)
     page, base = browser.page, live_server.url
-    context = page.context
-    saved_offline(page, base)
+    saved_offline(page, live_server)
     expect(page.locator("#save-message")).to_be_visible()
     expect(page.locator("#save-message")).to_contain_text("saved on this phone, not sent yet")
     expect(page.locator("#summary-form")).to_be_hidden()
@@ -156,7 +176,7 @@ def test_a_session_saved_offline_is_logged_once_even_if_the_page_reloads_mid_sen
     # never hears the answer; the reloaded page sends the same entry again.
     arrived, release = threading.Event(), threading.Event()
     answers = []
-    real = live_server.app.view_functions[OUTBOX]
+    real = live_server.app.config["TEST_REAL_OUTBOX"]
 
     def held(**kwargs):
         db.session.commit()  # hold no transaction (on SQLite: no write lock) while waiting
@@ -166,8 +186,7 @@ def test_a_session_saved_offline_is_logged_once_even_if_the_page_reloads_mid_sen
         answers.append(response.status_code)
         return response
 
-    live_server.app.view_functions[OUTBOX] = held
-    context.set_offline(False)
+    network_up(page, live_server, held)
     assert arrived.wait(timeout=30)
     page.reload()  # in the middle of the send
     release.set()
@@ -184,8 +203,7 @@ def test_a_refused_session_shows_its_reason(live_server, browser):
 
     patient_id, _ = patient_with_programme(live_server)
     page, base = browser.page, live_server.url
-    context = page.context
-    saved_offline(page, base)
+    saved_offline(page, live_server)
     expect(page.locator("#save-message")).to_contain_text("not sent yet")
 
     with live_server.app.app_context():  # meanwhile the therapist changes the programme
@@ -195,7 +213,7 @@ def test_a_refused_session_shows_its_reason(live_server, browser):
         make_programme(patient_id, [make_exercise("Eye closure")], version=2)
         db.session.remove()
 
-    context.set_offline(False)
+    network_up(page, live_server)
     panel = page.locator("#outbox-panel")
     expect(panel).to_contain_text(
         "could not be saved: That exercise is not in your current programme"
@@ -241,12 +259,10 @@ def test_log_out_clears_the_outbox_and_the_cached_pages(live_server, browser):
 
     patient_with_programme(live_server)
     page, base = browser.page, live_server.url
-    context = page.context
-    saved_offline(page, base)
+    saved_offline(page, live_server)
     page.goto(f"{base}/today")
     # The server cannot take it yet (503), from the page or the service worker alike.
-    live_server.app.view_functions[OUTBOX] = lambda: ("Not now", 503)
-    context.set_offline(False)
+    network_up(page, live_server, lambda: ("Not now", 503))
 
     dialogs = []
     page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -275,9 +291,9 @@ def test_background_sync_sends_from_the_service_worker_alone(live_server, browse
     patient_with_programme(live_server)
     page, base = browser.page, live_server.url
     context = page.context
-    saved_offline(page, base)
+    saved_offline(page, live_server)
     page.goto("about:blank")  # no page of ours runs now: only the service worker can send
-    context.set_offline(False)
+    network_up(page, live_server)
 
     cdp = context.new_cdp_session(page)
     registrations = []
