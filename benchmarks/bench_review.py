@@ -112,8 +112,8 @@ def main() -> None:
         )
         url = f"/patients/{patient_id}/review"
         client = app.test_client()
+        login(client)  # outside an app context: each request has its own session
         with app.app_context():
-            login(client)
             engine = db.engine
         assert client.get(url).status_code == 200  # warm up (templates, caches)
 
