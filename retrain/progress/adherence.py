@@ -184,6 +184,14 @@ def credited(
     return _credited(counts, _plan(_versions(versions), start, end))
 
 
+def credited_and_prescribed(
+    counts: Mapping[date, int], versions: Sequence[VersionLike], start: date, end: date
+) -> tuple[int, float]:
+    """``credited`` and ``prescribed`` over one period, its days looked up once."""
+    plan = _plan(_versions(versions), start, end)
+    return _credited(counts, plan), float(Fraction(_sevenths(plan), DAYS_PER_WEEK))
+
+
 def _percent(done: int, due: Fraction) -> float | None:
     if due <= 0:
         return None

@@ -134,6 +134,27 @@ class _Frame:
     def inside(self, x: float, y: float) -> bool:
         return self.x.low <= x <= self.x.high and self.y.low <= y <= self.y.high
 
+    def visible(self, points: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+        """The points inside the axes (``inside`` for a whole series at once)."""
+        x_low, x_high, y_low, y_high = self.x.low, self.x.high, self.y.low, self.y.high
+        return [(x, y) for x, y in points if x_low <= x <= x_high and y_low <= y <= y_high]
+
+    def coordinates(self, points: Iterable[tuple[float, float]]) -> list[tuple[str, str]]:
+        """Each point's (px, py) as text: px and py for a whole series, with the frame's
+        numbers read once (a five-year series has thousands of points; the arithmetic
+        is px's and py's, step for step, so the text is the same)."""
+        left, x_low, x_width = self.plot_left, self.x.low, self.x.high - self.x.low
+        x_span = self.plot_right - self.plot_left
+        bottom, y_low, y_height = self.plot_bottom, self.y.low, self.y.high - self.y.low
+        y_span = self.plot_bottom - self.plot_top
+        return [
+            (
+                num(left + (x - x_low) / x_width * x_span),
+                num(bottom - (y - y_low) / y_height * y_span),
+            )
+            for x, y in points
+        ]
+
 
 def num(value: float) -> str:
     """A coordinate with at most one decimal, without a trailing '.0'."""
@@ -237,7 +258,7 @@ def line_chart(
     ]
     out += _bands(frame, bands)
     out += _grid(frame, y_note)
-    newest = max((x for item in shown for x, y in item.points if frame.inside(x, y)), default=None)
+    newest = max((x for item in shown for x, _ in frame.visible(item.points)), default=None)
     out += _vlines(frame, vlines, newest)
     if not shown:
         out.append(
@@ -337,7 +358,7 @@ def _vlines(frame: _Frame, vlines: Iterable[VLine], newest: float | None = None)
 
 
 def _series(frame: _Frame, item: Series, newest: float | None = None) -> list[str]:
-    points = [(x, y) for x, y in item.points if frame.inside(x, y)]
+    points = frame.visible(item.points)
     if not points:
         return []
     runs: list[list[tuple[float, float]]] = [[points[0]]]
@@ -350,20 +371,16 @@ def _series(frame: _Frame, item: Series, newest: float | None = None) -> list[st
     out = [f"<g {svg_attrs(class_=css)}>"]
     for run in runs:
         if len(run) > 1:
-            path = " ".join(
-                f"{'M' if i == 0 else 'L'}{num(frame.px(x))} {num(frame.py(y))}"
-                for i, (x, y) in enumerate(run)
-            )
+            (x0, y0), *rest = frame.coordinates(run)
+            path = " ".join([f"M{x0} {y0}", *(f"L{x} {y}" for x, y in rest)])
             out.append(
                 f"<path {svg_attrs(d=path, fill='none', stroke=item.stroke, stroke_width=item.width, stroke_dasharray=item.dash, stroke_linejoin='round')}/>"  # noqa: E501
             )
     if item.dots:
-        for x, y in points:
+        fill = escape(item.stroke)
+        for (x, _), (cx, cy) in zip(points, frame.coordinates(points), strict=True):
             css = ' class="chart-newest"' if x == newest else ""
-            out.append(
-                f'<circle{css} cx="{num(frame.px(x))}" cy="{num(frame.py(y))}" r="3" '
-                f'fill="{escape(item.stroke)}"/>'
-            )
+            out.append(f'<circle{css} cx="{cx}" cy="{cy}" r="3" fill="{fill}"/>')
     out.append("</g>")
     return out
 

@@ -116,10 +116,7 @@ def cycle_sessions(
     if ends_on is None:
         window = adherence.to_date(counts, versions, injected_on, end)
         return window.credited, window.prescribed
-    return (
-        adherence.credited(counts, versions, injected_on, end),
-        adherence.prescribed(versions, injected_on, end),
-    )
+    return adherence.credited_and_prescribed(counts, versions, injected_on, end)
 
 
 def overlapping(

@@ -52,18 +52,19 @@ def trailing_mean(
             raise ValueError(
                 f"rating on {on.isoformat()} is {value}, outside {RATING_MIN}-{RATING_MAX}"
             )
+    days_of = [on for on, _ in rows]
+    values = [value for _, value in rows]
     result: list[Point] = []
     start = 0
-    for end in range(len(rows)):
-        day = rows[end][0]
-        if end + 1 < len(rows) and rows[end + 1][0] == day:
+    span = timedelta(days=days - 1)
+    for end, day in enumerate(days_of, start=1):  # rows[start:end] is the window
+        if end < len(rows) and days_of[end] == day:
             continue  # evaluate once per day, after its last rating
-        first_day = day - timedelta(days=days - 1)
-        while rows[start][0] < first_day:
+        first_day = day - span
+        while days_of[start] < first_day:
             start += 1
-        window = [value for _, value in rows[start : end + 1]]
-        if len(window) >= min_ratings:
-            result.append((day, sum(window) / len(window)))
+        if end - start >= min_ratings:
+            result.append((day, sum(values[start:end]) / (end - start)))
     return result
 
 

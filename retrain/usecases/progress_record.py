@@ -70,7 +70,7 @@ def load_record(patient: Patient, today: date | None = None) -> PatientRecord:
 
 
 # The columns of the record's UNION ALL (besides kind and id), each with its type: a kind
-# that lacks one selects a typed NULL.
+# that lacks one selects a typed NULL. _sorted_out unpacks them in this order.
 _UNION = {
     "at": UTCDateTime,
     "on": Date,
@@ -190,29 +190,30 @@ def _sorted_out(rows, zone) -> dict:
     sessions: list[tuple[datetime, int, float | None]] = []
     visits: dict[int, tuple[date, str, str]] = {}
     sites: dict[int, list[tuple[int, str, str, float]]] = defaultdict(list)
-    rows = list(rows)
+    measured = []
+    # Unpacked by position: a five-year record has thousands of rows (sessions mostly).
     for row in rows:
-        if row.kind == "live":
-            continue
-        if row.kind == "session":
-            sessions.append((row.at, row.id, row.value))
-        elif row.kind == "saq":
-            saqs.append((row.on, row.id, row.value))
-            if row.label != "app":
-                origins[row.on] = SaqOrigin(row.label, row.by, bool(row.flag))
-        elif row.kind == "grading":
-            answers = tuple(row.answers or ())
-            gradings.append((row.on, row.id, Grading(row.on, answers, row.value)))
-        elif row.kind == "request":
-            requests.append(row.on)
+        kind, row_id, at, on, value, product, muscle, side, site_id, label, by, flag = row[:12]
+        if kind == "session":
+            sessions.append((at, row_id, value))
+        elif kind == "live":
+            measured.append(row)
+        elif kind == "saq":
+            saqs.append((on, row_id, value))
+            if label != "app":
+                origins[on] = SaqOrigin(label, by, bool(flag))
+        elif kind == "grading":
+            gradings.append((on, row_id, Grading(on, tuple(row.answers or ()), value)))
+        elif kind == "request":
+            requests.append(on)
         else:
-            visits[row.id] = (row.on, row.product, row.label)
-            if row.site_id is not None:
-                sites[row.id].append((row.site_id, row.muscle, row.side, row.value))
+            visits[row_id] = (on, product, label)
+            if site_id is not None:
+                sites[row_id].append((site_id, muscle, side, value))
     sessions.sort(key=lambda s: (s[0], s[1]))
     days = [at.astimezone(zone).date() for at, _, _ in sessions]
     return {
-        **_live_out([row for row in rows if row.kind == "live"], zone),
+        **_live_out(measured, zone),
         "saqs": tuple((on, value) for on, _, value in sorted(saqs)),
         "saq_origins": origins,
         "gradings": tuple(grading for _, _, grading in sorted(gradings, key=lambda g: g[:2])),
