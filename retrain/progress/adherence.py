@@ -28,7 +28,7 @@ Prescribed
     prescribed for a period are the sum of that share over its days, each day using
     its own version. So 2 a day, 7 days a week is 14 a week and 2 a day; once a day on
     5 days a week is 5 a week and 5/7 a day, i.e. the weekly total prorated by days
-    elapsed. Computed with exact fractions, returned as float.
+    elapsed. Computed exactly, in whole sevenths of a session, returned as float.
 
 Credited sessions and adherence
     On each day the sessions done count up to that day's target only
@@ -55,7 +55,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from fractions import Fraction
 
 DAYS_PER_WEEK = 7
 
@@ -73,9 +72,10 @@ class Version:
         return self.starts_on <= day and (self.ended_on is None or day <= self.ended_on)
 
     @property
-    def daily_share(self) -> Fraction:
-        """Sessions prescribed per calendar day: times_per_day x days_per_week / 7."""
-        return Fraction(self.times_per_day * self.days_per_week, DAYS_PER_WEEK)
+    def sevenths_a_day(self) -> int:
+        """Sessions prescribed per calendar day, times_per_day x days_per_week / 7, in
+        sevenths of a session (so sums stay exact in ints)."""
+        return self.times_per_day * self.days_per_week
 
 
 VersionLike = Version | tuple[date, date | None, int, int]
@@ -97,11 +97,9 @@ def _versions(versions: Iterable[VersionLike]) -> list[Version]:
     return [v if isinstance(v, Version) else Version(*v) for v in versions]
 
 
-def _days(start: date, end: date) -> Iterable[date]:
-    day = start
-    while day <= end:
-        yield day
-        day += timedelta(days=1)
+def _days(start: date, end: date) -> list[date]:
+    first = start.toordinal()
+    return [date.fromordinal(n) for n in range(first, end.toordinal() + 1)]
 
 
 def daily_counts(session_dates: Iterable[date]) -> dict[date, int]:
@@ -131,6 +129,9 @@ def _plan(versions: list[Version], start: date, end: date) -> list[tuple[date, V
     overlapping = [
         v for v in versions if v.starts_on <= end and (v.ended_on is None or v.ended_on >= start)
     ]
+    if len(overlapping) == 1:  # the usual case: one version, in force on some of the days
+        (only,) = overlapping
+        return [(day, only if only.covers(day) else None) for day in _days(start, end)]
     return [(day, _version_on(overlapping, day)) for day in _days(start, end)]
 
 
@@ -140,7 +141,7 @@ def _sevenths(plan: list[tuple[date, Version | None]]) -> int:
     Each day's share is times_per_day x days_per_week / 7, so summing the numerators
     and dividing once by 7 gives the same exact total as adding the fractions.
     """
-    return sum(v.times_per_day * v.days_per_week for _, v in plan if v is not None)
+    return sum(v.sevenths_a_day for _, v in plan if v is not None)
 
 
 def _credited(counts: Mapping[date, int], plan: list[tuple[date, Version | None]]) -> int:
@@ -168,13 +169,9 @@ def streak(counts: Mapping[date, int], today: date) -> int:
     return days
 
 
-def _prescribed(versions: list[Version], start: date, end: date) -> Fraction:
-    return Fraction(_sevenths(_plan(versions, start, end)), DAYS_PER_WEEK)
-
-
 def prescribed(versions: Sequence[VersionLike], start: date, end: date) -> float:
     """Sessions prescribed over ``start``..``end`` inclusive (0 when start > end)."""
-    return float(_prescribed(_versions(versions), start, end))
+    return _sevenths(_plan(_versions(versions), start, end)) / DAYS_PER_WEEK
 
 
 def credited(
@@ -189,21 +186,23 @@ def credited_and_prescribed(
 ) -> tuple[int, float]:
     """``credited`` and ``prescribed`` over one period, its days looked up once."""
     plan = _plan(_versions(versions), start, end)
-    return _credited(counts, plan), float(Fraction(_sevenths(plan), DAYS_PER_WEEK))
+    return _credited(counts, plan), _sevenths(plan) / DAYS_PER_WEEK
 
 
-def _percent(done: int, due: Fraction) -> float | None:
-    if due <= 0:
+def _percent(done: int, due_sevenths: int) -> float | None:
+    """done / due x 100, capped at 100, with ``due`` in sevenths of a session (an int
+    division of ints is rounded once, exactly as a fraction would be)."""
+    if due_sevenths <= 0:
         return None
-    return float(min(Fraction(100), Fraction(done) * 100 / due))
+    return min(100.0, done * 100 * DAYS_PER_WEEK / due_sevenths)
 
 
 def adherence(
     counts: Mapping[date, int], versions: Sequence[VersionLike], start: date, end: date
 ) -> float | None:
     """Credited / prescribed x 100 over whole days ``start``..``end``, capped at 100."""
-    versions = _versions(versions)
-    return _percent(credited(counts, versions, start, end), _prescribed(versions, start, end))
+    plan = _plan(_versions(versions), start, end)
+    return _percent(_credited(counts, plan), _sevenths(plan))
 
 
 def to_date(
@@ -214,16 +213,17 @@ def to_date(
     plan = _plan(versions, first, today)  # empty when first > today
     version_today = _version_on(versions, today)
     done_today = min(counts.get(today, 0), version_today.times_per_day if version_today else 0)
-    share_today = version_today.daily_share if version_today else Fraction(0)
+    # In sevenths of a session: today's share, and today's credited sessions.
+    share_today = version_today.sevenths_a_day if version_today else 0
     before_today = [(day, v) for day, v in plan if day < today]  # first..yesterday
-    due = Fraction(_sevenths(before_today), DAYS_PER_WEEK) + min(share_today, Fraction(done_today))
+    due = _sevenths(before_today) + min(share_today, done_today * DAYS_PER_WEEK)
     done = _credited(counts, plan)
     return Window(
         start=first,
         end=today,
         sessions=sum(counts.get(day, 0) for day, _ in plan),
         credited=done,
-        prescribed=float(due),
+        prescribed=due / DAYS_PER_WEEK,
         adherence=_percent(done, due),
     )
 
