@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_filters(app: Flask) -> None:
     """The formatting module's functions, the same on every page."""
+    from flask import g
     from flask_login import current_user
 
     from . import formatting
@@ -111,8 +112,13 @@ def register_template_filters(app: Flask) -> None:
     app.jinja_env.filters.update(formatting.FILTERS)
 
     def when_here(value):
-        """An aware time in the viewer's own zone (else the clinic's)."""
-        return "" if value is None else formatting.when(value.astimezone(zone_for(current_user)))
+        """An aware time in the viewer's own zone (else the clinic's), looked up once a
+        request (a caseload shows hundreds)."""
+        if value is None:
+            return ""
+        if "viewer_zone" not in g:
+            g.viewer_zone = zone_for(current_user)
+        return formatting.when(value.astimezone(g.viewer_zone))
 
     app.jinja_env.filters["when_here"] = when_here
 
