@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from . import cycles
+from . import adherence, cycles
 
 # The longest window a page reads (the caseload's 28 days): the stored days cover this
 # many local days ending on the latest session's day.
@@ -42,6 +42,23 @@ def days_up_to(stored: dict[date, int], today: date) -> list[date] | None:
     if stored and today < max(stored):
         return None
     return [day for day, n in stored.items() for _ in range(n)]
+
+
+def counts_for_today(stored: dict[date, int], today: date) -> dict[date, int] | None:
+    """Sessions per local day for the patient's Today (done today, due, this week, the
+    streak), or None when the stored days cannot tell: ``today`` is before the latest
+    session's day, or the streak runs back to the first stored day and may go on before
+    it (the caller reads the sessions then). This week is always inside: its days
+    before the latest session's day are fewer than WINDOW_DAYS back."""
+    if days_up_to(stored, today) is None:
+        return None
+    streak = adherence.streak(stored, today)
+    if streak:
+        first_stored = max(stored) - timedelta(days=WINDOW_DAYS - 1)
+        run_end = today if stored.get(today) else today - timedelta(days=1)
+        if run_end - timedelta(days=streak - 1) <= first_stored:
+            return None
+    return dict(stored)
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,23 @@
 """The patient's day: the Today page, the guided player and the plain session form.
 
-Today reads the sessions of the last TODAY_WINDOW_DAYS local days, so its cost does not
-grow with a patient's years of history; only a streak that long makes it read the rest.
+Today reads the patient's derived figures (usecases/derived.py: sessions per local day
+over the latest 28), one row whatever their years of history. When that row cannot
+answer (none yet, another zone, a streak as long as the stored days) it reads the
+sessions of the last TODAY_WINDOW_DAYS local days; only a streak that long makes it
+read the rest.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from .. import access
-from ..models import Programme
+from ..extensions import db
+from ..models import PatientFigures, Programme
 from ..presenters import practice as presenters
 from ..progress import adherence
+from ..progress.derived import counts_for_today
 from . import practice_history, questionnaires
 from .local_time import local_now, zone_for
 from .programme_reads import current_programme, versions_for
@@ -25,10 +32,12 @@ def view_today(user, today: date | None = None) -> presenters.TodaySummary:
     zone = zone_for(user)
     now = local_now(zone)
     today = today or now.date()
-    since = today - timedelta(days=TODAY_WINDOW_DAYS)
-    counts = practice_history.daily_counts(user.id, zone, since=since)
-    if adherence.streak(counts, today) >= TODAY_WINDOW_DAYS:
-        counts = practice_history.daily_counts(user.id, zone)  # as long as the window: all
+    counts = _stored_counts(user.id, zone.key, today)
+    if counts is None:
+        since = today - timedelta(days=TODAY_WINDOW_DAYS)
+        counts = practice_history.daily_counts(user.id, zone, since=since)
+        if adherence.streak(counts, today) >= TODAY_WINDOW_DAYS:
+            counts = practice_history.daily_counts(user.id, zone)  # as long as the window: all
     return presenters.today_summary(
         full_name=user.name,
         now=now,
@@ -39,6 +48,19 @@ def view_today(user, today: date | None = None) -> presenters.TodaySummary:
         last_session=practice_history.last_session(user.id),
         saq=questionnaires.saq_due_for(user.id, today),
     )
+
+
+def _stored_counts(patient_id: int, zone_key: str, today: date) -> dict[date, int] | None:
+    """Sessions per local day from the patient's derived row, or None when it cannot
+    answer for ``today`` (progress.derived.counts_for_today)."""
+    row = db.session.execute(
+        select(PatientFigures.zone, PatientFigures.recent_days).where(
+            PatientFigures.patient_id == patient_id
+        )
+    ).first()
+    if row is None or row.zone != zone_key:
+        return None
+    return counts_for_today({date.fromisoformat(d): n for d, n in row.recent_days.items()}, today)
 
 
 @dataclass(frozen=True)

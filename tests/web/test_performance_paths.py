@@ -1,7 +1,8 @@
 """Paths changed for speed (docs/performance.md) give the same answers as before.
 
-Today reads only the last TODAY_WINDOW_DAYS of sessions unless the streak is that long;
-a save writes its exercise rows in one statement.
+Today reads the patient's derived row, and the sessions (only the last TODAY_WINDOW_DAYS
+unless the streak is that long) only when the row cannot answer; a save writes its
+exercise rows in one statement.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -39,8 +40,8 @@ def patient_with(factories, days_ago: list[int]):
     return user
 
 
-def selects_of(function):
-    seen = []
+def selects_of(function, seen=None):
+    seen = [] if seen is None else seen
 
     def record(_conn, _cursor, statement, *_args):
         if statement.lstrip().upper().startswith("SELECT"):
@@ -66,6 +67,20 @@ def test_a_streak_that_ends_just_inside_the_window_is_exact(factories):
     # Every day but one, window - 1 days ago: the streak is the days after that gap.
     user = patient_with(factories, [n for n in range(window + 30) if n != window - 1])
     assert today.view_today(user, TODAY).streak == window - 1
+
+
+def test_today_reads_the_stored_row_unless_the_streak_reaches_past_its_days(factories):
+    """28 stored local days: a streak of 27 is answered from them, one of 28 may go on
+    before them, so the page reads the sessions (and finds 40)."""
+    reads_sessions = "SELECT practice_sessions.performed_at \nFROM practice_sessions"
+    short = patient_with(factories, [*range(27), 28, 29])
+    long = patient_with(factories, list(range(40)))
+    for user, streak, reads in ((short, 27, False), (long, 40, True)):
+        db.session.expire_all()
+        statements = []
+        summary, _ = selects_of(lambda user=user: today.view_today(user, TODAY), statements)
+        assert summary.streak == streak and summary.done_today == 1
+        assert any(reads_sessions in statement for statement in statements) is reads
 
 
 def test_years_of_history_cost_no_more_queries_than_a_short_one(factories):
