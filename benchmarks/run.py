@@ -573,13 +573,16 @@ def gunicorn_extra() -> tuple[str, ...]:
 
 
 class Server:
-    """gunicorn with 2 sync workers; ``started_s``: spawn until the probe path answers."""
+    """gunicorn with 2 sync workers; ``started_s``: spawn until the probe path answers.
+    The app runs with production's settings file (retrain/gunicorn_conf.py: preload)."""
 
     def __init__(self, app: str, env: dict[str, str], probe: str, log: Path, workers: int = 2):
         self.port = free_port()
         self.log = log
+        settings = ["-c", "python:retrain.gunicorn_conf"] if app.startswith("retrain:") else []
         command = [
             str(VENV_BIN / "gunicorn"),
+            *settings,
             "--workers",
             str(workers),
             "--worker-class",
