@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from sqlalchemy import DateTime, ForeignKey, Integer
+from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -37,5 +37,10 @@ RowId = Annotated[int, mapped_column(Integer, primary_key=True)]
 NowByDefault = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow)]
 # The patient whose record the row is part of: it is erased with them.
 OfPatient = Annotated[int, mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))]
+# The account the row belongs to: it is erased with the account.
+OfAccount = Annotated[int, mapped_column(ForeignKey("users.id", ondelete="CASCADE"))]
+# The SHA-256 (hex) of a secret handed out once (a link, a login, a token): the secret
+# itself is never stored.
+SecretHash = Annotated[str, mapped_column(String(64), unique=True)]
 # The account that wrote or did it: None once that account is erased; the row stays.
 ByAccount = Annotated[int | None, mapped_column(ForeignKey("users.id", ondelete="SET NULL"))]

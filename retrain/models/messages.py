@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import ByAccount, NowByDefault, OfPatient, RowId
+from .base import ByAccount, NowByDefault, OfAccount, OfPatient, RowId
 
 
 class Message(db.Model):
@@ -41,9 +41,7 @@ class MessageRead(db.Model):
     message_id: Mapped[int] = mapped_column(
         ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
     )
-    reader_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    reader_id: Mapped[OfAccount] = mapped_column(primary_key=True, index=True)
     read_at: Mapped[NowByDefault]
 
     message: Mapped[Message] = relationship(back_populates="reads")

@@ -14,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import ByAccount, NowByDefault, OfPatient, RowId, UTCDateTime
+from .base import ByAccount, NowByDefault, OfAccount, OfPatient, RowId, SecretHash, UTCDateTime
 
 PATIENT, THERAPIST, CLINICIAN, ADMIN = "patient", "therapist", "clinician", "admin"
 ROLES = (PATIENT, THERAPIST, CLINICIAN, ADMIN)
@@ -108,7 +108,7 @@ class CareTeamMember(db.Model):
 
     id: Mapped[RowId]
     patient_id: Mapped[OfPatient]
-    staff_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[OfAccount] = mapped_column(index=True)
     added_at: Mapped[NowByDefault]
 
     patient: Mapped[Patient] = relationship(back_populates="care_team")
@@ -121,8 +121,8 @@ class Invitation(db.Model):
     __tablename__ = "invitations"
 
     id: Mapped[RowId]
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[SecretHash]
+    user_id: Mapped[OfAccount] = mapped_column(index=True)
     created_by_id: Mapped[ByAccount]
     created_at: Mapped[NowByDefault]
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -137,8 +137,8 @@ class LoginSession(db.Model):
     __tablename__ = "login_sessions"
 
     id: Mapped[RowId]
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[SecretHash]
+    user_id: Mapped[OfAccount] = mapped_column(index=True)
     created_at: Mapped[NowByDefault]
     last_seen_at: Mapped[NowByDefault]
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
