@@ -5,43 +5,61 @@ Jinja filters (``|day``, ``|short_day``, ``|when``, ...), so a page and the code
 builds its values always agree.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import wraps
+from typing import Any
 
 
-def day(value: date | None) -> str:
+def _blank_for_none(format_value: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A missing value shows as nothing: the rule of every formatter but ``percent``."""
+
+    @wraps(format_value)
+    def formatted(value):
+        return "" if value is None else format_value(value)
+
+    return formatted
+
+
+@_blank_for_none
+def day(value: date) -> str:
     """3 March 2026."""
-    return "" if value is None else f"{value.day} {value:%B %Y}"
+    return f"{value.day} {value:%B %Y}"
 
 
-def short_day(value: date | None) -> str:
+@_blank_for_none
+def short_day(value: date) -> str:
     """3 Mar 2026."""
-    return "" if value is None else f"{value.day} {value:%b %Y}"
+    return f"{value.day} {value:%b %Y}"
 
 
-def weekday(value: date | None) -> str:
+@_blank_for_none
+def weekday(value: date) -> str:
     """Tue 3 Mar 2026."""
-    return "" if value is None else f"{value:%a} {short_day(value)}"
+    return f"{value:%a} {short_day(value)}"
 
 
-def when(value: datetime | None) -> str:
+@_blank_for_none
+def when(value: datetime) -> str:
     """Tue 3 Mar 2026, 14:05, in the zone the value carries."""
-    return "" if value is None else f"{weekday(value.date())}, {value:%H:%M}"
+    return f"{weekday(value.date())}, {value:%H:%M}"
 
 
-def long_when(value: datetime | None) -> str:
+@_blank_for_none
+def long_when(value: datetime) -> str:
     """Tuesday 3 March 2026 at 14:05, in the zone the value carries."""
-    return "" if value is None else f"{value:%A} {day(value.date())} at {value:%H:%M}"
+    return f"{value:%A} {day(value.date())} at {value:%H:%M}"
 
 
-def units(value: float | None) -> str:
+@_blank_for_none
+def units(value: float) -> str:
     """Toxin units without a needless '.0': 5 -> "5", 2.5 -> "2.5"."""
-    return "" if value is None else f"{value:g}"
+    return f"{value:g}"
 
 
-def count(value: float | None) -> str:
+@_blank_for_none
+def count(value: float) -> str:
     """14 or 10.5: a whole number without decimals, else one decimal."""
-    if value is None:
-        return ""
     rounded = round(float(value), 1)
     return f"{rounded:.0f}" if rounded.is_integer() else f"{rounded:.1f}"
 
@@ -51,8 +69,9 @@ def percent(value: float | None) -> str:
     return "no figure" if value is None else f"{round(value):d} %"
 
 
-def one_decimal(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
+@_blank_for_none
+def one_decimal(value: float) -> str:
+    return f"{value:.1f}"
 
 
 # Registered as Jinja filters under these names by create_app (plus ``when_here``, which

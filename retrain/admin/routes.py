@@ -16,8 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import require_role
 from ..auth import link_mail
-from ..errors import Invalid
-from ..errors.handlers import show_on_form
+from ..errors.handlers import problems_beside, problems_flashed
 from ..ids import to_id
 from ..models import ADMIN, ROLES
 from ..presenters.qr_code import qr_svg
@@ -43,13 +42,10 @@ def accounts_list():
 def new_staff():
     form = StaffForm()
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "email"):
             user, token = accounts.create_staff(
                 current_user, email=form.email.data, name=form.name.data, role=form.role.data
             )
-        except Invalid as error:
-            show_on_form(form, error, "email")
-        else:
             return _invitation_page(user, token)
     return render_template("admin/new_staff.html", form=form)
 
@@ -64,33 +60,25 @@ def _invitation_page(user, token: str):
 @bp.post("/accounts/<int:user_id>/active")
 def set_active(user_id: int):
     activate = request.form.get("active") == "1"
-    try:
+    with problems_flashed():
         user = accounts.set_active(current_user, user_id, activate)
-    except Invalid as error:
-        flash(error.message, "error")
-    else:
         flash(f"{user.name} is {'active again' if activate else 'deactivated'}.", "success")
     return redirect(url_for("admin.accounts_list"))
 
 
 @bp.post("/accounts/<int:user_id>/invitation")
 def reinvite(user_id: int):
-    try:
+    with problems_flashed():
         user, token = accounts.new_link(current_user, user_id)
-    except Invalid as error:
-        flash(error.message, "error")
-        return redirect(url_for("admin.accounts_list"))
-    return _invitation_page(user, token)
+        return _invitation_page(user, token)
+    return redirect(url_for("admin.accounts_list"))
 
 
 @bp.post("/accounts/<int:user_id>/password-reset")
 def send_password_reset(user_id: int):
     """A reset link by e-mail to the account's own address; the admin never sees it."""
-    try:
+    with problems_flashed():
         user = accounts.send_password_reset(current_user, user_id)
-    except Invalid as error:
-        flash(error.message, "error")
-    else:
         link_mail.request_for_account(user_id)  # first: before a query opens a transaction
         flash(f"A link to set a new password is being sent to {user.email}.", "success")
     return redirect(url_for("admin.accounts_list"))
@@ -105,11 +93,8 @@ def care_teams_page():
     ]
     form.staff_id.choices = [SelectChoice(s.id, f"{s.name} ({s.role})") for s in page.staff]
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "staff_id"):
             care_teams.add_member(current_user, form.patient_id.data, form.staff_id.data)
-        except Invalid as error:
-            show_on_form(form, error, "staff_id")
-        else:
             flash("Care team updated.", "success")
             return redirect(url_for("admin.care_teams_page"))
     return render_template("admin/care_teams.html", form=form, teams=page.teams)
@@ -127,11 +112,8 @@ def erase(user_id: int):
     user = erasure.patient_to_erase(current_user, user_id)
     form = EraseForm()
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "confirm_email"):
             erasure.erase_patient(current_user, user_id, confirm_email=form.confirm_email.data)
-        except Invalid as error:
-            show_on_form(form, error, "confirm_email")
-        else:
             flash("The patient's record, photos and logins have been erased.", "success")
             return redirect(url_for("admin.accounts_list"))
     return render_template("admin/erase.html", form=form, user=user)

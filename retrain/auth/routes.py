@@ -14,7 +14,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from ..errors import Invalid
-from ..errors.handlers import problems_beside, show_on_form
+from ..errors.handlers import problems_beside
 from ..extensions import limiter
 from ..usecases import authentication
 from ..usecases.accounts import normalise_email
@@ -128,13 +128,10 @@ def forgot_password():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "new_password"):
             authentication.change_password(
                 current_user, form.current_password.data, form.new_password.data
             )
-        except Invalid as error:
-            show_on_form(form, error, "new_password")
-        else:
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)

@@ -9,7 +9,7 @@ from ..access import require_role
 from ..api.core import error as json_body_of
 from ..api.core import json_body, problem_fields
 from ..errors import AppError, Invalid, NotFound
-from ..errors.handlers import show_on_form
+from ..errors.handlers import problems_beside
 from ..extensions import db
 from ..infrastructure import links, webpush
 from ..models import PATIENT, STAFF_ROLES
@@ -85,11 +85,8 @@ def save():
             quiet_from=form.quiet_from.data,
             quiet_until=form.quiet_until.data,
         )
-        try:
+        with problems_beside(form, "times"):
             reminder_settings.save(current_user, current_user.id, choices)
-        except Invalid as error:
-            show_on_form(form, error, "times")
-        else:
             flash("Your reminder settings are saved.", "success")
             return redirect(url_for(".settings"))
     return _page(form, 422)
@@ -194,11 +191,8 @@ def staff_view(patient_id):
     page = reminder_settings.view(current_user, patient_id)
     form = SuggestForm(data={"times": page.suggestion or page.times})
     if request.method == "POST" and form.validate_on_submit():
-        try:
+        with problems_beside(form, "times"):
             reminder_settings.suggest(current_user, patient_id, [e.data for e in form.times])
-        except Invalid as error:
-            show_on_form(form, error, "times")
-        else:
             flash("Your suggestion is sent. The patient decides whether to use it.", "success")
             return redirect(url_for(".staff_view", patient_id=patient_id))
     while len(form.times) < min(len(page.times) + 1, form.times.max_entries):

@@ -1,10 +1,10 @@
 """One place that turns every error into a friendly page (or JSON under /api/).
 
 Use cases raise ``retrain.errors`` (NotFound, NotAllowed, Invalid, Conflict): a route
-that shows a form catches Invalid and puts it beside the fields (``show_on_form``);
-anything else is answered here, once. A 500 gets an error id that is logged with the
-traceback and shown to the user, so a support request can be matched to the log without
-any clinical text in either.
+that shows a form catches Invalid and puts it beside the fields (``problems_beside``); a
+button's route flashes it (``problems_flashed``); anything else is answered here, once.
+A 500 gets an error id that is logged with the traceback and shown to the user, so a
+support request can be matched to the log without any clinical text in either.
 """
 
 import logging
@@ -87,6 +87,16 @@ def problems_beside(form, default: str, *also: type[AppError]):
         yield
     except (Invalid, *also) as error:
         show_on_form(form, error, default)
+
+
+@contextmanager
+def problems_flashed(*also: type[AppError]):
+    """Run a button's use case (no form to show again): an Invalid (or one of ``also``)
+    it raises is flashed as an error and the rest of the block is skipped."""
+    try:
+        yield
+    except (Invalid, *also) as error:
+        flash(error.message, "error")
 
 
 def show_on_form(form, error: AppError, default: str) -> None:

@@ -38,6 +38,18 @@ def _number(label: str, key: str, unit: str) -> WholeNumberField:
     )
 
 
+def _live_part(label: str, description: str) -> SelectField:
+    """A part of the face live feedback may watch, or none."""
+    return SelectField(
+        label,
+        choices=[SelectChoice("", "Not measured")]
+        + [SelectChoice(key, name) for key, name in live.part_choices()],
+        validators=[Optional()],
+        validate_choice=False,  # the use case says what is wrong
+        description=description,
+    )
+
+
 class ExerciseForm(FlaskForm):
     name = StringField(
         "Name",
@@ -83,22 +95,14 @@ class ExerciseForm(FlaskForm):
         validators=[Optional()],
         description="The photo that shows progress on this exercise, if any.",
     )
-    live_target = SelectField(
+    live_target = _live_part(
         "Live feedback: the movement to make",
-        choices=[SelectChoice("", "Not measured")]
-        + [SelectChoice(key, label) for key, label in live.part_choices()],
-        validators=[Optional()],
-        validate_choice=False,  # the use case says what is wrong
-        description="What the phone's camera checks is happening during each hold.",
+        "What the phone's camera checks is happening during each hold.",
     )
-    live_hold_back = SelectField(
+    live_hold_back = _live_part(
         "Live feedback: the movement to hold back",
-        choices=[SelectChoice("", "Not measured")]
-        + [SelectChoice(key, label) for key, label in live.part_choices()],
-        validators=[Optional()],
-        validate_choice=False,  # the use case says what is wrong
-        description="What must stay quiet meanwhile. Leave both unmeasured when hands "
-        "touch the face (massages, stretches): the camera cannot follow it then.",
+        "What must stay quiet meanwhile. Leave both unmeasured when hands touch the face "
+        "(massages, stretches): the camera cannot follow it then.",
     )
     submit = SubmitField("Save exercise")
 

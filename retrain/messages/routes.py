@@ -9,8 +9,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import access
-from ..errors import Invalid
-from ..errors.handlers import show_on_form
+from ..errors.handlers import problems_beside
 from ..ids import to_id
 from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..usecases import messages
@@ -28,11 +27,8 @@ def unread_messages():
 def _thread(patient_id: int, form, template: str, sent_to: str):
     """Send when the form came in (then back to the thread), else show the thread."""
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "body"):
             messages.send(current_user, patient_id, form.body.data, _session_id(form))
-        except Invalid as error:
-            show_on_form(form, error, "body")
-        else:
             flash("Your message is sent.", "success")
             return redirect(sent_to + "#latest")
     page = messages.thread_page(current_user, patient_id)

@@ -6,13 +6,11 @@ Ids of people are plain integers, not foreign keys: rows must outlive an erased 
 unchanged, or the chain would break. No clinical text and no secrets are ever stored here.
 """
 
-from datetime import datetime
-
 from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import NowByDefault, RowId
 
 
 class AuditEvent(db.Model):
@@ -22,8 +20,8 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_actor_at", "actor_id", "at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    id: Mapped[RowId]
+    at: Mapped[NowByDefault]
     actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_role: Mapped[str | None] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(48))  # e.g. "view", "login", "prescribe"

@@ -3,11 +3,11 @@ that changes them (retrain/usecases/derived.py; docs/performance.md, "Derived fi
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import OfPatient, UTCDateTime, utcnow
 
 
 class PatientFigures(db.Model):
@@ -16,9 +16,7 @@ class PatientFigures(db.Model):
 
     __tablename__ = "patient_figures"
 
-    patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
-    )
+    patient_id: Mapped[OfPatient] = mapped_column(primary_key=True)
     zone: Mapped[str] = mapped_column(String(64))  # the zone the local days were taken in
     session_count: Mapped[int] = mapped_column(Integer, default=0)
     last_session_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

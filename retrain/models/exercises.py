@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import ByAccount, NowByDefault, RowId, UTCDateTime
 
 REGIONS = ("brow", "eyes", "nose", "cheeks and smile", "lips", "chin and neck")
 EXPRESSIONS = ("rest", "brow raise", "gentle eye closure", "full smile", "pucker", "snarl")
@@ -21,7 +21,7 @@ class Exercise(db.Model):
         CheckConstraint("default_rest_seconds BETWEEN 0 AND 120", name="rest_range"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[RowId]
     slug: Mapped[str | None] = mapped_column(String(80), unique=True)  # built-ins only
     name: Mapped[str] = mapped_column(String(120))
     region: Mapped[str] = mapped_column(String(32))
@@ -36,8 +36,8 @@ class Exercise(db.Model):
     # "hold_back": {measure, side[, limit]} | null}; NULL: not measured live.
     live_rule: Mapped[dict | None] = mapped_column(JSON)
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_id: Mapped[ByAccount]
+    created_at: Mapped[NowByDefault]
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author = relationship("User")

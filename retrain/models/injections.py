@@ -8,7 +8,6 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..progress.cycles import NEW_CYCLE, VISIT_KINDS
-from .base import UTCDateTime, utcnow
+from .base import ByAccount, NowByDefault, OfPatient, RowId, UTCDateTime
 
 # Each product's words on a page; units of different products are never added together.
 PRODUCT_LABELS = {
@@ -62,8 +61,8 @@ class InjectionVisit(db.Model):
         CheckConstraint("dilution > 0", name="dilution_positive"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient]
     injected_on: Mapped[date] = mapped_column(Date)
     product: Mapped[str] = mapped_column(String(32))
     # A top-up joins the cycle of the latest new-cycle visit before it (progress/cycles.py).
@@ -71,8 +70,8 @@ class InjectionVisit(db.Model):
     lot: Mapped[str | None] = mapped_column(String(40))  # the product's lot (batch) number
     dilution: Mapped[float | None] = mapped_column(Float)  # units per 0.1 mL
     note: Mapped[str | None] = mapped_column(Text)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[ByAccount]
+    created_at: Mapped[NowByDefault]
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sites: Mapped[list["InjectionSite"]] = relationship(
@@ -100,7 +99,7 @@ class InjectionSite(db.Model):
         CheckConstraint(f"side IN {INJECTION_SIDES!r}", name="side_known"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[RowId]
     visit_id: Mapped[int] = mapped_column(
         ForeignKey("injection_visits.id", ondelete="CASCADE"), index=True
     )
@@ -116,12 +115,12 @@ class InjectionVisitRevision(db.Model):
 
     __tablename__ = "injection_visit_revisions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[RowId]
     visit_id: Mapped[int] = mapped_column(
         ForeignKey("injection_visits.id", ondelete="CASCADE"), index=True
     )
-    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[ByAccount]
+    changed_at: Mapped[NowByDefault]
     before: Mapped[dict] = mapped_column(JSON)  # {injected_on, product, note, sites: [...]}
 
     changed_by = relationship("User")
@@ -138,13 +137,11 @@ class ReinjectionDecision(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient] = mapped_column(index=True)
     decided_on: Mapped[date] = mapped_column(Date)
     decision: Mapped[str] = mapped_column(String(16))
     wait_until: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
-    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    clinician_id: Mapped[ByAccount]
+    created_at: Mapped[NowByDefault]

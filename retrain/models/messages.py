@@ -6,24 +6,22 @@ A read is one row per (message, reader): the patient and each member of the care
 have their own receipts and their own unread count.
 """
 
-from datetime import datetime
-
-from sqlalchemy import ForeignKey, Index, Integer, Text
+from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import ByAccount, NowByDefault, OfAccount, OfPatient, RowId
 
 
 class Message(db.Model):
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_patient_created", "patient_id", "created_at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient]
+    author_id: Mapped[ByAccount]
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[NowByDefault]
     # Staff may point at one of the patient's practice sessions ("about Tuesday's session").
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("practice_sessions.id", ondelete="SET NULL")
@@ -43,10 +41,8 @@ class MessageRead(db.Model):
     message_id: Mapped[int] = mapped_column(
         ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
     )
-    reader_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reader_id: Mapped[OfAccount] = mapped_column(primary_key=True, index=True)
+    read_at: Mapped[NowByDefault]
 
     message: Mapped[Message] = relationship(back_populates="reads")
     reader = relationship("User")

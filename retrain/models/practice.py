@@ -15,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import NowByDefault, OfPatient, RowId, UTCDateTime
 
 SOURCES = ("player", "form", "api")
 
@@ -31,13 +31,13 @@ class PracticeSession(db.Model):
         Index("ix_practice_sessions_patient_performed", "patient_id", "performed_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient]
     programme_id: Mapped[int | None] = mapped_column(
         ForeignKey("programmes.id", ondelete="SET NULL")
     )
     performed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    logged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    logged_at: Mapped[NowByDefault]
     effort: Mapped[int] = mapped_column(Integer)  # how hard it felt, 1 (easy) - 5 (very hard)
     synkinesis_rating: Mapped[int] = mapped_column(Integer)  # 0 (none) - 10 (worst)
     note: Mapped[str | None] = mapped_column(Text)
@@ -64,7 +64,7 @@ class PracticeItem(db.Model):
         CheckConstraint("live_fps BETWEEN 0 AND 240", name="live_fps_range"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[RowId]
     session_id: Mapped[int] = mapped_column(
         ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True
     )

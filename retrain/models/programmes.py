@@ -1,6 +1,6 @@
 """Programmes: the exercises prescribed to one patient, versioned; and copyable templates."""
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import (
     CheckConstraint,
@@ -15,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import ByAccount, NowByDefault, OfPatient, RowId
 
 
 class Programme(db.Model):
@@ -34,17 +34,15 @@ class Programme(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int | None] = mapped_column(
-        ForeignKey("patients.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient | None] = mapped_column(index=True)
     title: Mapped[str | None] = mapped_column(String(120))  # templates
     version: Mapped[int] = mapped_column(Integer, default=1)
     starts_on: Mapped[date | None] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)  # set when a newer version starts
     note: Mapped[str | None] = mapped_column(Text)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[ByAccount]
+    created_at: Mapped[NowByDefault]
 
     items: Mapped[list["ProgrammeItem"]] = relationship(
         back_populates="programme",
@@ -79,7 +77,7 @@ class ProgrammeItem(db.Model):
         CheckConstraint("live_limit BETWEEN 0.005 AND 1.0", name="live_limit_range"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[RowId]
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("programmes.id", ondelete="CASCADE"), index=True
     )

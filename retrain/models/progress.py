@@ -1,6 +1,6 @@
 """Validated questionnaires (SAQ) and what staff write about progress."""
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import (
     JSON,
@@ -8,9 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     Float,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     false,
@@ -18,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import ByAccount, NowByDefault, OfPatient, RowId
 
 # How a response came in: answered in the app (by the patient), entered by staff from a
 # paper form, or imported from an earlier record (a CSV of past answers).
@@ -36,16 +34,16 @@ class QuestionnaireResponse(db.Model):
         CheckConstraint(f"source IN {RESPONSE_SOURCES!r}", name="source_known"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient]
     instrument: Mapped[str] = mapped_column(String(32))  # e.g. "saq"
     answered_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[list] = mapped_column(JSON)  # item answers in instrument order
     score: Mapped[float] = mapped_column(Float)
-    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entered_by_id: Mapped[ByAccount]
     source: Mapped[str] = mapped_column(String(16), default="app", server_default="app")
     score_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[NowByDefault]
 
 
 class QuestionnaireRequest(db.Model):
@@ -53,14 +51,12 @@ class QuestionnaireRequest(db.Model):
 
     __tablename__ = "questionnaire_requests"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient] = mapped_column(index=True)
     instrument: Mapped[str] = mapped_column(String(32))
     requested_on: Mapped[date] = mapped_column(Date)
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_by_id: Mapped[ByAccount]
+    created_at: Mapped[NowByDefault]
 
 
 class PatientNote(db.Model):
@@ -68,10 +64,8 @@ class PatientNote(db.Model):
 
     __tablename__ = "patient_notes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="CASCADE"), index=True
-    )
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient] = mapped_column(index=True)
+    author_id: Mapped[ByAccount]
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[NowByDefault]

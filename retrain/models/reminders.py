@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import ByAccount, NowByDefault, OfPatient, RowId, UTCDateTime
 
 CHANNELS = ("push", "email")  # sent by the scheduler; the calendar rings on the phone
 CHANNEL_LABELS = {"push": "notification", "email": "e-mail", "calendar": "calendar"}
@@ -28,9 +28,7 @@ class ReminderSettings(db.Model):
 
     __tablename__ = "reminder_settings"
 
-    patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
-    )
+    patient_id: Mapped[OfPatient] = mapped_column(primary_key=True)
     push_on: Mapped[bool] = mapped_column(Boolean, default=False)
     email_on: Mapped[bool] = mapped_column(Boolean, default=False)
     times: Mapped[list] = mapped_column(JSON, default=list)  # "HH:MM", one per slot
@@ -41,7 +39,7 @@ class ReminderSettings(db.Model):
     on_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a channel turned on
     # A therapist's suggestion; the patient decides whether to use it.
     suggested_times: Mapped[list | None] = mapped_column(JSON)
-    suggested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    suggested_by_id: Mapped[ByAccount]
     suggested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The calendar feed: its URL carries this key, signed (infrastructure/links.py).
     calendar_key: Mapped[str | None] = mapped_column(String(32), unique=True)
@@ -51,9 +49,9 @@ class ReminderSettings(db.Model):
     reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reached_by: Mapped[str | None] = mapped_column(String(8))
     push_lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a device dropped
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[NowByDefault]
 
-    suggested_by = relationship("User", foreign_keys=[suggested_by_id])
+    suggested_by = relationship("User", foreign_keys="ReminderSettings.suggested_by_id")
 
 
 class PushSubscription(db.Model):
@@ -61,14 +59,12 @@ class PushSubscription(db.Model):
 
     __tablename__ = "push_subscriptions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(
-        ForeignKey("patients.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient] = mapped_column(index=True)
     endpoint: Mapped[str] = mapped_column(String(1024), unique=True)
     p256dh: Mapped[str] = mapped_column(String(128))
     auth: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[NowByDefault]
 
 
 class DueReminder(db.Model):
@@ -78,14 +74,14 @@ class DueReminder(db.Model):
     __tablename__ = "due_reminders"
     __table_args__ = (UniqueConstraint("patient_id", "planned_at", name="uq_due_reminder_instant"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient]
     planned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     slot: Mapped[int] = mapped_column(Integer)  # 1 = the day's first time
     status: Mapped[str] = mapped_column(String(10), default="sending")  # sending, sent,
     # skipped (see reason) or failed
     reason: Mapped[str | None] = mapped_column(String(12))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[NowByDefault]
 
     deliveries: Mapped[list["ReminderDelivery"]] = relationship(
         back_populates="reminder", cascade="all, delete-orphan", order_by="ReminderDelivery.id"
@@ -101,11 +97,11 @@ class ReminderDelivery(db.Model):
         Index("ix_reminder_deliveries_patient_sent", "patient_id", "sent_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[RowId]
     reminder_id: Mapped[int] = mapped_column(
         ForeignKey("due_reminders.id", ondelete="CASCADE"), index=True
     )
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    patient_id: Mapped[OfPatient]
     channel: Mapped[str] = mapped_column(String(8))
     subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("push_subscriptions.id", ondelete="SET NULL")

@@ -1,12 +1,10 @@
 """Webcam snapshots of set expressions, and their analysis."""
 
-from datetime import datetime
-
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import NowByDefault, OfPatient, RowId
 from .exercises import EXPRESSIONS
 
 REST = "rest"  # every other expression is measured against the same day's rest photo
@@ -37,13 +35,13 @@ class Snapshot(db.Model):
     __tablename__ = "snapshots"
     __table_args__ = (Index("ix_snapshots_patient_taken", "patient_id", "taken_at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient]
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("practice_sessions.id", ondelete="SET NULL")
     )
     expression: Mapped[str] = mapped_column(String(32))
-    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    taken_at: Mapped[NowByDefault]
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     thumbnail_key: Mapped[str] = mapped_column(String(64), unique=True)
     width: Mapped[int] = mapped_column(Integer)

@@ -14,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import ByAccount, NowByDefault, OfAccount, OfPatient, RowId, SecretHash, UTCDateTime
 
 PATIENT, THERAPIST, CLINICIAN, ADMIN = "patient", "therapist", "clinician", "admin"
 ROLES = (PATIENT, THERAPIST, CLINICIAN, ADMIN)
@@ -31,7 +31,7 @@ class User(db.Model):
         {"sqlite_autoincrement": True},
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[RowId]
     # Stored lower-cased (usecases.accounts.normalise_email), so unique regardless of case.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -39,7 +39,7 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[NowByDefault]
     # Messages waiting for this person (usecases/messages.py keeps it): loaded with the
     # login, so the navigation shows the count without a query of its own.
     unread_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -88,7 +88,7 @@ class Patient(db.Model):
     photo_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The expressions the therapist chose for snapshots; None means the default set.
     snapshot_expressions: Mapped[list | None] = mapped_column(JSON)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[ByAccount]
 
     user: Mapped[User] = relationship(back_populates="patient", foreign_keys=[id])
     care_team: Mapped[list["CareTeamMember"]] = relationship(
@@ -106,10 +106,10 @@ class CareTeamMember(db.Model):
     __tablename__ = "care_team_members"
     __table_args__ = (UniqueConstraint("patient_id", "staff_id", name="uq_care_team_pair"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
-    staff_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    id: Mapped[RowId]
+    patient_id: Mapped[OfPatient]
+    staff_id: Mapped[OfAccount] = mapped_column(index=True)
+    added_at: Mapped[NowByDefault]
 
     patient: Mapped[Patient] = relationship(back_populates="care_team")
     staff: Mapped[User] = relationship()
@@ -120,11 +120,11 @@ class Invitation(db.Model):
 
     __tablename__ = "invitations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    id: Mapped[RowId]
+    token_hash: Mapped[SecretHash]
+    user_id: Mapped[OfAccount] = mapped_column(index=True)
+    created_by_id: Mapped[ByAccount]
+    created_at: Mapped[NowByDefault]
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -136,11 +136,11 @@ class LoginSession(db.Model):
 
     __tablename__ = "login_sessions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    id: Mapped[RowId]
+    key_hash: Mapped[SecretHash]
+    user_id: Mapped[OfAccount] = mapped_column(index=True)
+    created_at: Mapped[NowByDefault]
+    last_seen_at: Mapped[NowByDefault]
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

@@ -30,6 +30,17 @@ from ..usecases.injection_checks import MAX_SITES
 DATE_MESSAGE = "Enter a date like 2026-03-14."
 
 
+def _coded_select(label: str, prompt: str, codes, labels: dict, **kwargs) -> SelectField:
+    """A choice of stored codes shown by their labels, after a prompt; the use case says
+    what is wrong with a choice."""
+    return SelectField(
+        label,
+        choices=[SelectChoice("", prompt)] + [SelectChoice(code, labels[code]) for code in codes],
+        validate_choice=False,
+        **kwargs,
+    )
+
+
 class SiteForm(Form):
     muscle = SelectField(
         "Muscle",
@@ -41,12 +52,7 @@ class SiteForm(Form):
         ],
         validate_choice=False,
     )
-    side = SelectField(
-        "Side",
-        choices=[SelectChoice("", "Choose")]
-        + [SelectChoice(s, SIDE_LABELS[s]) for s in INJECTION_SIDES],
-        validate_choice=False,
-    )
+    side = _coded_select("Side", "Choose", INJECTION_SIDES, SIDE_LABELS)
     units = StringField("Units", render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
 
@@ -61,11 +67,11 @@ class InjectionVisitForm(FlaskForm):
         choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()],
         validate_choice=False,
     )
-    product = SelectField(
+    product = _coded_select(
         "Product",
-        choices=[SelectChoice("", "Choose the product")]
-        + [SelectChoice(p, PRODUCT_LABELS[p]) for p in PRODUCTS],
-        validate_choice=False,
+        "Choose the product",
+        PRODUCTS,
+        PRODUCT_LABELS,
         description="Units of different products are not interchangeable.",
     )
     lot = StringField("Lot number (optional)", render_kw={"autocomplete": "off", "maxlength": 40})

@@ -30,25 +30,23 @@ EFFORT_CHOICES = [
 RATING_CHOICES = [SelectChoice(n, str(n)) for n in range(11)]
 
 
-def _number(value) -> int | None:
+def _posted(value, kind: type[int] | type[float]):
     """A posted number: empty is None; not a number is -1, which the use case refuses
-    beside the field (never a valid id, count or choice)."""
+    beside the field (never a valid id, count, choice or measure)."""
     if value is None or value == "":
         return None
     try:
-        return int(value)
+        return kind(value)
     except (TypeError, ValueError):
-        return -1
+        return kind(-1)
+
+
+def _number(value) -> int | None:
+    return _posted(value, int)
 
 
 def _decimal(value) -> float | None:
-    """A posted decimal: empty is None; not a number is -1.0, refused beside the field."""
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return -1.0
+    return _posted(value, float)
 
 
 class ItemForm(Form):

@@ -18,8 +18,7 @@ from flask import (
 from flask_login import current_user
 
 from ..access import require_role
-from ..errors import Invalid
-from ..errors.handlers import show_on_form
+from ..errors.handlers import problems_beside
 from ..models import PATIENT
 from ..security import PLAYER_CSP
 from ..usecases import audit_trail, practice, practice_history
@@ -90,7 +89,8 @@ def log_session():
         )
     form = SessionForm()
     if form.validate_on_submit():
-        try:
+        # performed_at's problems go beside the date (it is the date and the time).
+        with problems_beside(form, "performed_date"):
             practice.log_session(
                 current_user,
                 current_user.id,
@@ -104,9 +104,6 @@ def log_session():
                 source="player" if form.source.data == "player" else "form",
                 idempotency_key=form.idempotency_key.data,
             )
-        except Invalid as error:
-            show_on_form(form, error, "performed_date")  # performed_at: the date and time
-        else:
             flash("Well done. Your session is saved.", "success")
             return redirect(url_for(".today"))
     # Refused: the form again with its messages (a save never needed the page before).

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import access
 from ..auth import link_mail
 from ..errors import Invalid
-from ..errors.handlers import show_on_form
+from ..errors.handlers import problems_beside, problems_flashed
 from ..ids import to_id
 from ..models import CLINICIAN, THERAPIST
 from ..presenters.qr_code import qr_svg
@@ -71,13 +71,10 @@ def caseload_page(new_patient_endpoint: str):
 def new_patient_page(back_endpoint: str):
     form = NewPatientForm()
     if form.validate_on_submit():
-        try:
+        with problems_beside(form, "email"):
             patient, token = patients.create_patient(
                 current_user, form.name.data, form.email.data, form.affected_side.data
             )
-        except Invalid as error:
-            show_on_form(form, error, "email")
-        else:
             # Shown in this response only: the token is never stored in plain text.
             return invitation_page(patient, token, new=True)
     return render_template("staff/new_patient.html", form=form, back_url=url_for(back_endpoint))
@@ -107,15 +104,13 @@ def invitation_page(patient, token: str, *, new: bool, sent: bool = False):
 def email_invitation(patient_id: int):
     """Send the link just shown to the patient's own address, and show the page again."""
     token = request.form.get("token", "")[:100]
-    try:
+    with problems_flashed():
         record, letter = patients.invitation_to_email(current_user, patient_id, token)
-    except Invalid as error:
-        flash(error.message, "error")
-        return redirect(url_for(".patient", patient_id=patient_id))
-    link = url_for("auth.invitation", token=token, _external=True)
-    link_mail.send_invitation(letter.patient_name, letter.email, link, letter.sender_name)
-    new = request.form.get("new") == "1"
-    return invitation_page(record, token, new=new, sent=True)
+        link = url_for("auth.invitation", token=token, _external=True)
+        link_mail.send_invitation(letter.patient_name, letter.email, link, letter.sender_name)
+        new = request.form.get("new") == "1"
+        return invitation_page(record, token, new=new, sent=True)
+    return redirect(url_for(".patient", patient_id=patient_id))
 
 
 # Therapist pages --------------------------------------------------------------------------
@@ -146,24 +141,19 @@ def patient(patient_id: int):
 @bp.post("/patients/<int:patient_id>/invitation")
 def invite(patient_id: int):
     """A new invitation link, for a patient who has not set a password yet."""
-    try:
+    # The form is a button on the patient page: a refusal's message is shown there.
+    with problems_flashed():
         record, token = patients.reinvite(current_user, patient_id)
-    except Invalid as error:
-        # The form is a button on the patient page: its message is shown there.
-        flash(error.message, "error")
-        return redirect(url_for(".patient", patient_id=patient_id))
-    return invitation_page(record, token, new=False)
+        return invitation_page(record, token, new=False)
+    return redirect(url_for(".patient", patient_id=patient_id))
 
 
 @bp.post("/patients/<int:patient_id>/password-reset")
 def send_password_reset(patient_id: int):
     """A forgotten password: the patient gets a reset link by e-mail; staff never see it."""
     confirmed = PasswordResetForm().validate_on_submit()
-    try:
+    with problems_flashed():
         record = patients.send_password_reset(current_user, patient_id, confirmed=confirmed)
-    except Invalid as error:
-        flash(error.message, "error")
-    else:
         link_mail.request_for_account(patient_id)  # first: before a query opens a transaction
         flash(
             f"We are e-mailing {record.name} a link to set a new password. It works once, "
