@@ -9,30 +9,21 @@ Definitions: docs/progress.md, "Meaningful change". Pure Python.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from .labelled import LabelledEnum
 
 # Scores are exact fractions (n / 45 x 100): a difference that is "exactly" the threshold
 # may come out a hair below it in floating point.
 TOLERANCE = 1e-9
 
 
-class Change(StrEnum):
-    BETTER = "better"  # improved by at least the minimum important change
-    WORSE = "worse"  # worse by at least the minimum important change
-    NOISE = "noise"  # a smaller change either way: within measurement noise
-    AT_FLOOR = "at_floor"  # the baseline is at the floor: there is no room to improve
+class Change(LabelledEnum):
+    """Better or worse by at least the minimum important change, a smaller change
+    either way (noise), or a baseline at the floor (no room to improve)."""
 
-    @property
-    def label(self) -> str:
-        return CHANGE_LABELS[self]
-
-
-CHANGE_LABELS = {
-    Change.BETTER: "better, beyond measurement noise",
-    Change.WORSE: "worse, beyond measurement noise",
-    Change.NOISE: "within measurement noise",
-    Change.AT_FLOOR: "baseline at the floor of the scale: no room to improve",
-}
+    BETTER = "better", "better, beyond measurement noise"
+    WORSE = "worse", "worse, beyond measurement noise"
+    NOISE = "noise", "within measurement noise"
+    AT_FLOOR = "at_floor", "baseline at the floor of the scale: no room to improve"
 
 
 def classify(

@@ -8,29 +8,17 @@ docs/progress.md). Pure Python.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from itertools import pairwise
 
-
-class Phase(StrEnum):
-    ONSET = "onset"
-    BUILDING = "building"
-    FULL_EFFECT = "full_effect"
-    WEARING_OFF = "wearing_off"
-    BEYOND = "beyond"
-
-    @property
-    def label(self) -> str:
-        return PHASE_LABELS[self]
+from .labelled import LabelledEnum
 
 
-PHASE_LABELS = {
-    Phase.ONSET: "Starting to work",
-    Phase.BUILDING: "Building up",
-    Phase.FULL_EFFECT: "Full effect",
-    Phase.WEARING_OFF: "Wearing off",
-    Phase.BEYOND: "Past the usual duration",
-}
+class Phase(LabelledEnum):
+    ONSET = "onset", "Starting to work"
+    BUILDING = "building", "Building up"
+    FULL_EFFECT = "full_effect", "Full effect"
+    WEARING_OFF = "wearing_off", "Wearing off"
+    BEYOND = "beyond", "Past the usual duration"
 
 
 @dataclass(frozen=True)

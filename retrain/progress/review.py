@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 
 from . import cycles
 from .change import Change, classify
 from .derived import ClinicalFacts, facts_of_report
+from .labelled import LabelledEnum
 from .phases import DEFAULT_PHASES, Phase
 from .projection import Projection, project_wear_off
 from .rules import ClinicRules
@@ -29,21 +29,10 @@ DUE_WITHIN_DAYS = 14
 SAQ_EXPECTED_BY_DAY = 21
 
 
-class Due(StrEnum):
-    DUE = "due"  # due for review (``reasons`` say why)
-    NOT_DUE = "not_due"
-    NO_INJECTION = "no_injection"  # no cycle yet: nothing to review
-
-    @property
-    def label(self) -> str:
-        return DUE_LABELS[self]
-
-
-DUE_LABELS = {
-    Due.DUE: "Due for review",
-    Due.NOT_DUE: "Not due",
-    Due.NO_INJECTION: "No injection yet",
-}
+class Due(LabelledEnum):
+    DUE = "due", "Due for review"  # due for review (``reasons`` say why)
+    NOT_DUE = "not_due", "Not due"
+    NO_INJECTION = "no_injection", "No injection yet"  # no cycle yet: nothing to review
 
 
 @dataclass(frozen=True)
