@@ -36,9 +36,11 @@ Endpoints (who, and why that one):
 - caseload: GET /therapist/ as therapist 1 (200 patients).
 - reinjection review: GET /patients/<5-year patient>/review as clinician 1.
 - API progress: GET /api/v1/patients/<5-year patient>/progress with clinician 1's token.
-- snapshot analysis: POST /snapshots/upload as patient 2 (photo consent), a 1280x720
+- snapshot upload: POST /snapshots/upload as patient 2 (photo consent), a 1280x720
   JPEG (scikit-image's astronaut, as benchmarks/bench_vision.py), asking for JSON:
-  decoding, analysis, re-encoding and storing, at load.
+  decoding, re-encoding and storing, at load; the photo check (face analysis) runs in
+  one RQ worker beside the app, and the time it takes to finish after the load is
+  reported with the results.
 """
 
 # ruff: noqa: S603, S607 - this script starts gunicorn, wrk and the generator, by fixed paths
@@ -88,7 +90,10 @@ TARGET_RATIO = 0.5
 TARGET_TAIL = 5  # issue 17: p99 under 5 x p50 at 8 connections
 TARGET_QUERIES = 10
 TARGET_RSS_MB = 200
-TARGET_START_S = 1.5
+TARGET_START_S = 1.0  # issue 17, part 5
+TARGET_UPLOAD_P50_MS = 100  # issue 17: the answer does not wait for the photo check
+BENCH_REDIS_URL = "redis://127.0.0.1:6379/9"  # the bench's own: flushed at each run
+QUEUE = "retrain"  # the app's JOBS_QUEUE default
 
 
 # --- the endpoints ---------------------------------------------------------------------------
@@ -109,7 +114,7 @@ ENDPOINTS = (
     Endpoint("caseload", "Therapist caseload (200 patients)", "caseload_therapist"),
     Endpoint("review", "Reinjection review (5-year patient)", "clinician"),
     Endpoint("api_progress", "API progress (5-year patient)", "clinician", "api"),
-    Endpoint("upload", "Snapshot upload + analysis (1280x720)", "photo_patient", "upload"),
+    Endpoint("upload", "Snapshot upload, checked in the background (1280x720)", "photo_patient", "upload"),
 )
 # Planned with --explain too (issue 7, part 6: "session list"), not loaded.
 HISTORY = Endpoint("history", "Session history, page 1 (5-year patient)", "long_patient")
@@ -651,6 +656,48 @@ class Server:
                 self.process.wait()
 
 
+class JobWorker:
+    """One `flask jobs worker` (RQ) beside the app, as in production: the photo check runs
+    there after the upload has answered (issue 17), on the same two cores."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        import redis
+
+        self.redis = redis.Redis.from_url(env["RETRAIN_REDIS_URL"])
+        self.redis.flushdb()  # the bench's own database: no job left from an earlier run
+        self.process = subprocess.Popen(
+            [str(VENV_BIN / "flask"), "--app", "retrain:create_app()", "jobs", "worker"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("w"),
+            start_new_session=True,
+        )
+
+    def waiting(self) -> int:
+        """Jobs queued or running."""
+        from rq import Queue
+
+        queue = Queue(QUEUE, connection=self.redis)
+        return queue.count + queue.started_job_registry.count
+
+    def drain(self, limit_s: float = 300) -> tuple[int, float]:
+        """(jobs that were waiting, seconds until none was), waiting at most ``limit_s``."""
+        waiting, started = self.waiting(), time.perf_counter()
+        while self.waiting() and time.perf_counter() - started < limit_s:
+            time.sleep(0.2)
+        return waiting, time.perf_counter() - started
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
 @dataclass
 class Load:
     requests: int
@@ -808,6 +855,20 @@ class Row:
     ceiling_cpu: float = 0.0  # its CPU ms per request in-process
 
 
+def background_text(worker: JobWorker, load: Load) -> str:
+    """What the upload's load left to the worker, and how long the worker took after it."""
+    waiting, seconds = worker.drain()
+    left = worker.waiting()
+    verdict = "met" if load.p50_ms <= TARGET_UPLOAD_P50_MS else "missed"
+    return (
+        f"Photo check in the background: {load.requests:,} uploads answered (p50 "
+        f"{load.p50_ms:.0f} ms; target <= {TARGET_UPLOAD_P50_MS} ms: {verdict}); one RQ "
+        f"worker beside the app had {waiting:,} checks still to do when the load stopped and "
+        f"finished them {seconds:.1f} s later"
+        + (f" ({left:,} left after the wait)." if left else ".")
+    )
+
+
 def page_rows(endpoint: Endpoint, manifest: dict) -> int | None:
     """How many rows the endpoint's own ceiling reads (issue 17, part 4): 20 for Today (as
     the 20-row page); the caseload's patients; the 5-year patient's record (sessions,
@@ -889,9 +950,9 @@ def main(argv=None) -> int:
     shutil.rmtree(instance, ignore_errors=True)
     env = {f"RETRAIN_{k}": v for k, v in app_config(large_url, instance).items()}
     env["RETRAIN_ENV"] = "production"
-    # Production requires these; the benchmarked pages queue no job and send no mail, and
-    # rate limits stay counted in memory as before.
-    env["RETRAIN_REDIS_URL"] = "redis://127.0.0.1:6379/0"
+    # Production requires these; the upload queues the photo check for the bench's own
+    # worker (JobWorker), the pages send no mail, rate limits stay counted in memory.
+    env["RETRAIN_REDIS_URL"] = BENCH_REDIS_URL
     env["RETRAIN_RATELIMIT_STORAGE_URI"] = "memory://"
     env["RETRAIN_MAIL_SMTP_HOST"] = "127.0.0.1"
     env["RETRAIN_MAIL_FROM"] = "retrain@bench.invalid"
@@ -924,6 +985,8 @@ def main(argv=None) -> int:
         OUT / "gunicorn-bare.log",
     )
     app_server = None
+    worker = JobWorker(env, OUT / "jobs-worker.log")
+    background = ""
     try:
         bare_request = Request("GET", "/")
         say("Loading the bare page ...")
@@ -952,12 +1015,16 @@ def main(argv=None) -> int:
             )
             if (count := page_rows(row.endpoint, large.manifest)) is not None:
                 own_ceiling(row, (count, len(body)), bare_server.port, bare_url, args)
+            if name == "upload":
+                background = background_text(worker, row.load)
+                say(f"  {background}")
         bare_last = measure(bare_server.port, bare_request, args, "bare-2")
         say(f"  bare page again: {bare_last.rps:.0f} requests/s")
         app_rss = app_server.worker_rss_mb()
         bare_rss = bare_server.worker_rss_mb()
     finally:
         bare_server.stop()
+        worker.stop()
         if app_server is not None:
             app_server.stop()
 
@@ -979,6 +1046,7 @@ def main(argv=None) -> int:
         bare_rss=bare_rss,
         start=(inner_start, outer_start, app_server.started_s),
         minutes=(time.perf_counter() - began) / 60,
+        background=background,
     )
     text = result.markdown()
     say("\n" + text)
@@ -1123,6 +1191,7 @@ class Result:
     bare_rss: list[tuple[float, float]]
     start: tuple[float, float, float]
     minutes: float
+    background: str = ""  # the photo checks the upload left to the worker
 
     @property
     def bare_rps(self) -> float:
@@ -1166,6 +1235,8 @@ class Result:
         for row in self.rows:
             lines.append(self.row_text(row))
         lines += ["", *self.ceiling_table(), "", self.memory_text(), "", self.start_text(), ""]
+        if self.background:
+            lines += [self.background, ""]
         lines += self.verdicts()
         lines.append(f"<!-- end: {self.backend} -->")
         return "\n".join(lines)

@@ -43,6 +43,7 @@ class Card:
     analysed: bool
     ok: bool
     hints: list[str]
+    pending: bool  # stored, its check not finished yet
     session_id: int | None
     alignable: bool  # the eyes were found, so the photo can be lined up on them
 
@@ -53,6 +54,8 @@ class Card:
     @property
     def badge(self) -> tuple[str, str]:
         """(css class, text) for the quality badge."""
+        if self.pending:
+            return "muted", "Being checked"
         if not self.analysed:
             return "muted", "Not measured"
         if self.ok:
@@ -70,6 +73,7 @@ def card(row: Snapshot, zone: tzinfo) -> Card:
         analysed=bool(quality.get("analysed")),
         ok=bool(quality.get("ok")),
         hints=[f.get("message", "") for f in quality.get("flags", [])],
+        pending=bool(quality.get("pending")),
         session_id=row.session_id,
         alignable=eye_positions(row) is not None,
     )

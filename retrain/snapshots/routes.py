@@ -178,20 +178,34 @@ def _form_problem(form) -> Invalid:
     return Invalid(" ".join(messages), name)
 
 
+def _analysis_json(result: snapshots.UploadResult) -> dict:
+    return {
+        "snapshot_id": result.snapshot_id,
+        "pending": result.pending,
+        "analysed": result.analysed,
+        "quality_ok": result.ok,
+        "flags": result.flags,
+        "hints": result.hints,
+    }
+
+
 def _uploaded(result: snapshots.UploadResult):
     if _wants_json():
         return jsonify(
             ok=True,
-            snapshot_id=result.snapshot_id,
             expression=result.expression,
-            analysed=result.analysed,
-            quality_ok=result.ok,
-            flags=result.flags,
-            hints=result.hints,
+            **_analysis_json(result),
+            analysis_url=url_for(".analysis", snapshot_id=result.snapshot_id),
             url=url_for(".detail", snapshot_id=result.snapshot_id),
             thumbnail_url=url_for(".thumbnail", snapshot_id=result.snapshot_id),
         )
-    if not result.analysed:
+    if result.pending:
+        flash(
+            "Your photo is saved. It is being checked: in a moment its page says whether "
+            "a retake would help.",
+            "info",
+        )
+    elif not result.analysed:
         flash("Your photo is saved. It could not be measured this time.", "info")
     elif result.ok:
         flash("Your photo is saved. It looks good.", "success")
@@ -210,6 +224,13 @@ def delete_one(snapshot_id: int):
 
 
 # --- shared: one photo and its files --------------------------------------------------------
+
+
+@bp.get("/snapshots/<int:snapshot_id>/analysis")
+def analysis(snapshot_id: int):
+    """The photo check's result as far as it has got (the capture page asks until it is
+    no longer pending)."""
+    return jsonify(_analysis_json(snapshots.analysis_of(current_user, snapshot_id)))
 
 
 @bp.get("/snapshots/<int:snapshot_id>/image")

@@ -8,8 +8,10 @@ are snapshot_pages.py.
   photo and thumbnail as fresh JPEGs under random names (infrastructure/storage.py)
   and inserts the row: all of it is kept or none of it (a failed insert removes the
   files, a failed file write inserts no row). Then ``analyse_stored_photo`` measures
-  the stored photo with retrain.vision; a photo that cannot be measured stays stored,
-  marked "not measured".
+  the stored photo with retrain.vision, as a background job (issue 17: the answer does
+  not wait for the face models; until the job is done the photo is "pending" and the
+  capture page asks ``analysis_of`` for the result); a photo that cannot be measured
+  stays stored, marked "not measured".
 - What the analysis stores: ``quality`` = the quality flags with their plain-language
   hints; ``measures`` = the vision library's ``Analysis.to_dict()`` without the 468
   landmarks (face geometry, static left-right measures, iris centres and radii). That
@@ -30,6 +32,7 @@ from ..access import MANAGE_PHOTOS, SET_EXPRESSIONS, VIEW
 from ..errors import Invalid, NotAllowed, NotFound
 from ..extensions import db
 from ..ids import to_id
+from ..infrastructure import jobs
 from ..infrastructure.storage import NotStored, StorageError, new_key, snapshot_storage
 from ..media import images
 from ..models import PracticeSession, Snapshot
@@ -211,6 +214,11 @@ class UploadResult:
         return bool(self.snapshot.quality.get("analysed"))
 
     @property
+    def pending(self) -> bool:
+        """Stored, and its analysis job has not finished yet."""
+        return bool(self.snapshot.quality.get("pending"))
+
+    @property
     def ok(self) -> bool:
         """Analysed and no quality flag."""
         return bool(self.snapshot.quality.get("ok"))
@@ -228,7 +236,9 @@ class UploadResult:
 def upload_photo(
     user, patient_id: int, *, expression: str, data: bytes, mirrored: bool, session_id=None
 ) -> UploadResult:
-    """Check, decode, turn, re-encode and store one photo, then analyse it."""
+    """Check, decode, turn, re-encode and store one photo, then have it analysed in the
+    background: the result is the photo as stored, pending unless the job has already
+    run (jobs that run at once: the tests' backend)."""
     require_consent(user, patient_id)
     if expression not in PROMPTS:
         raise Invalid(UNKNOWN_EXPRESSION, "expression")
@@ -246,26 +256,37 @@ def upload_photo(
         ),
         image,
     )
-    # Measured at once for now, so the answer can say whether a retake would help; the
-    # analysis reads only the stored file, so a background job could take it over.
-    return UploadResult(analyse_stored_photo(row.id) or row)
+    db.session.refresh(row)  # measured already when jobs run at once (the tests' backend)
+    return UploadResult(row)
+
+
+def analysis_of(user, snapshot_id: int) -> UploadResult:
+    """A photo's analysis as far as it has got, for someone who may see the photo."""
+    row = db.session.get(Snapshot, snapshot_id)
+    if row is None:
+        raise NotFound()
+    access.require(user, VIEW, row.patient_id)
+    return UploadResult(row)
 
 
 def _store_photo(row: Snapshot, image) -> Snapshot:
-    """Write photo and thumbnail, then insert the row (not yet analysed): all or nothing."""
+    """Write photo and thumbnail, insert the row (not yet analysed) and queue its
+    analysis (handed to the jobs when the row is committed): all or nothing."""
     photo = images.encode_jpeg(image)
     small = images.encode_jpeg(images.thumbnail(image), images.THUMBNAIL_QUALITY)
     storage = snapshot_storage()
     row.storage_key, row.thumbnail_key = new_key(), new_key("-t")
     row.height, row.width = image.shape[:2]
     row.taken_at = utcnow()
-    row.quality, row.measures, row.analysis_version = _not_analysed(), {}, NOT_ANALYSED
+    row.quality, row.measures, row.analysis_version = _pending(), {}, NOT_ANALYSED
     written: list[str] = []
     try:
         for key, data in ((row.storage_key, photo), (row.thumbnail_key, small)):
             storage.put(key, data)
             written.append(key)
         db.session.add(row)
+        db.session.flush()
+        jobs.enqueue(analyse_stored_photo, row.id)
         db.session.commit()
     except Exception as error:
         db.session.rollback()
@@ -286,19 +307,26 @@ def analyse_stored_photo(snapshot_id: int) -> Snapshot | None:
     """Measure a stored photo and keep the result with it; returns the row (None when
     the photo was deleted meanwhile).
 
-    Acts for no user (the upload calls it, and a background job may): it reads and
-    writes only the analysis. Whatever goes wrong, the photo stays stored, marked
+    A background job, queued by the upload: it acts for no user, and reads and writes
+    only the analysis. Whatever goes wrong, the photo stays stored, marked
     "not measured", and the reason is logged.
     """
     row = db.session.get(Snapshot, snapshot_id)
     if row is None:
         return None
+    key, pending = row.storage_key, bool((row.quality or {}).get("pending"))
+    db.session.rollback()  # no transaction (on SQLite: no write lock) while measuring
     try:
-        image = images.decode(snapshot_storage().get(row.storage_key))
+        result = analyse_image(images.decode(snapshot_storage().get(key)))
     except (StorageError, Invalid):
-        log.exception("snapshot %s: stored photo could not be read for analysis", row.id)
-        return row
-    row.quality, row.measures, row.analysis_version = analyse_image(image)
+        log.exception("snapshot %s: stored photo could not be read for analysis", snapshot_id)
+        if not pending:
+            return db.session.get(Snapshot, snapshot_id)  # an earlier analysis stays
+        result = _not_analysed(), {}, NOT_ANALYSED
+    row = db.session.get(Snapshot, snapshot_id)
+    if row is None:
+        return None  # deleted while it was measured
+    row.quality, row.measures, row.analysis_version = result
     try:
         db.session.commit()
     except Exception:
@@ -334,6 +362,10 @@ def analyse_image(image) -> tuple[dict, dict, str]:
 
 def _not_analysed() -> dict:
     return {"analysed": False, "ok": False, "faces_found": None, "flags": []}
+
+
+def _pending() -> dict:
+    return {**_not_analysed(), "pending": True}
 
 
 # --- the files ------------------------------------------------------------------------------

@@ -83,6 +83,7 @@
     var step = steps[index];
     releaseStill();
     clearResult();
+    delete result.dataset.snapshotId; // a check still running for the last photo stays quiet
     progress.textContent = "Photo " + (index + 1) + " of " + steps.length;
     heading.textContent = step.expression.charAt(0).toUpperCase() + step.expression.slice(1);
     prompt.textContent = step.prompt;
@@ -96,6 +97,7 @@
   function finish() {
     releaseStill();
     clearResult();
+    delete result.dataset.snapshotId;
     show([]);
     progress.textContent = "";
     heading.textContent = "All done";
@@ -199,30 +201,66 @@
         show(["use", "retake", "skip"]);
         return;
       }
-      if (!body.analysed) {
-        say("Saved. This photo could not be measured this time, but it is kept.", "capture-saved");
-      } else if (body.quality_ok) {
-        say("Saved. This photo looks good.", "capture-saved");
-      } else {
-        say("Saved. A retake would help:", "capture-saved");
-        var list = document.createElement("ul");
-        list.className = "capture-hints";
-        body.hints.forEach(function (hint) {
-          var li = document.createElement("li");
-          li.textContent = hint;
-          list.appendChild(li);
-        });
-        result.appendChild(list);
-      }
       result.dataset.snapshotId = String(body.snapshot_id);
-      show(body.quality_ok ? ["next"] : ["retake", "next"]);
       buttons.next.textContent = index + 1 < steps.length ? "Next expression" : "Finish";
+      if (body.pending) {
+        say("Saved. Checking the photo…", "capture-saved");
+        show(["next"]); // no need to wait for the check to go on
+        awaitCheck(body.analysis_url, body.snapshot_id, 0);
+      } else {
+        showCheck(body);
+      }
       buttons.next.focus();
     }).catch(function (error) {
       clearResult();
       say(error.message || "Your photo could not be sent. Please try again.", "error");
       show(["use", "retake", "skip"]);
     });
+  }
+
+  // The photo check's result, in the result area and the buttons.
+  function showCheck(check) {
+    clearResult();
+    if (check.pending) {
+      say("Saved. The photo is still being checked: its page will say whether a retake would help.", "capture-saved");
+    } else if (!check.analysed) {
+      say("Saved. This photo could not be measured this time, but it is kept.", "capture-saved");
+    } else if (check.quality_ok) {
+      say("Saved. This photo looks good.", "capture-saved");
+    } else {
+      say("Saved. A retake would help:", "capture-saved");
+      var list = document.createElement("ul");
+      list.className = "capture-hints";
+      check.hints.forEach(function (hint) {
+        var li = document.createElement("li");
+        li.textContent = hint;
+        list.appendChild(li);
+      });
+      result.appendChild(list);
+    }
+    show(check.analysed && !check.quality_ok ? ["retake", "next"] : ["next"]);
+  }
+
+  // The check runs on the server after the upload: ask for it every second or so, for
+  // up to CHECK_TRIES times, while this photo's result is still the one shown.
+  var CHECK_TRIES = 30;
+  function awaitCheck(url, snapshotId, tries) {
+    window.setTimeout(function () {
+      if (result.dataset.snapshotId !== String(snapshotId)) { return; } // moved on
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .catch(function () { return null; })
+        .then(function (check) {
+          if (result.dataset.snapshotId !== String(snapshotId)) { return; }
+          if (check && !check.pending) {
+            showCheck(check);
+          } else if (tries + 1 < CHECK_TRIES) {
+            awaitCheck(url, snapshotId, tries + 1);
+          } else {
+            showCheck({ pending: true });
+          }
+        });
+    }, 1000);
   }
 
   function stopCamera() {

@@ -4,6 +4,7 @@ The fake camera shows a moving test pattern, not a face, so the stored photo mus
 carry the "no face" quality flag instead of measures.
 """
 
+import threading
 from pathlib import Path
 
 import cv2
@@ -90,6 +91,41 @@ def test_capture_one_expression_from_the_fake_camera(live_server, browser):
 
     page.get_by_role("button", name="Next expression").click()
     expect(page.locator("#capture-expression")).to_have_text("Brow raise")
+    assert browser.errors == []
+
+
+@pytest.mark.parametrize("browser", [FAKE_CAMERA], indirect=True)
+def test_the_page_shows_the_photo_check_when_the_background_job_is_done(
+    live_server, browser, monkeypatch
+):
+    """The check runs after the answer (issue 17): here it starts 2 s after the upload,
+    so the page says it is checking, lets the patient go on, then shows the result."""
+    from playwright.sync_api import expect
+
+    consenting_patient(live_server)
+    app = live_server.app
+
+    def later(func, *args):
+        def run():
+            with app.app_context():
+                func(*args)
+                db.session.remove()
+
+        threading.Timer(2.0, run).start()
+
+    monkeypatch.setattr(snapshots.jobs, "enqueue", later)
+    page, base = browser.page, live_server.url
+    log_in(page, base)
+    page.goto(f"{base}/snapshots/capture")
+    start = page.get_by_role("button", name="Take photo")
+    expect(start).to_be_enabled(timeout=15_000)
+    start.click()
+    page.get_by_role("button", name="Use this photo").click(timeout=15_000)
+    result = page.locator("#capture-result")
+    expect(result).to_contain_text("Checking the photo", timeout=20_000)
+    expect(page.get_by_role("button", name="Next expression")).to_be_visible()
+    expect(result).to_contain_text("could not find a face", timeout=20_000)
+    expect(page.get_by_role("button", name="Retake")).to_be_visible()
     assert browser.errors == []
 
 

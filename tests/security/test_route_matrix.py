@@ -56,6 +56,7 @@ GET_STATUS = {
     "snapshots.delete_all": only(P),
     # Photos are patient records: 404 to anyone who may not see that patient.
     "snapshots.detail": ALL | {A: 404},
+    "snapshots.analysis": ALL | {A: 404},
     "snapshots.image": ALL | {A: 404},
     "snapshots.thumbnail": ALL | {A: 404},
     "snapshots.aligned": ALL | {A: 404},

@@ -390,6 +390,59 @@ def test_json_upload_answers_with_the_quality_result(client, as_user):
     assert body["url"] == f"/snapshots/{body['snapshot_id']}"
 
 
+def test_the_upload_answers_before_the_check_and_the_page_asks_for_its_result(
+    client, as_user, monkeypatch
+):
+    """The check is a background job (issue 17): held back here, so the answer and the
+    photo's page say "being checked" until the job has run."""
+    consenting_patient(as_user)
+    held = []
+    monkeypatch.setattr(snapshots.jobs, "enqueue", lambda func, *args: held.append((func, args)))
+    body = upload(client, face_bytes(), as_json=True).get_json()
+    snapshot_id = body["snapshot_id"]
+    assert body["ok"] is True and body["pending"] is True and body["analysed"] is False
+    assert body["analysis_url"] == f"/snapshots/{snapshot_id}/analysis"
+    assert held == [(snapshots.analyse_stored_photo, (snapshot_id,))]
+    assert client.get(body["analysis_url"]).get_json()["pending"] is True
+    page = client.get(body["url"]).get_data(as_text=True)
+    assert "Being checked" in page and "This photo is being checked" in page
+
+    (job, args), *_ = held
+    job(*args)  # what the worker runs
+    assert client.get(body["analysis_url"]).get_json() == {
+        "snapshot_id": snapshot_id,
+        "pending": False,
+        "analysed": True,
+        "quality_ok": True,
+        "flags": [],
+        "hints": [],
+    }
+    assert "Good photo" in client.get(body["url"]).get_data(as_text=True)
+
+
+def test_a_photo_whose_file_is_gone_before_its_check_is_marked_not_measured(
+    client, as_user, monkeypatch, app
+):
+    patient = consenting_patient(as_user)
+    monkeypatch.setattr(snapshots.jobs, "enqueue", lambda *_: None)  # the job never ran
+    row = store(patient.id)
+    assert row.quality["pending"] is True
+    (Path(app.instance_path) / "snapshots" / row.storage_key).unlink()
+    checked = snapshots.analyse_stored_photo(row.id)
+    assert checked.quality == {"analysed": False, "ok": False, "faces_found": None, "flags": []}
+    answer = client.get(f"/snapshots/{row.id}/analysis").get_json()
+    assert answer["pending"] is False and answer["analysed"] is False
+
+
+def test_another_patients_photo_check_is_404(client, as_user, factories):
+    other = factories.make_patient()
+    give_consent(other.id)
+    theirs = store(other.id)
+    consenting_patient(as_user)
+    assert client.get(f"/snapshots/{theirs.id}/analysis").status_code == 404
+    assert client.get("/snapshots/999999/analysis").status_code == 404
+
+
 def test_a_photo_with_no_face_is_kept_with_its_flag_and_retake_hint(client, as_user):
     patient = consenting_patient(as_user)
     gray = np.full((480, 640, 3), 128, np.uint8)
