@@ -114,7 +114,9 @@ ENDPOINTS = (
     Endpoint("caseload", "Therapist caseload (200 patients)", "caseload_therapist"),
     Endpoint("review", "Reinjection review (5-year patient)", "clinician"),
     Endpoint("api_progress", "API progress (5-year patient)", "clinician", "api"),
-    Endpoint("upload", "Snapshot upload, checked in the background (1280x720)", "photo_patient", "upload"),
+    Endpoint(
+        "upload", "Snapshot upload, checked in the background (1280x720)", "photo_patient", "upload"
+    ),
 )
 # Planned with --explain too (issue 7, part 6: "session list"), not loaded.
 HISTORY = Endpoint("history", "Session history, page 1 (5-year patient)", "long_patient")
