@@ -202,29 +202,56 @@ def _guarded(view, *, roles, action, body, query):
     return wrapped
 
 
+def _answered(view, status: int | tuple[int, ...]):
+    """The view's answer as the response: an out model as JSON with the declared status,
+    None as an empty body (204); anything else (a Response, ``reply(...)`` where the
+    view chooses between two statuses) as the view gave it."""
+
+    @wraps(view)
+    def wrapped(**kwargs):
+        answer = view(**kwargs)
+        if isinstance(answer, BaseModel):
+            return reply(answer, status)
+        if answer is None:
+            return "", status
+        return answer
+
+    return wrapped
+
+
 def endpoint(
-    rule: str,
-    method: str,
+    route: str,
     *,
     roles: tuple[str, ...] = (),
     action: str | None = None,
+    out: type[BaseModel] | None = None,
+    status: int | tuple[int, ...] = 200,
     **declared,
 ):
     """Register a Flask route and its OpenAPI operation (spec.Operation) in one place.
 
-    ``declared`` is the operation: ``summary``, ``body`` and ``query`` (models; the
-    parsed values arrive as the keyword arguments ``body`` and ``query``),
-    ``responses``, ``public`` and the rest of spec.Operation's fields.
+    ``route`` is the method and the rule, ``"GET /patients"``. ``out`` is the model the
+    view answers, sent with ``status`` (201 for a creation, 204 with no ``out``); a view
+    that answers either of two statuses declares both, ``status=(201, 200)``, and
+    answers ``reply(model, status)`` itself.
+    ``declared`` is the rest of the operation: ``summary``, ``body`` and ``query``
+    (models; the parsed values arrive as the keyword arguments ``body`` and ``query``),
+    ``public`` and the rest of spec.Operation's fields.
     ``roles`` refuses other roles with 403; an empty tuple admits every logged-in role.
     ``action`` (an access action) turns the rule's ``<patient_id>`` (``me`` or a number)
     into the int ``patient_id``, refusing a user who may not (see refuse_early); the use
     case the view calls asks access.require with it.
     """
+    method, _, rule = route.partition(" ")
+    statuses = status if isinstance(status, tuple) else (status,)
 
     def decorator(view):
-        OPERATIONS.append(Operation(method=method, path=rule, roles=roles, **declared))
+        responses = dict.fromkeys(statuses, out)
+        OPERATIONS.append(
+            Operation(method=method, path=rule, roles=roles, responses=responses, **declared)
+        )
         wrapped = _guarded(
-            view,
+            _answered(view, status),
             roles=roles,
             action=action,
             body=declared.get("body"),
@@ -236,11 +263,13 @@ def endpoint(
     return decorator
 
 
-def patient_endpoint(path: str, method: str, action: str, *, roles=CLINICAL, **declared):
-    """An operation on one patient's record, at ``/patients/<patient_id>`` + ``path``: the
-    view gets ``patient_id`` (see ``endpoint``'s ``action``). Read by the patient and
-    their care team unless ``roles`` says otherwise."""
-    return endpoint(PATIENT_PATH + path, method, roles=roles, action=action, **declared)
+def patient_endpoint(route: str, action: str, *, roles=CLINICAL, **declared):
+    """An operation on one patient's record, at ``/patients/<patient_id>`` + the route's
+    path (``"GET /programme"``; ``"GET"`` for the record itself): the view gets
+    ``patient_id`` (see ``endpoint``'s ``action``). Read by the patient and their care
+    team unless ``roles`` says otherwise."""
+    method, _, path = route.partition(" ")
+    return endpoint(f"{method} {PATIENT_PATH}{path}", roles=roles, action=action, **declared)
 
 
 def reply(model: BaseModel, status: int = 200):

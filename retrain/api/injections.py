@@ -28,7 +28,7 @@ from ..models import (
     VISIT_KINDS,
 )
 from ..usecases import injections
-from .core import Out, Strict, endpoint, patient_id_from, record_id, reply
+from .core import Out, Strict, endpoint, patient_id_from, record_id
 from .pagination import PageQuery, page_of
 from .schemas import Text, example, yesterday
 
@@ -100,12 +100,12 @@ class InjectionPage(BaseModel):
 
 
 @endpoint(
-    "/patients/<patient_id>/injections",
-    "POST",
+    "POST /patients/<patient_id>/injections",
     summary="Record an injection visit (a clinician on the care team)",
     roles=(CLINICIAN,),
     body=InjectionIn,
-    responses={201: InjectionOut},
+    out=InjectionOut,
+    status=201,
 )
 def injection_create(patient_id: str, body: InjectionIn):
     visit = injections.create_visit(
@@ -121,32 +121,28 @@ def injection_create(patient_id: str, body: InjectionIn):
         dilution=body.dilution,
         confirm_short_interval=body.confirm_short_interval,
     )
-    return reply(InjectionOut.model_validate(visit), 201)
+    return InjectionOut.model_validate(visit)
 
 
 @endpoint(
-    "/patients/<patient_id>/injections",
-    "GET",
+    "GET /patients/<patient_id>/injections",
     summary="The patient's injection visits with their sites, newest first",
     roles=CLINICAL,
     query=PageQuery,
-    responses={200: InjectionPage},
+    out=InjectionPage,
 )
 def injection_list(patient_id: str, query: PageQuery):
     visits = injections.list_visits(current_user, patient_id_from(patient_id))
     rows, cursor = page_of(visits, query)
-    return reply(
-        InjectionPage(items=[InjectionOut.model_validate(v) for v in rows], next_cursor=cursor)
-    )
+    return InjectionPage(items=[InjectionOut.model_validate(v) for v in rows], next_cursor=cursor)
 
 
 @endpoint(
-    "/patients/<patient_id>/injections/<int:visit_id>",
-    "GET",
+    "GET /patients/<patient_id>/injections/<int:visit_id>",
     summary="One injection visit",
     roles=CLINICAL,
-    responses={200: InjectionOut},
+    out=InjectionOut,
 )
 def injection_detail(patient_id: str, visit_id: int):
     visit = injections.get_visit(current_user, patient_id_from(patient_id), record_id(visit_id))
-    return reply(InjectionOut.model_validate(visit))
+    return InjectionOut.model_validate(visit)

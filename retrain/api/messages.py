@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import access
 from ..presenters.messages import author_label
 from ..usecases import messages
-from .core import Strict, patient_endpoint, reply
+from .core import Strict, patient_endpoint
 from .pagination import Page, PageQuery, page
 from .schemas import Id, Text
 
@@ -64,42 +64,40 @@ def message_out(message) -> MessageOut:
 
 
 @patient_endpoint(
-    "/messages",
-    "GET",
+    "GET /messages",
     access.READ_MESSAGES,
     summary="The messages between the patient and their care team, newest first "
     "(reading them here does not mark them read: POST .../messages/read)",
     query=PageQuery,
-    responses={200: Page[MessageOut]},
+    out=Page[MessageOut],
 )
 def message_list(patient_id: int, query: PageQuery):
     rows, cursor = page(
         lambda offset, count: messages.thread_messages(current_user, patient_id, offset, count),
         query,
     )
-    return reply(Page[MessageOut](items=[message_out(m) for m in rows], next_cursor=cursor))
+    return Page[MessageOut](items=[message_out(m) for m in rows], next_cursor=cursor)
 
 
 @patient_endpoint(
-    "/messages",
-    "POST",
+    "POST /messages",
     access.MESSAGE,
     summary="Write to the thread (the patient or a member of their care team); the other "
     "side gets a notice with no clinical text",
     body=MessageIn,
-    responses={201: MessageOut},
+    out=MessageOut,
+    status=201,
 )
 def message_create(patient_id: int, body: MessageIn):
     message = messages.send(current_user, patient_id, body.body, body.session_id)
-    return reply(message_out(message), 201)
+    return message_out(message)
 
 
 @patient_endpoint(
-    "/messages/read",
-    "POST",
+    "POST /messages/read",
     access.MESSAGE,
     summary="Mark every message of the thread read by you (read receipts)",
-    responses={200: MarkedOut},
+    out=MarkedOut,
 )
 def message_mark_read(patient_id: int):
-    return reply(MarkedOut(marked=messages.mark_read(current_user, patient_id)))
+    return MarkedOut(marked=messages.mark_read(current_user, patient_id))

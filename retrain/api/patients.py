@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import access
 from ..models import CLINICIAN, SIDES, THERAPIST
 from ..usecases import caseload, patients
-from .core import Strict, endpoint, out_of, patient_endpoint, reply
+from .core import Strict, endpoint, out_of, patient_endpoint
 from .pagination import Page, PageQuery, page_of
 from .schemas import Email, text
 
@@ -74,49 +74,45 @@ def caseload_out(row) -> CaseloadOut:
 
 
 @endpoint(
-    "/patients",
-    "GET",
+    "GET /patients",
     summary="Your caseload: the patients on your care teams, by name, with practice figures",
     roles=STAFF,
     query=PageQuery,
-    responses={200: Page[CaseloadOut]},
+    out=Page[CaseloadOut],
 )
 def patient_list(query: PageQuery):
     rows, cursor = page_of(caseload.caseload_rows(current_user), query)
-    return reply(Page[CaseloadOut](items=[caseload_out(r) for r in rows], next_cursor=cursor))
+    return Page[CaseloadOut](items=[caseload_out(r) for r in rows], next_cursor=cursor)
 
 
 @endpoint(
-    "/patients",
-    "POST",
+    "POST /patients",
     summary="Add a patient to your care team; answers their one-time invitation link",
     roles=access.CREATE_PATIENT_ROLES,
     body=NewPatient,
-    responses={201: NewPatientOut},
+    out=NewPatientOut,
+    status=201,
 )
 def patient_create(body: NewPatient):
     patient, token = patients.create_patient(
         current_user, body.name, body.email, body.affected_side
     )
     link = url_for("auth.invitation", token=token, _external=True)
-    return reply(NewPatientOut(id=patient.id, invitation_url=link), 201)
+    return NewPatientOut(id=patient.id, invitation_url=link)
 
 
 @patient_endpoint(
-    "",
     "GET",
     access.VIEW,
     summary="One patient (a patient: `me`)",
-    responses={200: PatientOut},
+    out=PatientOut,
 )
 def patient_detail(patient_id: int):
     view = patients.view_patient(current_user, patient_id)
-    return reply(
-        out_of(
-            PatientOut,
-            view,
-            id=view.patient_id,
-            programme_version=view.current.version if view.current else None,
-            caseload=caseload_out(view.adherence) if view.adherence else None,
-        )
+    return out_of(
+        PatientOut,
+        view,
+        id=view.patient_id,
+        programme_version=view.current.version if view.current else None,
+        caseload=caseload_out(view.adherence) if view.adherence else None,
     )

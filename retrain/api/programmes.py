@@ -8,7 +8,7 @@ from pydantic import AliasPath, ConfigDict, Field
 from .. import access
 from ..models import THERAPIST
 from ..usecases import programmes
-from .core import ExerciseName, Out, Strict, patient_endpoint, reply
+from .core import ExerciseName, Out, Strict, patient_endpoint
 from .pagination import Page, PageQuery, page_of
 from .schemas import Id, Int, Text, example, yesterday
 
@@ -97,24 +97,23 @@ def programme_out(programme) -> ProgrammeOut:
 
 
 @patient_endpoint(
-    "/programme",
-    "GET",
+    "GET /programme",
     access.VIEW,
     summary="The programme in force",
-    responses={200: ProgrammeOut},
+    out=ProgrammeOut,
 )
 def programme_get(patient_id: int):
-    return reply(programme_out(programmes.programme_in_force(current_user, patient_id)))
+    return programme_out(programmes.programme_in_force(current_user, patient_id))
 
 
 @patient_endpoint(
-    "/programme",
-    "PUT",
+    "PUT /programme",
     access.PRESCRIBE,
     summary="Prescribe a new version (the one in force ends the day before it starts)",
     roles=(THERAPIST,),
     body=ProgrammeIn,
-    responses={201: ProgrammeOut},
+    out=ProgrammeOut,
+    status=201,
 )
 def programme_put(patient_id: int, body: ProgrammeIn):
     programme = programmes.save_programme(
@@ -124,18 +123,17 @@ def programme_put(patient_id: int, body: ProgrammeIn):
         [item.model_dump() for item in body.items],
         body.note,
     )
-    return reply(programme_out(programme), 201)
+    return programme_out(programme)
 
 
 @patient_endpoint(
-    "/programmes",
-    "GET",
+    "GET /programmes",
     access.VIEW,
     summary="Every programme version, newest first",
     query=PageQuery,
-    responses={200: Page[ProgrammeOut]},
+    out=Page[ProgrammeOut],
 )
 def programme_history(patient_id: int, query: PageQuery):
     versions = programmes.programme_versions(current_user, patient_id)
     rows, cursor = page_of(versions, query)
-    return reply(Page[ProgrammeOut](items=[programme_out(p) for p in rows], next_cursor=cursor))
+    return Page[ProgrammeOut](items=[programme_out(p) for p in rows], next_cursor=cursor)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..usecases.progress import figures as progress_figures
-from .core import endpoint, patient_id_from, reply
+from .core import endpoint, patient_id_from
 
 CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
@@ -92,11 +92,10 @@ class ProgressOut(BaseModel):
 
 
 @endpoint(
-    "/patients/<patient_id>/progress",
-    "GET",
+    "GET /patients/<patient_id>/progress",
     summary="SAQ scores, Botox cycle figures and the current cycle (docs/progress.md)",
     roles=CLINICAL,
-    responses={200: ProgressOut},
+    out=ProgressOut,
 )
 def progress(patient_id: str):
     figures = progress_figures(current_user, patient_id_from(patient_id))
@@ -107,4 +106,4 @@ def progress(patient_id: str):
         "current": figures.current,
         "sunnybrook": figures.sunnybrook,
     }
-    return reply(ProgressOut.model_validate(body, from_attributes=True))
+    return ProgressOut.model_validate(body, from_attributes=True)

@@ -16,7 +16,7 @@ from .. import access
 from ..infrastructure import links, webpush
 from ..models import PATIENT, THERAPIST
 from ..usecases import push_subscriptions, reminder_settings
-from .core import Strict, endpoint, out_of, patient_endpoint, record_id, reply
+from .core import Strict, endpoint, out_of, patient_endpoint, record_id
 from .schemas import Int, text
 
 Clock = text(8)
@@ -104,96 +104,89 @@ def settings_out(patient_id: int) -> ReminderSettingsOut:
 
 
 @patient_endpoint(
-    "/reminders",
-    "GET",
+    "GET /reminders",
     access.VIEW,
     summary="Reminder settings (prefilled from the programme until saved), the last "
     "reminder and what last reached the patient",
-    responses={200: ReminderSettingsOut},
+    out=ReminderSettingsOut,
 )
 def reminders_get(patient_id: int):
-    return reply(settings_out(patient_id))
+    return settings_out(patient_id)
 
 
 @patient_endpoint(
-    "/reminders",
-    "PUT",
+    "PUT /reminders",
     access.SET_REMINDERS,
     summary="Choose reminder channels, times, days and quiet hours (the patient only)",
     roles=(PATIENT,),
     body=ReminderSettingsIn,
-    responses={200: ReminderSettingsOut},
+    out=ReminderSettingsOut,
 )
 def reminders_put(patient_id: int, body: ReminderSettingsIn):
     reminder_settings.save(current_user, patient_id, reminder_settings.Choices(**body.model_dump()))
-    return reply(settings_out(patient_id))
+    return settings_out(patient_id)
 
 
 @patient_endpoint(
-    "/reminders/pause",
-    "POST",
+    "POST /reminders/pause",
     access.SET_REMINDERS,
     summary="Pause every reminder for 1 to 30 days (today included)",
     roles=(PATIENT,),
     body=PauseIn,
-    responses={200: ReminderSettingsOut},
+    out=ReminderSettingsOut,
 )
 def reminders_pause(patient_id: int, body: PauseIn):
     reminder_settings.pause(current_user, patient_id, body.days)
-    return reply(settings_out(patient_id))
+    return settings_out(patient_id)
 
 
 @patient_endpoint(
-    "/reminders/pause",
-    "DELETE",
+    "DELETE /reminders/pause",
     access.SET_REMINDERS,
     summary="End a pause now",
     roles=(PATIENT,),
-    responses={200: ReminderSettingsOut},
+    out=ReminderSettingsOut,
 )
 def reminders_resume(patient_id: int):
     reminder_settings.resume(current_user, patient_id)
-    return reply(settings_out(patient_id))
+    return settings_out(patient_id)
 
 
 @patient_endpoint(
-    "/reminders/suggestion",
-    "PUT",
+    "PUT /reminders/suggestion",
     access.SUGGEST_REMINDERS,
     summary="Suggest reminder times (a therapist); the patient decides",
     roles=(THERAPIST,),
     body=SuggestionIn,
-    responses={200: ReminderSettingsOut},
+    out=ReminderSettingsOut,
 )
 def suggestion_put(patient_id: int, body: SuggestionIn):
     reminder_settings.suggest(current_user, patient_id, body.times)
-    return reply(settings_out(patient_id))
+    return settings_out(patient_id)
 
 
 @patient_endpoint(
-    "/reminders/suggestion/accept",
-    "POST",
+    "POST /reminders/suggestion/accept",
     access.SET_REMINDERS,
     summary="Use the suggested times (the patient)",
     roles=(PATIENT,),
-    responses={200: ReminderSettingsOut},
+    out=ReminderSettingsOut,
 )
 def suggestion_accept(patient_id: int):
     reminder_settings.answer_suggestion(current_user, patient_id, accept=True)
-    return reply(settings_out(patient_id))
+    return settings_out(patient_id)
 
 
 @patient_endpoint(
-    "/reminders/suggestion",
-    "DELETE",
+    "DELETE /reminders/suggestion",
     access.SET_REMINDERS,
     summary="Decline the suggested times (the patient)",
     roles=(PATIENT,),
-    responses={200: ReminderSettingsOut},
+    out=ReminderSettingsOut,
 )
 def suggestion_decline(patient_id: int):
     reminder_settings.answer_suggestion(current_user, patient_id, accept=False)
-    return reply(settings_out(patient_id))
+    return settings_out(patient_id)
 
 
 def _device_out(device) -> PushSubscriptionOut:
@@ -202,56 +195,52 @@ def _device_out(device) -> PushSubscriptionOut:
 
 
 @endpoint(
-    "/push/key",
-    "GET",
+    "GET /push/key",
     summary="The VAPID public key to subscribe with (applicationServerKey)",
     roles=(PATIENT,),
-    responses={200: PushKeyOut},
+    out=PushKeyOut,
 )
 def push_key():
-    return reply(PushKeyOut(application_server_key=webpush.public_key()))
+    return PushKeyOut(application_server_key=webpush.public_key())
 
 
 @patient_endpoint(
-    "/push-subscriptions",
-    "GET",
+    "GET /push-subscriptions",
     access.SET_REMINDERS,
     summary="The devices that get the patient's notifications",
     roles=(PATIENT,),
-    responses={200: PushSubscriptionList},
+    out=PushSubscriptionList,
 )
 def push_list(patient_id: int):
     devices = push_subscriptions.devices(current_user, patient_id)
-    return reply(PushSubscriptionList(items=[_device_out(d) for d in devices]))
+    return PushSubscriptionList(items=[_device_out(d) for d in devices])
 
 
 @patient_endpoint(
-    "/push-subscriptions",
-    "POST",
+    "POST /push-subscriptions",
     access.SET_REMINDERS,
     summary="Add this device's Web Push subscription (turns notifications on)",
     roles=(PATIENT,),
     body=PushSubscriptionIn,
-    responses={201: PushSubscriptionOut},
+    out=PushSubscriptionOut,
+    status=201,
 )
 def push_add(patient_id: int, body: PushSubscriptionIn):
     device = push_subscriptions.subscribe(
         current_user, patient_id, body.endpoint, body.keys.p256dh, body.keys.auth
     )
-    return reply(_device_out(device), 201)
+    return _device_out(device)
 
 
 @patient_endpoint(
-    "/push-subscriptions/<int:subscription_id>",
-    "DELETE",
+    "DELETE /push-subscriptions/<int:subscription_id>",
     access.SET_REMINDERS,
     summary="Remove a device from the patient's notifications",
     roles=(PATIENT,),
-    responses={204: None},
+    status=204,
 )
 def push_remove(patient_id: int, subscription_id: int):
     push_subscriptions.unsubscribe(current_user, patient_id, device_id=record_id(subscription_id))
-    return "", 204
 
 
 def _calendar_url(key: str | None) -> str | None:
@@ -262,40 +251,34 @@ def _calendar_url(key: str | None) -> str | None:
 
 
 @patient_endpoint(
-    "/reminders/calendar",
-    "GET",
+    "GET /reminders/calendar",
     access.SET_REMINDERS,
     summary="The private calendar (.ics) address, if there is one",
     roles=(PATIENT,),
-    responses={200: CalendarOut},
+    out=CalendarOut,
 )
 def calendar_get(patient_id: int):
-    return reply(
-        CalendarOut(url=_calendar_url(reminder_settings.calendar_key(current_user, patient_id)))
-    )
+    return CalendarOut(url=_calendar_url(reminder_settings.calendar_key(current_user, patient_id)))
 
 
 @patient_endpoint(
-    "/reminders/calendar",
-    "POST",
+    "POST /reminders/calendar",
     access.SET_REMINDERS,
     summary="Make the private calendar address (or answer the one there is)",
     roles=(PATIENT,),
-    responses={200: CalendarOut},
+    out=CalendarOut,
 )
 def calendar_make(patient_id: int):
     key = reminder_settings.calendar_key(current_user, patient_id, make=True)
-    return reply(CalendarOut(url=_calendar_url(key)))
+    return CalendarOut(url=_calendar_url(key))
 
 
 @patient_endpoint(
-    "/reminders/calendar",
-    "DELETE",
+    "DELETE /reminders/calendar",
     access.SET_REMINDERS,
     summary="Stop the calendar address: it answers 404 from now on",
     roles=(PATIENT,),
-    responses={204: None},
+    status=204,
 )
 def calendar_stop(patient_id: int):
     reminder_settings.stop_calendar(current_user, patient_id)
-    return "", 204

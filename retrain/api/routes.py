@@ -22,7 +22,6 @@ from .core import (
     bp,
     endpoint,
     json_body,
-    reply,
 )
 from .pagination import Page, PageQuery, page_of
 from .spec import build
@@ -71,11 +70,11 @@ def _account_key() -> str:
 
 
 @endpoint(
-    "/tokens",
-    "POST",
+    "POST /tokens",
     summary="Log in: exchange e-mail and password for a bearer token",
     body=TokenRequest,
-    responses={201: TokenOut},
+    out=TokenOut,
+    status=201,
     public=True,
 )
 @limiter.limit(_login_limit)
@@ -85,32 +84,28 @@ def create_token(body: TokenRequest):
     if issued is None:
         raise ApiError(401, "That e-mail and password do not match an active account.")
     token, expires_at = issued
-    return reply(TokenOut(token=token, expires_at=expires_at), 201)
+    return TokenOut(token=token, expires_at=expires_at)
 
 
-@endpoint(
-    "/tokens/current", "DELETE", summary="Log out: revoke the token sent", responses={204: None}
-)
+@endpoint("DELETE /tokens/current", summary="Log out: revoke the token sent", status=204)
 def revoke_token():
     authentication.revoke_token(current_user, bearer_token() or "")
-    return "", 204
 
 
-@endpoint("/me", "GET", summary="The account behind the token", responses={200: MeOut})
+@endpoint("GET /me", summary="The account behind the token", out=MeOut)
 def me():
-    return reply(MeOut.model_validate(current_user))
+    return MeOut.model_validate(current_user)
 
 
 @endpoint(
-    "/exercises",
-    "GET",
+    "GET /exercises",
     summary="The exercise library (active exercises)",
     query=PageQuery,
-    responses={200: Page[ExerciseOut]},
+    out=Page[ExerciseOut],
 )
 def exercise_list(query: PageQuery):
     rows, cursor = page_of(exercises.list_exercises(), query)
-    return reply(Page[ExerciseOut](items=rows, next_cursor=cursor))
+    return Page[ExerciseOut](items=rows, next_cursor=cursor)
 
 
 def openapi_document() -> dict:

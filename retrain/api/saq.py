@@ -65,13 +65,13 @@ class SaqPage(BaseModel):
 
 
 @endpoint(
-    "/patients/<patient_id>/saq",
-    "POST",
+    "POST /patients/<patient_id>/saq",
     summary="Answer the SAQ for today (a patient; again today: replaces), or enter a paper "
     "SAQ of an earlier day (staff; an existing day: 409 unless replace)",
     roles=CLINICAL,
     body=SaqIn,
-    responses={201: SaqCreated, 200: SaqCreated},
+    out=SaqCreated,
+    status=(201, 200),
 )
 def saq_create(patient_id: str, body: SaqIn):
     items = questionnaires.instrument().items
@@ -101,16 +101,15 @@ def saq_create(patient_id: str, body: SaqIn):
 
 
 @endpoint(
-    "/patients/<patient_id>/saq",
-    "GET",
+    "GET /patients/<patient_id>/saq",
     summary="The patient's SAQ answers and scores, newest first",
     roles=CLINICAL,
     query=PageQuery,
-    responses={200: SaqPage},
+    out=SaqPage,
 )
 def saq_list(patient_id: str, query: PageQuery):
     pid = patient_id_from(patient_id)
     rows, cursor = page(
         lambda offset, count: questionnaires.answers_page(current_user, pid, offset, count), query
     )
-    return reply(SaqPage(items=[saq_out(r) for r in rows], next_cursor=cursor))
+    return SaqPage(items=[saq_out(r) for r in rows], next_cursor=cursor)

@@ -148,14 +148,14 @@ def item_in(item: SessionItemIn) -> practice.ItemInput:
 
 
 @patient_endpoint(
-    "/sessions",
-    "POST",
+    "POST /sessions",
     access.LOG_PRACTICE,
     summary="Log a practice session (a patient, for themself). Send an Idempotency-Key "
     "header: a retry with the same key answers 200 with the session already stored",
     roles=(PATIENT,),
     body=SessionIn,
-    responses={201: SessionOut, 200: SessionOut},
+    out=SessionOut,
+    status=(201, 200),
     headers={IDEMPOTENCY_HEADER: "Makes retries safe: the same key never logs twice"},
 )
 def session_create(patient_id: int, body: SessionIn):
@@ -191,12 +191,11 @@ def _live_path(field: str | None) -> str | None:
 
 
 @patient_endpoint(
-    "/sessions",
-    "GET",
+    "GET /sessions",
     access.VIEW,
     summary="Practice sessions, newest first; `from` and `to` are local days, both included",
     query=SessionQuery,
-    responses={200: Page[SessionOut]},
+    out=Page[SessionOut],
 )
 def session_list(patient_id: int, query: SessionQuery):
     rows, cursor = page(
@@ -210,6 +209,4 @@ def session_list(patient_id: int, query: SessionQuery):
         ),
         query,
     )
-    return reply(
-        Page[SessionOut](items=[SessionOut.model_validate(s) for s in rows], next_cursor=cursor)
-    )
+    return Page[SessionOut](items=[SessionOut.model_validate(s) for s in rows], next_cursor=cursor)

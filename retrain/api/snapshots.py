@@ -22,7 +22,7 @@ from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..models.snapshots import EXPRESSION_CHOICES
 from ..snapshots.files import jpeg_response
 from ..usecases import snapshot_pages, snapshots
-from .core import MAX_ID, ApiError, endpoint, out_of, patient_id_from, record_id, reply
+from .core import MAX_ID, ApiError, endpoint, out_of, patient_id_from, record_id
 from .pagination import PageQuery, page
 from .schemas import Id
 
@@ -109,12 +109,12 @@ def _upload_limit() -> str:
 
 
 @endpoint(
-    "/patients/<patient_id>/snapshots",
-    "POST",
+    "POST /patients/<patient_id>/snapshots",
     summary="Upload a photo of one expression (a patient, for themself; needs photo consent)",
     roles=(PATIENT,),
     multipart=_multipart_schema(),
-    responses={201: SnapshotOut},
+    out=SnapshotOut,
+    status=201,
 )
 @limiter.limit(_upload_limit, key_func=user_or_address)
 def snapshot_create(patient_id: str):
@@ -140,16 +140,15 @@ def snapshot_create(patient_id: str):
     except images.ImageRejected as error:
         status = 415 if error.message == images.WRONG_TYPE else 422
         raise ApiError(status, error.message, {"image": error.message}) from None
-    return reply(snapshot_out(result.snapshot), 201)
+    return snapshot_out(result.snapshot)
 
 
 @endpoint(
-    "/patients/<patient_id>/snapshots",
-    "GET",
+    "GET /patients/<patient_id>/snapshots",
     summary="The patient's photos with their quality and measures, newest first",
     roles=CLINICAL,
     query=PageQuery,
-    responses={200: SnapshotPage},
+    out=SnapshotPage,
 )
 def snapshot_list(patient_id: str, query: PageQuery):
     patient_id = patient_id_from(patient_id)
@@ -157,15 +156,13 @@ def snapshot_list(patient_id: str, query: PageQuery):
         lambda offset, count: snapshot_pages.photo_list(current_user, patient_id, offset, count),
         query,
     )
-    return reply(SnapshotPage(items=[snapshot_out(r) for r in rows], next_cursor=cursor))
+    return SnapshotPage(items=[snapshot_out(r) for r in rows], next_cursor=cursor)
 
 
 @endpoint(
-    "/snapshots/<int:snapshot_id>/image",
-    "GET",
+    "GET /snapshots/<int:snapshot_id>/image",
     summary="The stored photo (JPEG, the true view; never cached)",
     roles=CLINICAL,
-    responses={200: None},
     binary="image/jpeg",
 )
 def snapshot_image(snapshot_id: int):
@@ -173,11 +170,9 @@ def snapshot_image(snapshot_id: int):
 
 
 @endpoint(
-    "/snapshots/<int:snapshot_id>/thumbnail",
-    "GET",
+    "GET /snapshots/<int:snapshot_id>/thumbnail",
     summary="A small copy of the photo (JPEG, 320 px wide; never cached)",
     roles=CLINICAL,
-    responses={200: None},
     binary="image/jpeg",
 )
 def snapshot_thumbnail(snapshot_id: int):

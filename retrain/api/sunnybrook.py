@@ -68,13 +68,13 @@ def grading_out(response) -> dict:
 
 
 @patient_endpoint(
-    "/sunnybrook",
-    "POST",
+    "POST /sunnybrook",
     access.GRADE_FACE,
     roles=(THERAPIST, CLINICIAN),
     summary="Record a Sunnybrook grading (staff on the care team)",
     body=GradingIn,
-    responses={201: GradingCreated, 200: GradingCreated},
+    out=GradingCreated,
+    status=(201, 200),
 )
 def sunnybrook_create(patient_id: int, body: GradingIn):
     keys = grading_instrument().item_keys
@@ -97,12 +97,11 @@ def sunnybrook_create(patient_id: int, body: GradingIn):
 
 
 @patient_endpoint(
-    "/sunnybrook",
-    "GET",
+    "GET /sunnybrook",
     access.VIEW,
     summary="The patient's Sunnybrook gradings, oldest first",
-    responses={200: GradingList},
+    out=GradingList,
 )
 def sunnybrook_list(patient_id: int):
     rows = gradings.gradings_of(current_user, patient_id)
-    return reply(GradingList(items=[GradingOut(**grading_out(r)) for r in rows]))
+    return GradingList(items=[GradingOut(**grading_out(r)) for r in rows])
