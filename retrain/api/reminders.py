@@ -6,6 +6,7 @@ these models only carry the values (docs/reminders.md).
 """
 
 from datetime import date, datetime
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import url_for
@@ -103,6 +104,27 @@ def settings_out(patient_id: int) -> ReminderSettingsOut:
     )
 
 
+def _patients_own(route: str, **declared):
+    """What the patient alone does with their own reminders and devices."""
+    return patient_endpoint(route, access.SET_REMINDERS, roles=(PATIENT,), **declared)
+
+
+def _settings_change(route: str, action=access.SET_REMINDERS, *, roles=(PATIENT,), **declared):
+    """A change to the settings, answered with the settings as they then are: the view
+    only makes the change."""
+
+    def decorator(change):
+        @wraps(change)
+        def view(patient_id: int, **parsed):
+            change(patient_id, **parsed)
+            return settings_out(patient_id)
+
+        register = patient_endpoint(route, action, roles=roles, out=ReminderSettingsOut, **declared)
+        return register(view)
+
+    return decorator
+
+
 @patient_endpoint(
     "GET /reminders",
     access.VIEW,
@@ -114,79 +136,52 @@ def reminders_get(patient_id: int):
     return settings_out(patient_id)
 
 
-@patient_endpoint(
+@_settings_change(
     "PUT /reminders",
-    access.SET_REMINDERS,
     summary="Choose reminder channels, times, days and quiet hours (the patient only)",
-    roles=(PATIENT,),
     body=ReminderSettingsIn,
-    out=ReminderSettingsOut,
 )
 def reminders_put(patient_id: int, body: ReminderSettingsIn):
     reminder_settings.save(current_user, patient_id, reminder_settings.Choices(**body.model_dump()))
-    return settings_out(patient_id)
 
 
-@patient_endpoint(
+@_settings_change(
     "POST /reminders/pause",
-    access.SET_REMINDERS,
     summary="Pause every reminder for 1 to 30 days (today included)",
-    roles=(PATIENT,),
     body=PauseIn,
-    out=ReminderSettingsOut,
 )
 def reminders_pause(patient_id: int, body: PauseIn):
     reminder_settings.pause(current_user, patient_id, body.days)
-    return settings_out(patient_id)
 
 
-@patient_endpoint(
-    "DELETE /reminders/pause",
-    access.SET_REMINDERS,
-    summary="End a pause now",
-    roles=(PATIENT,),
-    out=ReminderSettingsOut,
-)
+@_settings_change("DELETE /reminders/pause", summary="End a pause now")
 def reminders_resume(patient_id: int):
     reminder_settings.resume(current_user, patient_id)
-    return settings_out(patient_id)
 
 
-@patient_endpoint(
+@_settings_change(
     "PUT /reminders/suggestion",
     access.SUGGEST_REMINDERS,
-    summary="Suggest reminder times (a therapist); the patient decides",
     roles=(THERAPIST,),
+    summary="Suggest reminder times (a therapist); the patient decides",
     body=SuggestionIn,
-    out=ReminderSettingsOut,
 )
 def suggestion_put(patient_id: int, body: SuggestionIn):
     reminder_settings.suggest(current_user, patient_id, body.times)
-    return settings_out(patient_id)
 
 
-@patient_endpoint(
-    "POST /reminders/suggestion/accept",
-    access.SET_REMINDERS,
-    summary="Use the suggested times (the patient)",
-    roles=(PATIENT,),
-    out=ReminderSettingsOut,
+@_settings_change(
+    "POST /reminders/suggestion/accept", summary="Use the suggested times (the patient)"
 )
 def suggestion_accept(patient_id: int):
     reminder_settings.answer_suggestion(current_user, patient_id, accept=True)
-    return settings_out(patient_id)
 
 
-@patient_endpoint(
-    "DELETE /reminders/suggestion",
-    access.SET_REMINDERS,
-    summary="Decline the suggested times (the patient)",
-    roles=(PATIENT,),
-    out=ReminderSettingsOut,
+@_settings_change(
+    "DELETE /reminders/suggestion", summary="Decline the suggested times (the patient)"
 )
 def suggestion_decline(patient_id: int):
     reminder_settings.answer_suggestion(current_user, patient_id, accept=False)
-    return settings_out(patient_id)
 
 
 def _device_out(device) -> PushSubscriptionOut:
@@ -204,11 +199,9 @@ def push_key():
     return PushKeyOut(application_server_key=webpush.public_key())
 
 
-@patient_endpoint(
+@_patients_own(
     "GET /push-subscriptions",
-    access.SET_REMINDERS,
     summary="The devices that get the patient's notifications",
-    roles=(PATIENT,),
     out=PushSubscriptionList,
 )
 def push_list(patient_id: int):
@@ -216,11 +209,9 @@ def push_list(patient_id: int):
     return PushSubscriptionList(items=[_device_out(d) for d in devices])
 
 
-@patient_endpoint(
+@_patients_own(
     "POST /push-subscriptions",
-    access.SET_REMINDERS,
     summary="Add this device's Web Push subscription (turns notifications on)",
-    roles=(PATIENT,),
     body=PushSubscriptionIn,
     out=PushSubscriptionOut,
     status=201,
@@ -232,11 +223,9 @@ def push_add(patient_id: int, body: PushSubscriptionIn):
     return _device_out(device)
 
 
-@patient_endpoint(
+@_patients_own(
     "DELETE /push-subscriptions/<int:subscription_id>",
-    access.SET_REMINDERS,
     summary="Remove a device from the patient's notifications",
-    roles=(PATIENT,),
     status=204,
 )
 def push_remove(patient_id: int, subscription_id: int):
@@ -250,22 +239,18 @@ def _calendar_url(key: str | None) -> str | None:
     return url_for("reminder_links.calendar", token=token, _external=True)
 
 
-@patient_endpoint(
+@_patients_own(
     "GET /reminders/calendar",
-    access.SET_REMINDERS,
     summary="The private calendar (.ics) address, if there is one",
-    roles=(PATIENT,),
     out=CalendarOut,
 )
 def calendar_get(patient_id: int):
     return CalendarOut(url=_calendar_url(reminder_settings.calendar_key(current_user, patient_id)))
 
 
-@patient_endpoint(
+@_patients_own(
     "POST /reminders/calendar",
-    access.SET_REMINDERS,
     summary="Make the private calendar address (or answer the one there is)",
-    roles=(PATIENT,),
     out=CalendarOut,
 )
 def calendar_make(patient_id: int):
@@ -273,11 +258,9 @@ def calendar_make(patient_id: int):
     return CalendarOut(url=_calendar_url(key))
 
 
-@patient_endpoint(
+@_patients_own(
     "DELETE /reminders/calendar",
-    access.SET_REMINDERS,
     summary="Stop the calendar address: it answers 404 from now on",
-    roles=(PATIENT,),
     status=204,
 )
 def calendar_stop(patient_id: int):
