@@ -9,7 +9,7 @@ a body that is not JSON (400), failed credentials (401), a wrong content type (4
 
 import re
 from functools import wraps
-from typing import Annotated
+from typing import Annotated, get_type_hints
 
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
@@ -45,6 +45,17 @@ def out_of(model: type[BaseModel], row, **values) -> BaseModel:
     (for the fields ``row`` names otherwise or lacks)."""
     names = model.model_fields.keys() - values.keys()
     return model.model_validate({**{name: getattr(row, name) for name in names}, **values})
+
+
+def fields_of(source: type, *names: str, **descriptions: str) -> dict:
+    """Field definitions for ``pydantic.create_model``: the fields ``names`` of the
+    dataclass ``source`` with its types, in that order, each described where
+    ``descriptions`` says. An Out model that answers a presenter's values spells them once."""
+    types = get_type_hints(source)
+    return {
+        name: (types[name], Field(description=descriptions[name]) if name in descriptions else ...)
+        for name in names
+    }
 
 
 # An item's exercise name, read through the item's ``exercise`` relationship.

@@ -1,37 +1,47 @@
 """Patients: the caseload, adding a patient with an invitation link, one patient."""
 
-from datetime import datetime
 from typing import Literal
 
 from flask import url_for
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .. import access
 from ..models import CLINICIAN, SIDES, THERAPIST
+from ..presenters.caseload import CaseloadRow
+from ..presenters.patient_overview import PatientOverview
 from ..usecases import caseload, patients
-from .core import Strict, endpoint, out_of, patient_endpoint
+from .core import Strict, endpoint, fields_of, out_of, patient_endpoint
 from .pagination import Page, PageQuery, page_of
 from .schemas import Email, text
 
 STAFF = (THERAPIST, CLINICIAN)
 
 
-class CaseloadOut(BaseModel):
-    """One patient on the caseload with their practice figures (presenters/caseload.py)."""
+# The caseload row's fields the API answers (the patient's id is answered as ``id``); the
+# clinician's figures, the reminder reach and the unread count are not in it.
+CASELOAD_FIELDS = (
+    "name",
+    "email",
+    "affected_side",
+    "has_programme",
+    "last_session_at",
+    "sessions_7d",
+    "prescribed_7d",
+    "sessions_28d",
+    "prescribed_28d",
+    "adherence_28d",
+    "no_session_3_days",
+)
 
-    id: int
-    name: str
-    email: str
-    affected_side: str
-    has_programme: bool
-    last_session_at: datetime | None
-    sessions_7d: int
-    prescribed_7d: float
-    sessions_28d: int
-    prescribed_28d: float
-    adherence_28d: float | None = Field(description="Percent 0-100; null when none prescribed")
-    no_session_3_days: bool
+CaseloadOut = create_model(
+    "CaseloadOut",
+    __doc__="One patient on the caseload with their practice figures (presenters/caseload.py).",
+    id=int,
+    **fields_of(
+        CaseloadRow, *CASELOAD_FIELDS, adherence_28d="Percent 0-100; null when none prescribed"
+    ),
+)
 
 
 Name = text(120)
@@ -56,17 +66,26 @@ class NewPatientOut(BaseModel):
     invitation_url: str = Field(description="One-time link; shown only in this response")
 
 
-class PatientOut(BaseModel):
-    id: int
-    name: str
-    email: str
-    affected_side: str
-    active: bool
-    timezone: str
-    password_set: bool
-    invitation_expires_at: datetime | None = Field(description="The live unused link, if any")
-    programme_version: int | None = Field(description="The version in force; null: none yet")
-    caseload: CaseloadOut | None = Field(description="Staff only: the caseload figures")
+# The patient page's account fields (presenters/patient_overview.py) the API answers.
+ACCOUNT_FIELDS = (
+    "name",
+    "email",
+    "affected_side",
+    "active",
+    "timezone",
+    "password_set",
+    "invitation_expires_at",
+)
+
+PatientOut = create_model(
+    "PatientOut",
+    id=int,
+    **fields_of(
+        PatientOverview, *ACCOUNT_FIELDS, invitation_expires_at="The live unused link, if any"
+    ),
+    programme_version=(int | None, Field(description="The version in force; null: none yet")),
+    caseload=(CaseloadOut | None, Field(description="Staff only: the caseload figures")),
+)
 
 
 def caseload_out(row) -> CaseloadOut:

@@ -1,6 +1,7 @@
 """Programmes: the version in force, prescribing a new version, and the history."""
 
 from datetime import date, datetime
+from typing import Self
 
 from flask_login import current_user
 from pydantic import AliasPath, ConfigDict, Field
@@ -77,22 +78,15 @@ class ProgrammeOut(Out):
     created_by: str | None = Field(validation_alias=AliasPath("created_by", "name"))
     items: list[ProgrammeItemOut]
 
-
-NO_PROGRAMME = ProgrammeOut(
-    id=None,
-    version=None,
-    starts_on=None,
-    ended_on=None,
-    note=None,
-    created_at=None,
-    created_by=None,
-    items=[],
-)
+    @classmethod
+    def nothing(cls) -> Self:
+        """The answer before any programme: every field null, no items."""
+        return cls.model_validate({**dict.fromkeys(cls.model_fields), "items": []})
 
 
 def programme_out(programme) -> ProgrammeOut:
     if programme is None:
-        return NO_PROGRAMME
+        return ProgrammeOut.nothing()
     return ProgrammeOut.model_validate(programme)
 
 
