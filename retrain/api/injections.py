@@ -22,17 +22,13 @@ from ..models import (
     CLINICIAN,
     INJECTION_SIDES,
     MUSCLES,
-    PATIENT,
     PRODUCTS,
-    THERAPIST,
     VISIT_KINDS,
 )
 from ..usecases import injections
-from .core import Out, Strict, endpoint, patient_id_from, record_id
+from .core import CLINICAL, Out, Strict, endpoint, patient_id_from, record_id
 from .pagination import PageQuery, page_of
 from .schemas import Text, example, yesterday
-
-CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
 
 class SiteIn(Strict):

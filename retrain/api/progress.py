@@ -9,11 +9,8 @@ from datetime import date
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
-from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..usecases.progress import figures as progress_figures
-from .core import endpoint, patient_id_from
-
-CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
+from .core import CLINICAL, endpoint, patient_id_from
 
 
 class SaqPoint(BaseModel):

@@ -13,14 +13,21 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import Invalid
-from ..models import CLINICIAN, PATIENT, THERAPIST
+from ..models import PATIENT
 from ..usecases import questionnaires
 from ..usecases.local_time import patient_today
-from .core import ApiError, Strict, endpoint, out_of, patient_id_from, problem_fields, reply
+from .core import (
+    CLINICAL,
+    ApiError,
+    Strict,
+    endpoint,
+    out_of,
+    patient_id_from,
+    problem_fields,
+    reply,
+)
 from .pagination import PageQuery, page
 from .schemas import Int
-
-CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
 
 class SaqIn(Strict):

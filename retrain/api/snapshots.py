@@ -18,15 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import NotFound
 from ..extensions import limiter, user_or_address
 from ..media import images
-from ..models import CLINICIAN, PATIENT, THERAPIST
+from ..models import PATIENT
 from ..models.snapshots import EXPRESSION_CHOICES
 from ..snapshots.files import jpeg_response
 from ..usecases import snapshot_pages, snapshots
-from .core import MAX_ID, ApiError, endpoint, out_of, patient_id_from, record_id
+from .core import CLINICAL, MAX_ID, ApiError, endpoint, out_of, patient_id_from, record_id
 from .pagination import PageQuery, page
 from .schemas import Id
-
-CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
 
 class SnapshotForm(BaseModel):
