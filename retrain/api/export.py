@@ -82,13 +82,11 @@ def _patient_out(record) -> ExportPatient:
 
 
 def _message_out(message, patient_id: int) -> ExportMessage:
-    return ExportMessage(
-        id=message.id,
+    return out_of(
+        ExportMessage,
+        message,
         author=author_label(message.author, viewer_id=0),
         from_patient=message.author_id == patient_id,
-        body=message.body,
-        created_at=message.created_at,
-        session_id=message.session_id,
     )
 
 

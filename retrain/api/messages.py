@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import access
 from ..presenters.messages import author_label
 from ..usecases import messages
-from .core import Strict, patient_endpoint
+from .core import Strict, out_of, patient_endpoint
 from .pagination import Page, PageQuery, page
 from .schemas import Id, Text
 
@@ -51,13 +51,10 @@ class MarkedOut(BaseModel):
 def message_out(message) -> MessageOut:
     viewer = current_user.id
     receipts = [r for r in message.reads if r.reader_id != message.author_id]
-    return MessageOut(
-        id=message.id,
-        author_id=message.author_id,
+    return out_of(
+        MessageOut,
+        message,
         author=author_label(message.author, viewer),
-        body=message.body,
-        created_at=message.created_at,
-        session_id=message.session_id,
         unread=message.author_id != viewer and all(r.reader_id != viewer for r in message.reads),
         read_by=[ReceiptOut(reader_id=r.reader_id, read_at=r.read_at) for r in receipts],
     )

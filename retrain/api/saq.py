@@ -101,9 +101,7 @@ def saq_create(patient_id: str, body: SaqIn):
         # Item problems are named by the item's key: here by the answer's place in the list.
         fields = problem_fields(error, lambda key: position.get(key, key))
         raise ApiError(422, error.message, fields) from None
-    created = SaqCreated(
-        id=response.id, score=response.score, answered_on=response.answered_on, replaced=replaced
-    )
+    created = out_of(SaqCreated, response, replaced=replaced)
     return reply(created, 200 if replaced else 201)
 
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from ..models import PATIENT
 from ..usecases.today import view_today
-from .core import Out, endpoint
+from .core import Out, endpoint, out_of
 from .programmes import ProgrammeOut, programme_out
 from .sessions import SessionOut
 
@@ -55,18 +55,12 @@ class TodayOut(BaseModel):
 )
 def today():
     summary = view_today(current_user)
-    return TodayOut(
-        today=summary.today,
-        greeting=summary.greeting,
+    last = summary.last_session
+    return out_of(
+        TodayOut,
+        summary,
         programme=programme_out(summary.programme),
-        times_per_day=summary.times_per_day,
-        days_per_week=summary.days_per_week,
-        done_today=summary.done_today,
-        due=summary.due,
-        streak=summary.streak,
         week=WeekOut.model_validate(summary.week),
-        last_session=SessionOut.model_validate(summary.last_session.session)
-        if summary.last_session
-        else None,
+        last_session=SessionOut.model_validate(last.session) if last else None,
         saq=SaqDueOut.model_validate(summary.saq),
     )
