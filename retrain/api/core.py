@@ -274,13 +274,28 @@ def endpoint(
     return decorator
 
 
-def patient_endpoint(route: str, action: str, *, roles=CLINICAL, **declared):
+def _with_patient_id(view):
+    """The view given the path's patient id as an int (``me``: the patient's own); the
+    use case it calls is the access check."""
+
+    @wraps(view)
+    def wrapped(patient_id: str, **kwargs):
+        return view(patient_id=patient_id_from(patient_id), **kwargs)
+
+    return wrapped
+
+
+def patient_endpoint(route: str, action: str | None = None, *, roles=CLINICAL, **declared):
     """An operation on one patient's record, at ``/patients/<patient_id>`` + the route's
-    path (``"GET /programme"``; ``"GET"`` for the record itself): the view gets
-    ``patient_id`` (see ``endpoint``'s ``action``). Read by the patient and their care
-    team unless ``roles`` says otherwise."""
+    path (``"GET /programme"``; ``"GET"`` for the record itself): the view gets the int
+    ``patient_id``. With ``action``, a user who may not is refused before the body is
+    read (see ``endpoint``); without, after it, by the use case the view calls. Read by
+    the patient and their care team unless ``roles`` says otherwise."""
     method, _, path = route.partition(" ")
-    return endpoint(f"{method} {PATIENT_PATH}{path}", roles=roles, action=action, **declared)
+    register = endpoint(f"{method} {PATIENT_PATH}{path}", roles=roles, action=action, **declared)
+    if action is None:
+        return lambda view: register(_with_patient_id(view))
+    return register
 
 
 def reply(model: BaseModel, status: int = 200):

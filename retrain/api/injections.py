@@ -26,7 +26,7 @@ from ..models import (
     VISIT_KINDS,
 )
 from ..usecases import injections
-from .core import CLINICAL, Out, Strict, endpoint, patient_id_from, record_id
+from .core import Out, Strict, patient_endpoint, record_id
 from .pagination import PageQuery, page_of
 from .schemas import Text, example, yesterday
 
@@ -95,18 +95,18 @@ class InjectionPage(BaseModel):
     next_cursor: str | None
 
 
-@endpoint(
-    "POST /patients/<patient_id>/injections",
+@patient_endpoint(
+    "POST /injections",
     summary="Record an injection visit (a clinician on the care team)",
     roles=(CLINICIAN,),
     body=InjectionIn,
     out=InjectionOut,
     status=201,
 )
-def injection_create(patient_id: str, body: InjectionIn):
+def injection_create(patient_id: int, body: InjectionIn):
     visit = injections.create_visit(
         current_user,
-        patient_id_from(patient_id),
+        patient_id,
         injected_on=body.injected_on,
         product=body.product,
         sites=[site.model_dump() for site in body.sites],
@@ -120,25 +120,23 @@ def injection_create(patient_id: str, body: InjectionIn):
     return InjectionOut.model_validate(visit)
 
 
-@endpoint(
-    "GET /patients/<patient_id>/injections",
+@patient_endpoint(
+    "GET /injections",
     summary="The patient's injection visits with their sites, newest first",
-    roles=CLINICAL,
     query=PageQuery,
     out=InjectionPage,
 )
-def injection_list(patient_id: str, query: PageQuery):
-    visits = injections.list_visits(current_user, patient_id_from(patient_id))
+def injection_list(patient_id: int, query: PageQuery):
+    visits = injections.list_visits(current_user, patient_id)
     rows, cursor = page_of(visits, query)
     return InjectionPage(items=[InjectionOut.model_validate(v) for v in rows], next_cursor=cursor)
 
 
-@endpoint(
-    "GET /patients/<patient_id>/injections/<int:visit_id>",
+@patient_endpoint(
+    "GET /injections/<int:visit_id>",
     summary="One injection visit",
-    roles=CLINICAL,
     out=InjectionOut,
 )
-def injection_detail(patient_id: str, visit_id: int):
-    visit = injections.get_visit(current_user, patient_id_from(patient_id), record_id(visit_id))
+def injection_detail(patient_id: int, visit_id: int):
+    visit = injections.get_visit(current_user, patient_id, record_id(visit_id))
     return InjectionOut.model_validate(visit)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from ..usecases.progress import figures as progress_figures
-from .core import CLINICAL, endpoint, patient_id_from
+from .core import patient_endpoint
 
 
 class SaqPoint(BaseModel):
@@ -88,14 +88,13 @@ class ProgressOut(BaseModel):
     sunnybrook: list[GradingOut] = Field(description="Clinician gradings, oldest first")
 
 
-@endpoint(
-    "GET /patients/<patient_id>/progress",
+@patient_endpoint(
+    "GET /progress",
     summary="SAQ scores, Botox cycle figures and the current cycle (docs/progress.md)",
-    roles=CLINICAL,
     out=ProgressOut,
 )
-def progress(patient_id: str):
-    figures = progress_figures(current_user, patient_id_from(patient_id))
+def progress(patient_id: int):
+    figures = progress_figures(current_user, patient_id)
     body = {
         "today": figures.today,
         "saq": [{"answered_on": on, "score": score} for on, score in figures.saq],

@@ -16,16 +16,7 @@ from ..errors import Invalid
 from ..models import PATIENT
 from ..usecases import questionnaires
 from ..usecases.local_time import patient_today
-from .core import (
-    CLINICAL,
-    ApiError,
-    Strict,
-    endpoint,
-    out_of,
-    patient_id_from,
-    problem_fields,
-    reply,
-)
+from .core import ApiError, Strict, out_of, patient_endpoint, problem_fields, reply
 from .pagination import PageQuery, page
 from .schemas import Int
 
@@ -71,30 +62,28 @@ class SaqPage(BaseModel):
     next_cursor: str | None
 
 
-@endpoint(
-    "POST /patients/<patient_id>/saq",
+@patient_endpoint(
+    "POST /saq",
     summary="Answer the SAQ for today (a patient; again today: replaces), or enter a paper "
     "SAQ of an earlier day (staff; an existing day: 409 unless replace)",
-    roles=CLINICAL,
     body=SaqIn,
     out=SaqCreated,
     status=(201, 200),
 )
-def saq_create(patient_id: str, body: SaqIn):
+def saq_create(patient_id: int, body: SaqIn):
     items = questionnaires.instrument().items
     position = {item.key: f"answers.{n}" for n, item in enumerate(items)}
-    pid = patient_id_from(patient_id)
     try:
         if current_user.role == PATIENT:
             response, replaced = questionnaires.submit_saq(
-                current_user, pid, body.answers, answered_on=body.answered_on
+                current_user, patient_id, body.answers, answered_on=body.answered_on
             )
         else:
             response, replaced = questionnaires.enter_saq(
                 current_user,
-                pid,
+                patient_id,
                 body.answers,
-                body.answered_on or patient_today(pid),
+                body.answered_on or patient_today(patient_id),
                 replace=body.replace,
             )
     except Invalid as error:
@@ -105,16 +94,15 @@ def saq_create(patient_id: str, body: SaqIn):
     return reply(created, 200 if replaced else 201)
 
 
-@endpoint(
-    "GET /patients/<patient_id>/saq",
+@patient_endpoint(
+    "GET /saq",
     summary="The patient's SAQ answers and scores, newest first",
-    roles=CLINICAL,
     query=PageQuery,
     out=SaqPage,
 )
-def saq_list(patient_id: str, query: PageQuery):
-    pid = patient_id_from(patient_id)
+def saq_list(patient_id: int, query: PageQuery):
     rows, cursor = page(
-        lambda offset, count: questionnaires.answers_page(current_user, pid, offset, count), query
+        lambda offset, count: questionnaires.answers_page(current_user, patient_id, offset, count),
+        query,
     )
     return SaqPage(items=[saq_out(r) for r in rows], next_cursor=cursor)

@@ -22,7 +22,16 @@ from ..models import PATIENT
 from ..models.snapshots import EXPRESSION_CHOICES
 from ..snapshots.files import jpeg_response
 from ..usecases import snapshot_pages, snapshots
-from .core import CLINICAL, MAX_ID, ApiError, endpoint, out_of, patient_id_from, record_id
+from .core import (
+    CLINICAL,
+    MAX_ID,
+    ApiError,
+    endpoint,
+    out_of,
+    patient_endpoint,
+    patient_id_from,
+    record_id,
+)
 from .pagination import PageQuery, page
 from .schemas import Id
 
@@ -141,15 +150,13 @@ def snapshot_create(patient_id: str):
     return snapshot_out(result.snapshot)
 
 
-@endpoint(
-    "GET /patients/<patient_id>/snapshots",
+@patient_endpoint(
+    "GET /snapshots",
     summary="The patient's photos with their quality and measures, newest first",
-    roles=CLINICAL,
     query=PageQuery,
     out=SnapshotPage,
 )
-def snapshot_list(patient_id: str, query: PageQuery):
-    patient_id = patient_id_from(patient_id)
+def snapshot_list(patient_id: int, query: PageQuery):
     rows, cursor = page(
         lambda offset, count: snapshot_pages.photo_list(current_user, patient_id, offset, count),
         query,
