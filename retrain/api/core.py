@@ -241,13 +241,14 @@ def endpoint(
 ):
     """Register a Flask route and its OpenAPI operation (spec.Operation) in one place.
 
-    ``route`` is the method and the rule, ``"GET /patients"``. ``out`` is the model the
-    view answers, sent with ``status`` (201 for a creation, 204 with no ``out``); a view
-    that answers either of two statuses declares both, ``status=(201, 200)``, and
-    answers ``reply(model, status)`` itself.
-    ``declared`` is the rest of the operation: ``summary``, ``body`` and ``query``
-    (models; the parsed values arrive as the keyword arguments ``body`` and ``query``),
-    ``public`` and the rest of spec.Operation's fields.
+    ``route`` is the method and the rule, ``"GET /patients"``; the view's docstring is the
+    operation's summary (one line in the document). ``out`` is the model the view
+    answers, sent with ``status`` (201 for a creation, 204 with no ``out``); a view that
+    answers either of two statuses declares both, ``status=(201, 200)``, and answers
+    ``reply(model, status)`` itself.
+    ``declared`` is the rest of the operation: ``body`` and ``query`` (models; the
+    parsed values arrive as the keyword arguments ``body`` and ``query``), ``public``
+    and the rest of spec.Operation's fields.
     ``roles`` refuses other roles with 403; an empty tuple admits every logged-in role.
     ``action`` (an access action) turns the rule's ``<patient_id>`` (``me`` or a number)
     into the int ``patient_id``, refusing a user who may not (see refuse_early); the use
@@ -257,9 +258,19 @@ def endpoint(
     statuses = status if isinstance(status, tuple) else (status,)
 
     def decorator(view):
+        summary = " ".join((view.__doc__ or "").split())
+        if not summary:
+            raise TypeError(f"{view.__name__}: say in its docstring what the endpoint does")
         responses = dict.fromkeys(statuses, out)
         OPERATIONS.append(
-            Operation(method=method, path=rule, roles=roles, responses=responses, **declared)
+            Operation(
+                method=method,
+                path=rule,
+                summary=summary,
+                roles=roles,
+                responses=responses,
+                **declared,
+            )
         )
         wrapped = _guarded(
             _answered(view, status),

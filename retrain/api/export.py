@@ -90,13 +90,9 @@ def _message_out(message, patient_id: int) -> ExportMessage:
     )
 
 
-@patient_endpoint(
-    "GET /export",
-    access.EXPORT,
-    summary="The patient's whole record as JSON",
-    out=ExportOut,
-)
+@patient_endpoint("GET /export", access.EXPORT, out=ExportOut)
 def export(patient_id: int):
+    """The patient's whole record as JSON"""
     record = exports.whole_record(current_user, patient_id)
     return ExportOut(
         exported_at=record.exported_at,
@@ -112,17 +108,12 @@ def export(patient_id: int):
     )
 
 
-@patient_endpoint(
-    "GET /fhir",
-    access.EXPORT,
-    summary="The patient's record as a FHIR R4 Bundle (Patient, QuestionnaireResponse and "
-    "Observation for each SAQ, Observation for each daily rating, Observation with "
-    "components for each Sunnybrook grading, Procedure for each injection visit, "
-    "Communication for each message)",
-    out=FhirBundle,
-    media_type=FHIR_JSON,
-)
+@patient_endpoint("GET /fhir", access.EXPORT, out=FhirBundle, media_type=FHIR_JSON)
 def export_fhir(patient_id: int):
+    """The patient's record as a FHIR R4 Bundle (Patient, QuestionnaireResponse and
+    Observation for each SAQ, Observation for each daily rating, Observation with components
+    for each Sunnybrook grading, Procedure for each injection visit, Communication for each
+    message)"""
     response = jsonify(exports.fhir_bundle(current_user, patient_id))
     response.mimetype = FHIR_JSON
     return response

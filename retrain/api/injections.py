@@ -96,14 +96,10 @@ class InjectionPage(BaseModel):
 
 
 @patient_endpoint(
-    "POST /injections",
-    summary="Record an injection visit (a clinician on the care team)",
-    roles=(CLINICIAN,),
-    body=InjectionIn,
-    out=InjectionOut,
-    status=201,
+    "POST /injections", roles=(CLINICIAN,), body=InjectionIn, out=InjectionOut, status=201
 )
 def injection_create(patient_id: int, body: InjectionIn):
+    """Record an injection visit (a clinician on the care team)"""
     visit = injections.create_visit(
         current_user,
         patient_id,
@@ -120,23 +116,16 @@ def injection_create(patient_id: int, body: InjectionIn):
     return InjectionOut.model_validate(visit)
 
 
-@patient_endpoint(
-    "GET /injections",
-    summary="The patient's injection visits with their sites, newest first",
-    query=PageQuery,
-    out=InjectionPage,
-)
+@patient_endpoint("GET /injections", query=PageQuery, out=InjectionPage)
 def injection_list(patient_id: int, query: PageQuery):
+    """The patient's injection visits with their sites, newest first"""
     visits = injections.list_visits(current_user, patient_id)
     rows, cursor = page_of(visits, query)
     return InjectionPage(items=[InjectionOut.model_validate(v) for v in rows], next_cursor=cursor)
 
 
-@patient_endpoint(
-    "GET /injections/<int:visit_id>",
-    summary="One injection visit",
-    out=InjectionOut,
-)
+@patient_endpoint("GET /injections/<int:visit_id>", out=InjectionOut)
 def injection_detail(patient_id: int, visit_id: int):
+    """One injection visit"""
     visit = injections.get_visit(current_user, patient_id, record_id(visit_id))
     return InjectionOut.model_validate(visit)

@@ -60,15 +60,10 @@ def message_out(message) -> MessageOut:
     )
 
 
-@patient_endpoint(
-    "GET /messages",
-    access.READ_MESSAGES,
-    summary="The messages between the patient and their care team, newest first "
-    "(reading them here does not mark them read: POST .../messages/read)",
-    query=PageQuery,
-    out=Page[MessageOut],
-)
+@patient_endpoint("GET /messages", access.READ_MESSAGES, query=PageQuery, out=Page[MessageOut])
 def message_list(patient_id: int, query: PageQuery):
+    """The messages between the patient and their care team, newest first (reading them here
+    does not mark them read: POST .../messages/read)"""
     rows, cursor = page(
         lambda offset, count: messages.thread_messages(current_user, patient_id, offset, count),
         query,
@@ -76,25 +71,15 @@ def message_list(patient_id: int, query: PageQuery):
     return Page[MessageOut](items=[message_out(m) for m in rows], next_cursor=cursor)
 
 
-@patient_endpoint(
-    "POST /messages",
-    access.MESSAGE,
-    summary="Write to the thread (the patient or a member of their care team); the other "
-    "side gets a notice with no clinical text",
-    body=MessageIn,
-    out=MessageOut,
-    status=201,
-)
+@patient_endpoint("POST /messages", access.MESSAGE, body=MessageIn, out=MessageOut, status=201)
 def message_create(patient_id: int, body: MessageIn):
+    """Write to the thread (the patient or a member of their care team); the other side gets
+    a notice with no clinical text"""
     message = messages.send(current_user, patient_id, body.body, body.session_id)
     return message_out(message)
 
 
-@patient_endpoint(
-    "POST /messages/read",
-    access.MESSAGE,
-    summary="Mark every message of the thread read by you (read receipts)",
-    out=MarkedOut,
-)
+@patient_endpoint("POST /messages/read", access.MESSAGE, out=MarkedOut)
 def message_mark_read(patient_id: int):
+    """Mark every message of the thread read by you (read receipts)"""
     return MarkedOut(marked=messages.mark_read(current_user, patient_id))

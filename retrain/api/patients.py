@@ -92,27 +92,22 @@ def caseload_out(row) -> CaseloadOut:
     return out_of(CaseloadOut, row, id=row.patient_id)
 
 
-@endpoint(
-    "GET /patients",
-    summary="Your caseload: the patients on your care teams, by name, with practice figures",
-    roles=STAFF,
-    query=PageQuery,
-    out=Page[CaseloadOut],
-)
+@endpoint("GET /patients", roles=STAFF, query=PageQuery, out=Page[CaseloadOut])
 def patient_list(query: PageQuery):
+    """Your caseload: the patients on your care teams, by name, with practice figures"""
     rows, cursor = page_of(caseload.caseload_rows(current_user), query)
     return Page[CaseloadOut](items=[caseload_out(r) for r in rows], next_cursor=cursor)
 
 
 @endpoint(
     "POST /patients",
-    summary="Add a patient to your care team; answers their one-time invitation link",
     roles=access.CREATE_PATIENT_ROLES,
     body=NewPatient,
     out=NewPatientOut,
     status=201,
 )
 def patient_create(body: NewPatient):
+    """Add a patient to your care team; answers their one-time invitation link"""
     patient, token = patients.create_patient(
         current_user, body.name, body.email, body.affected_side
     )
@@ -120,13 +115,9 @@ def patient_create(body: NewPatient):
     return NewPatientOut(id=patient.id, invitation_url=link)
 
 
-@patient_endpoint(
-    "GET",
-    access.VIEW,
-    summary="One patient (a patient: `me`)",
-    out=PatientOut,
-)
+@patient_endpoint("GET", access.VIEW, out=PatientOut)
 def patient_detail(patient_id: int):
+    """One patient (a patient: `me`)"""
     view = patients.view_patient(current_user, patient_id)
     return out_of(
         PatientOut,

@@ -90,26 +90,22 @@ def programme_out(programme) -> ProgrammeOut:
     return ProgrammeOut.model_validate(programme)
 
 
-@patient_endpoint(
-    "GET /programme",
-    access.VIEW,
-    summary="The programme in force",
-    out=ProgrammeOut,
-)
+@patient_endpoint("GET /programme", access.VIEW, out=ProgrammeOut)
 def programme_get(patient_id: int):
+    """The programme in force"""
     return programme_out(programmes.programme_in_force(current_user, patient_id))
 
 
 @patient_endpoint(
     "PUT /programme",
     access.PRESCRIBE,
-    summary="Prescribe a new version (the one in force ends the day before it starts)",
     roles=(THERAPIST,),
     body=ProgrammeIn,
     out=ProgrammeOut,
     status=201,
 )
 def programme_put(patient_id: int, body: ProgrammeIn):
+    """Prescribe a new version (the one in force ends the day before it starts)"""
     programme = programmes.save_programme(
         current_user,
         patient_id,
@@ -120,14 +116,9 @@ def programme_put(patient_id: int, body: ProgrammeIn):
     return programme_out(programme)
 
 
-@patient_endpoint(
-    "GET /programmes",
-    access.VIEW,
-    summary="Every programme version, newest first",
-    query=PageQuery,
-    out=Page[ProgrammeOut],
-)
+@patient_endpoint("GET /programmes", access.VIEW, query=PageQuery, out=Page[ProgrammeOut])
 def programme_history(patient_id: int, query: PageQuery):
+    """Every programme version, newest first"""
     versions = programmes.programme_versions(current_user, patient_id)
     rows, cursor = page_of(versions, query)
     return Page[ProgrammeOut](items=[programme_out(p) for p in rows], next_cursor=cursor)

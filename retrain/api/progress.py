@@ -88,12 +88,9 @@ class ProgressOut(BaseModel):
     sunnybrook: list[GradingOut] = Field(description="Clinician gradings, oldest first")
 
 
-@patient_endpoint(
-    "GET /progress",
-    summary="SAQ scores, Botox cycle figures and the current cycle (docs/progress.md)",
-    out=ProgressOut,
-)
+@patient_endpoint("GET /progress", out=ProgressOut)
 def progress(patient_id: int):
+    """SAQ scores, Botox cycle figures and the current cycle (docs/progress.md)"""
     figures = progress_figures(current_user, patient_id)
     body = {
         "today": figures.today,

@@ -125,62 +125,48 @@ def _settings_change(route: str, action=access.SET_REMINDERS, *, roles=(PATIENT,
     return decorator
 
 
-@patient_endpoint(
-    "GET /reminders",
-    access.VIEW,
-    summary="Reminder settings (prefilled from the programme until saved), the last "
-    "reminder and what last reached the patient",
-    out=ReminderSettingsOut,
-)
+@patient_endpoint("GET /reminders", access.VIEW, out=ReminderSettingsOut)
 def reminders_get(patient_id: int):
+    """Reminder settings (prefilled from the programme until saved), the last reminder and
+    what last reached the patient"""
     return settings_out(patient_id)
 
 
-@_settings_change(
-    "PUT /reminders",
-    summary="Choose reminder channels, times, days and quiet hours (the patient only)",
-    body=ReminderSettingsIn,
-)
+@_settings_change("PUT /reminders", body=ReminderSettingsIn)
 def reminders_put(patient_id: int, body: ReminderSettingsIn):
+    """Choose reminder channels, times, days and quiet hours (the patient only)"""
     reminder_settings.save(current_user, patient_id, reminder_settings.Choices(**body.model_dump()))
 
 
-@_settings_change(
-    "POST /reminders/pause",
-    summary="Pause every reminder for 1 to 30 days (today included)",
-    body=PauseIn,
-)
+@_settings_change("POST /reminders/pause", body=PauseIn)
 def reminders_pause(patient_id: int, body: PauseIn):
+    """Pause every reminder for 1 to 30 days (today included)"""
     reminder_settings.pause(current_user, patient_id, body.days)
 
 
-@_settings_change("DELETE /reminders/pause", summary="End a pause now")
+@_settings_change("DELETE /reminders/pause")
 def reminders_resume(patient_id: int):
+    """End a pause now"""
     reminder_settings.resume(current_user, patient_id)
 
 
 @_settings_change(
-    "PUT /reminders/suggestion",
-    access.SUGGEST_REMINDERS,
-    roles=(THERAPIST,),
-    summary="Suggest reminder times (a therapist); the patient decides",
-    body=SuggestionIn,
+    "PUT /reminders/suggestion", access.SUGGEST_REMINDERS, roles=(THERAPIST,), body=SuggestionIn
 )
 def suggestion_put(patient_id: int, body: SuggestionIn):
+    """Suggest reminder times (a therapist); the patient decides"""
     reminder_settings.suggest(current_user, patient_id, body.times)
 
 
-@_settings_change(
-    "POST /reminders/suggestion/accept", summary="Use the suggested times (the patient)"
-)
+@_settings_change("POST /reminders/suggestion/accept")
 def suggestion_accept(patient_id: int):
+    """Use the suggested times (the patient)"""
     reminder_settings.answer_suggestion(current_user, patient_id, accept=True)
 
 
-@_settings_change(
-    "DELETE /reminders/suggestion", summary="Decline the suggested times (the patient)"
-)
+@_settings_change("DELETE /reminders/suggestion")
 def suggestion_decline(patient_id: int):
+    """Decline the suggested times (the patient)"""
     reminder_settings.answer_suggestion(current_user, patient_id, accept=False)
 
 
@@ -189,46 +175,33 @@ def _device_out(device) -> PushSubscriptionOut:
     return PushSubscriptionOut(id=device.id, service=service, created_at=device.created_at)
 
 
-@endpoint(
-    "GET /push/key",
-    summary="The VAPID public key to subscribe with (applicationServerKey)",
-    roles=(PATIENT,),
-    out=PushKeyOut,
-)
+@endpoint("GET /push/key", roles=(PATIENT,), out=PushKeyOut)
 def push_key():
+    """The VAPID public key to subscribe with (applicationServerKey)"""
     return PushKeyOut(application_server_key=webpush.public_key())
 
 
-@_patients_own(
-    "GET /push-subscriptions",
-    summary="The devices that get the patient's notifications",
-    out=PushSubscriptionList,
-)
+@_patients_own("GET /push-subscriptions", out=PushSubscriptionList)
 def push_list(patient_id: int):
+    """The devices that get the patient's notifications"""
     devices = push_subscriptions.devices(current_user, patient_id)
     return PushSubscriptionList(items=[_device_out(d) for d in devices])
 
 
 @_patients_own(
-    "POST /push-subscriptions",
-    summary="Add this device's Web Push subscription (turns notifications on)",
-    body=PushSubscriptionIn,
-    out=PushSubscriptionOut,
-    status=201,
+    "POST /push-subscriptions", body=PushSubscriptionIn, out=PushSubscriptionOut, status=201
 )
 def push_add(patient_id: int, body: PushSubscriptionIn):
+    """Add this device's Web Push subscription (turns notifications on)"""
     device = push_subscriptions.subscribe(
         current_user, patient_id, body.endpoint, body.keys.p256dh, body.keys.auth
     )
     return _device_out(device)
 
 
-@_patients_own(
-    "DELETE /push-subscriptions/<int:subscription_id>",
-    summary="Remove a device from the patient's notifications",
-    status=204,
-)
+@_patients_own("DELETE /push-subscriptions/<int:subscription_id>", status=204)
 def push_remove(patient_id: int, subscription_id: int):
+    """Remove a device from the patient's notifications"""
     push_subscriptions.unsubscribe(current_user, patient_id, device_id=record_id(subscription_id))
 
 
@@ -239,29 +212,20 @@ def _calendar_url(key: str | None) -> str | None:
     return url_for("reminder_links.calendar", token=token, _external=True)
 
 
-@_patients_own(
-    "GET /reminders/calendar",
-    summary="The private calendar (.ics) address, if there is one",
-    out=CalendarOut,
-)
+@_patients_own("GET /reminders/calendar", out=CalendarOut)
 def calendar_get(patient_id: int):
+    """The private calendar (.ics) address, if there is one"""
     return CalendarOut(url=_calendar_url(reminder_settings.calendar_key(current_user, patient_id)))
 
 
-@_patients_own(
-    "POST /reminders/calendar",
-    summary="Make the private calendar address (or answer the one there is)",
-    out=CalendarOut,
-)
+@_patients_own("POST /reminders/calendar", out=CalendarOut)
 def calendar_make(patient_id: int):
+    """Make the private calendar address (or answer the one there is)"""
     key = reminder_settings.calendar_key(current_user, patient_id, make=True)
     return CalendarOut(url=_calendar_url(key))
 
 
-@_patients_own(
-    "DELETE /reminders/calendar",
-    summary="Stop the calendar address: it answers 404 from now on",
-    status=204,
-)
+@_patients_own("DELETE /reminders/calendar", status=204)
 def calendar_stop(patient_id: int):
+    """Stop the calendar address: it answers 404 from now on"""
     reminder_settings.stop_calendar(current_user, patient_id)

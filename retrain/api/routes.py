@@ -69,17 +69,11 @@ def _account_key() -> str:
     return "token:" + (email if isinstance(email, str) else "").strip().lower()
 
 
-@endpoint(
-    "POST /tokens",
-    summary="Log in: exchange e-mail and password for a bearer token",
-    body=TokenRequest,
-    out=TokenOut,
-    status=201,
-    public=True,
-)
+@endpoint("POST /tokens", body=TokenRequest, out=TokenOut, status=201, public=True)
 @limiter.limit(_login_limit)
 @limiter.limit(_login_limit, key_func=_account_key)
 def create_token(body: TokenRequest):
+    """Log in: exchange e-mail and password for a bearer token"""
     issued = authentication.issue_token(body.email, body.password)
     if issued is None:
         raise ApiError(401, "That e-mail and password do not match an active account.")
@@ -87,23 +81,21 @@ def create_token(body: TokenRequest):
     return TokenOut(token=token, expires_at=expires_at)
 
 
-@endpoint("DELETE /tokens/current", summary="Log out: revoke the token sent", status=204)
+@endpoint("DELETE /tokens/current", status=204)
 def revoke_token():
+    """Log out: revoke the token sent"""
     authentication.revoke_token(current_user, bearer_token() or "")
 
 
-@endpoint("GET /me", summary="The account behind the token", out=MeOut)
+@endpoint("GET /me", out=MeOut)
 def me():
+    """The account behind the token"""
     return MeOut.model_validate(current_user)
 
 
-@endpoint(
-    "GET /exercises",
-    summary="The exercise library (active exercises)",
-    query=PageQuery,
-    out=Page[ExerciseOut],
-)
+@endpoint("GET /exercises", query=PageQuery, out=Page[ExerciseOut])
 def exercise_list(query: PageQuery):
+    """The exercise library (active exercises)"""
     rows, cursor = page_of(exercises.list_exercises(), query)
     return Page[ExerciseOut](items=rows, next_cursor=cursor)
 

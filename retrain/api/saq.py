@@ -62,15 +62,10 @@ class SaqPage(BaseModel):
     next_cursor: str | None
 
 
-@patient_endpoint(
-    "POST /saq",
-    summary="Answer the SAQ for today (a patient; again today: replaces), or enter a paper "
-    "SAQ of an earlier day (staff; an existing day: 409 unless replace)",
-    body=SaqIn,
-    out=SaqCreated,
-    status=(201, 200),
-)
+@patient_endpoint("POST /saq", body=SaqIn, out=SaqCreated, status=(201, 200))
 def saq_create(patient_id: int, body: SaqIn):
+    """Answer the SAQ for today (a patient; again today: replaces), or enter a paper SAQ of
+    an earlier day (staff; an existing day: 409 unless replace)"""
     items = questionnaires.instrument().items
     position = {item.key: f"answers.{n}" for n, item in enumerate(items)}
     try:
@@ -94,13 +89,9 @@ def saq_create(patient_id: int, body: SaqIn):
     return reply(created, 200 if replaced else 201)
 
 
-@patient_endpoint(
-    "GET /saq",
-    summary="The patient's SAQ answers and scores, newest first",
-    query=PageQuery,
-    out=SaqPage,
-)
+@patient_endpoint("GET /saq", query=PageQuery, out=SaqPage)
 def saq_list(patient_id: int, query: PageQuery):
+    """The patient's SAQ answers and scores, newest first"""
     rows, cursor = page(
         lambda offset, count: questionnaires.answers_page(current_user, patient_id, offset, count),
         query,

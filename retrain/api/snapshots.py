@@ -117,7 +117,6 @@ def _upload_limit() -> str:
 
 @endpoint(
     "POST /patients/<patient_id>/snapshots",
-    summary="Upload a photo of one expression (a patient, for themself; needs photo consent)",
     roles=(PATIENT,),
     multipart=_multipart_schema(),
     out=SnapshotOut,
@@ -125,6 +124,7 @@ def _upload_limit() -> str:
 )
 @limiter.limit(_upload_limit, key_func=user_or_address)
 def snapshot_create(patient_id: str):
+    """Upload a photo of one expression (a patient, for themself; needs photo consent)"""
     patient_id = patient_id_from(patient_id)
     try:  # another patient's id is 404, and photos off 403, before the body is read
         snapshots.require_consent(current_user, patient_id)
@@ -150,13 +150,9 @@ def snapshot_create(patient_id: str):
     return snapshot_out(result.snapshot)
 
 
-@patient_endpoint(
-    "GET /snapshots",
-    summary="The patient's photos with their quality and measures, newest first",
-    query=PageQuery,
-    out=SnapshotPage,
-)
+@patient_endpoint("GET /snapshots", query=PageQuery, out=SnapshotPage)
 def snapshot_list(patient_id: int, query: PageQuery):
+    """The patient's photos with their quality and measures, newest first"""
     rows, cursor = page(
         lambda offset, count: snapshot_pages.photo_list(current_user, patient_id, offset, count),
         query,
@@ -164,23 +160,15 @@ def snapshot_list(patient_id: int, query: PageQuery):
     return SnapshotPage(items=[snapshot_out(r) for r in rows], next_cursor=cursor)
 
 
-@endpoint(
-    "GET /snapshots/<int:snapshot_id>/image",
-    summary="The stored photo (JPEG, the true view; never cached)",
-    roles=CLINICAL,
-    binary="image/jpeg",
-)
+@endpoint("GET /snapshots/<int:snapshot_id>/image", roles=CLINICAL, binary="image/jpeg")
 def snapshot_image(snapshot_id: int):
+    """The stored photo (JPEG, the true view; never cached)"""
     return jpeg_response(snapshots.photo_file(current_user, record_id(snapshot_id)))
 
 
-@endpoint(
-    "GET /snapshots/<int:snapshot_id>/thumbnail",
-    summary="A small copy of the photo (JPEG, 320 px wide; never cached)",
-    roles=CLINICAL,
-    binary="image/jpeg",
-)
+@endpoint("GET /snapshots/<int:snapshot_id>/thumbnail", roles=CLINICAL, binary="image/jpeg")
 def snapshot_thumbnail(snapshot_id: int):
+    """A small copy of the photo (JPEG, 320 px wide; never cached)"""
     return jpeg_response(
         snapshots.photo_file(current_user, record_id(snapshot_id), snapshots.THUMBNAIL)
     )

@@ -71,12 +71,12 @@ def grading_out(response) -> dict:
     "POST /sunnybrook",
     access.GRADE_FACE,
     roles=(THERAPIST, CLINICIAN),
-    summary="Record a Sunnybrook grading (staff on the care team)",
     body=GradingIn,
     out=GradingCreated,
     status=(201, 200),
 )
 def sunnybrook_create(patient_id: int, body: GradingIn):
+    """Record a Sunnybrook grading (staff on the care team)"""
     keys = grading_instrument().item_keys
     if len(body.answers) != len(keys):
         raise Invalid(f"Send {len(keys)} grades, one for each item, in order.", "answers")
@@ -96,12 +96,8 @@ def sunnybrook_create(patient_id: int, body: GradingIn):
     return reply(created, 200 if replaced else 201)
 
 
-@patient_endpoint(
-    "GET /sunnybrook",
-    access.VIEW,
-    summary="The patient's Sunnybrook gradings, oldest first",
-    out=GradingList,
-)
+@patient_endpoint("GET /sunnybrook", access.VIEW, out=GradingList)
 def sunnybrook_list(patient_id: int):
+    """The patient's Sunnybrook gradings, oldest first"""
     rows = gradings.gradings_of(current_user, patient_id)
     return GradingList(items=[GradingOut(**grading_out(r)) for r in rows])

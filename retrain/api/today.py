@@ -47,13 +47,9 @@ class TodayOut(BaseModel):
     saq: SaqDueOut
 
 
-@endpoint(
-    "GET /today",
-    summary="Today for the patient: sessions due and done, streak, week, programme",
-    roles=(PATIENT,),
-    out=TodayOut,
-)
+@endpoint("GET /today", roles=(PATIENT,), out=TodayOut)
 def today():
+    """Today for the patient: sessions due and done, streak, week, programme"""
     summary = view_today(current_user)
     last = summary.last_session
     return out_of(
