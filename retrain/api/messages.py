@@ -5,6 +5,7 @@ carry the values. Text only: no attachments.
 """
 
 from datetime import datetime
+from functools import partial
 
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
@@ -64,10 +65,7 @@ def message_out(message) -> MessageOut:
 def message_list(patient_id: int, query: PageQuery):
     """The messages between the patient and their care team, newest first (reading them here
     does not mark them read: POST .../messages/read)"""
-    rows, cursor = page(
-        lambda offset, count: messages.thread_messages(current_user, patient_id, offset, count),
-        query,
-    )
+    rows, cursor = page(partial(messages.thread_messages, current_user, patient_id), query)
     return Page[MessageOut](items=[message_out(m) for m in rows], next_cursor=cursor)
 
 

@@ -8,6 +8,7 @@ replaces that day's answers (200, same id); a new day's answers are 201.
 """
 
 from datetime import date
+from functools import partial
 
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
@@ -92,8 +93,5 @@ def saq_create(patient_id: int, body: SaqIn):
 @patient_endpoint("GET /saq", query=PageQuery, out=SaqPage)
 def saq_list(patient_id: int, query: PageQuery):
     """The patient's SAQ answers and scores, newest first"""
-    rows, cursor = page(
-        lambda offset, count: questionnaires.answers_page(current_user, patient_id, offset, count),
-        query,
-    )
+    rows, cursor = page(partial(questionnaires.answers_page, current_user, patient_id), query)
     return SaqPage(items=[saq_out(r) for r in rows], next_cursor=cursor)

@@ -9,6 +9,7 @@ The checks on the file, the analysis and the storage are usecases/snapshots.py's
 """
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import current_app, request, url_for
@@ -153,10 +154,7 @@ def snapshot_create(patient_id: str):
 @patient_endpoint("GET /snapshots", query=PageQuery, out=SnapshotPage)
 def snapshot_list(patient_id: int, query: PageQuery):
     """The patient's photos with their quality and measures, newest first"""
-    rows, cursor = page(
-        lambda offset, count: snapshot_pages.photo_list(current_user, patient_id, offset, count),
-        query,
-    )
+    rows, cursor = page(partial(snapshot_pages.photo_list, current_user, patient_id), query)
     return SnapshotPage(items=[snapshot_out(r) for r in rows], next_cursor=cursor)
 
 
