@@ -9,7 +9,7 @@ a body that is not JSON (400), failed credentials (401), a wrong content type (4
 
 import re
 from functools import wraps
-from typing import Annotated
+from typing import Annotated, get_type_hints
 
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
@@ -45,6 +45,17 @@ def out_of(model: type[BaseModel], row, **values) -> BaseModel:
     (for the fields ``row`` names otherwise or lacks)."""
     names = model.model_fields.keys() - values.keys()
     return model.model_validate({**{name: getattr(row, name) for name in names}, **values})
+
+
+def fields_of(source: type, *names: str, **descriptions: str) -> dict:
+    """Field definitions for ``pydantic.create_model``: the fields ``names`` of the
+    dataclass ``source`` with its types, in that order, each described where
+    ``descriptions`` says. An Out model that answers a presenter's values spells them once."""
+    types = get_type_hints(source)
+    return {
+        name: (types[name], Field(description=descriptions[name]) if name in descriptions else ...)
+        for name in names
+    }
 
 
 # An item's exercise name, read through the item's ``exercise`` relationship.
@@ -202,29 +213,67 @@ def _guarded(view, *, roles, action, body, query):
     return wrapped
 
 
+def _answered(view, status: int | tuple[int, ...]):
+    """The view's answer as the response: an out model as JSON with the declared status,
+    None as an empty body (204); anything else (a Response, ``reply(...)`` where the
+    view chooses between two statuses) as the view gave it."""
+
+    @wraps(view)
+    def wrapped(**kwargs):
+        answer = view(**kwargs)
+        if isinstance(answer, BaseModel):
+            return reply(answer, status)
+        if answer is None:
+            return "", status
+        return answer
+
+    return wrapped
+
+
 def endpoint(
-    rule: str,
-    method: str,
+    route: str,
     *,
     roles: tuple[str, ...] = (),
     action: str | None = None,
+    out: type[BaseModel] | None = None,
+    status: int | tuple[int, ...] = 200,
     **declared,
 ):
     """Register a Flask route and its OpenAPI operation (spec.Operation) in one place.
 
-    ``declared`` is the operation: ``summary``, ``body`` and ``query`` (models; the
-    parsed values arrive as the keyword arguments ``body`` and ``query``),
-    ``responses``, ``public`` and the rest of spec.Operation's fields.
+    ``route`` is the method and the rule, ``"GET /patients"``; the view's docstring is the
+    operation's summary (one line in the document). ``out`` is the model the view
+    answers, sent with ``status`` (201 for a creation, 204 with no ``out``); a view that
+    answers either of two statuses declares both, ``status=(201, 200)``, and answers
+    ``reply(model, status)`` itself.
+    ``declared`` is the rest of the operation: ``body`` and ``query`` (models; the
+    parsed values arrive as the keyword arguments ``body`` and ``query``), ``public``
+    and the rest of spec.Operation's fields.
     ``roles`` refuses other roles with 403; an empty tuple admits every logged-in role.
     ``action`` (an access action) turns the rule's ``<patient_id>`` (``me`` or a number)
     into the int ``patient_id``, refusing a user who may not (see refuse_early); the use
     case the view calls asks access.require with it.
     """
+    method, _, rule = route.partition(" ")
+    statuses = status if isinstance(status, tuple) else (status,)
 
     def decorator(view):
-        OPERATIONS.append(Operation(method=method, path=rule, roles=roles, **declared))
+        summary = " ".join((view.__doc__ or "").split())
+        if not summary:
+            raise TypeError(f"{view.__name__}: say in its docstring what the endpoint does")
+        responses = dict.fromkeys(statuses, out)
+        OPERATIONS.append(
+            Operation(
+                method=method,
+                path=rule,
+                summary=summary,
+                roles=roles,
+                responses=responses,
+                **declared,
+            )
+        )
         wrapped = _guarded(
-            view,
+            _answered(view, status),
             roles=roles,
             action=action,
             body=declared.get("body"),
@@ -236,11 +285,28 @@ def endpoint(
     return decorator
 
 
-def patient_endpoint(path: str, method: str, action: str, *, roles=CLINICAL, **declared):
-    """An operation on one patient's record, at ``/patients/<patient_id>`` + ``path``: the
-    view gets ``patient_id`` (see ``endpoint``'s ``action``). Read by the patient and
-    their care team unless ``roles`` says otherwise."""
-    return endpoint(PATIENT_PATH + path, method, roles=roles, action=action, **declared)
+def _with_patient_id(view):
+    """The view given the path's patient id as an int (``me``: the patient's own); the
+    use case it calls is the access check."""
+
+    @wraps(view)
+    def wrapped(patient_id: str, **kwargs):
+        return view(patient_id=patient_id_from(patient_id), **kwargs)
+
+    return wrapped
+
+
+def patient_endpoint(route: str, action: str | None = None, *, roles=CLINICAL, **declared):
+    """An operation on one patient's record, at ``/patients/<patient_id>`` + the route's
+    path (``"GET /programme"``; ``"GET"`` for the record itself): the view gets the int
+    ``patient_id``. With ``action``, a user who may not is refused before the body is
+    read (see ``endpoint``); without, after it, by the use case the view calls. Read by
+    the patient and their care team unless ``roles`` says otherwise."""
+    method, _, path = route.partition(" ")
+    register = endpoint(f"{method} {PATIENT_PATH}{path}", roles=roles, action=action, **declared)
+    if action is None:
+        return lambda view: register(_with_patient_id(view))
+    return register
 
 
 def reply(model: BaseModel, status: int = 200):

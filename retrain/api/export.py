@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from .. import access
 from ..presenters.messages import author_label
 from ..usecases import exports
-from .core import Out, out_of, patient_endpoint, reply
+from .core import Out, out_of, patient_endpoint
 from .injections import InjectionOut
 from .programmes import ProgrammeOut, programme_out
 from .saq import SaqOut, saq_out
@@ -82,53 +82,38 @@ def _patient_out(record) -> ExportPatient:
 
 
 def _message_out(message, patient_id: int) -> ExportMessage:
-    return ExportMessage(
-        id=message.id,
+    return out_of(
+        ExportMessage,
+        message,
         author=author_label(message.author, viewer_id=0),
         from_patient=message.author_id == patient_id,
-        body=message.body,
-        created_at=message.created_at,
-        session_id=message.session_id,
     )
 
 
-@patient_endpoint(
-    "/export",
-    "GET",
-    access.EXPORT,
-    summary="The patient's whole record as JSON",
-    responses={200: ExportOut},
-)
+@patient_endpoint("GET /export", access.EXPORT, out=ExportOut)
 def export(patient_id: int):
+    """The patient's whole record as JSON"""
     record = exports.whole_record(current_user, patient_id)
-    return reply(
-        ExportOut(
-            exported_at=record.exported_at,
-            patient=_patient_out(record),
-            programmes=[programme_out(p) for p in record.programmes],
-            sessions=[SessionOut.model_validate(s) for s in record.sessions],
-            saq=[saq_out(q) for q in record.saqs],
-            sunnybrook=[GradingOut(**grading_out(g)) for g in record.gradings],
-            saq_requests=[SaqRequestOut.model_validate(q) for q in record.saq_requests],
-            injections=[InjectionOut.model_validate(v) for v in record.visits],
-            snapshots=[snapshot_out(s) for s in record.snapshots],
-            messages=[_message_out(m, record.user.id) for m in record.messages],
-        )
+    return ExportOut(
+        exported_at=record.exported_at,
+        patient=_patient_out(record),
+        programmes=[programme_out(p) for p in record.programmes],
+        sessions=[SessionOut.model_validate(s) for s in record.sessions],
+        saq=[saq_out(q) for q in record.saqs],
+        sunnybrook=[GradingOut(**grading_out(g)) for g in record.gradings],
+        saq_requests=[SaqRequestOut.model_validate(q) for q in record.saq_requests],
+        injections=[InjectionOut.model_validate(v) for v in record.visits],
+        snapshots=[snapshot_out(s) for s in record.snapshots],
+        messages=[_message_out(m, record.user.id) for m in record.messages],
     )
 
 
-@patient_endpoint(
-    "/fhir",
-    "GET",
-    access.EXPORT,
-    summary="The patient's record as a FHIR R4 Bundle (Patient, QuestionnaireResponse and "
-    "Observation for each SAQ, Observation for each daily rating, Observation with "
-    "components for each Sunnybrook grading, Procedure for each injection visit, "
-    "Communication for each message)",
-    responses={200: FhirBundle},
-    media_type=FHIR_JSON,
-)
+@patient_endpoint("GET /fhir", access.EXPORT, out=FhirBundle, media_type=FHIR_JSON)
 def export_fhir(patient_id: int):
+    """The patient's record as a FHIR R4 Bundle (Patient, QuestionnaireResponse and
+    Observation for each SAQ, Observation for each daily rating, Observation with components
+    for each Sunnybrook grading, Procedure for each injection visit, Communication for each
+    message)"""
     response = jsonify(exports.fhir_bundle(current_user, patient_id))
     response.mimetype = FHIR_JSON
     return response

@@ -22,17 +22,13 @@ from ..models import (
     CLINICIAN,
     INJECTION_SIDES,
     MUSCLES,
-    PATIENT,
     PRODUCTS,
-    THERAPIST,
     VISIT_KINDS,
 )
 from ..usecases import injections
-from .core import Out, Strict, endpoint, patient_id_from, record_id, reply
+from .core import Out, Strict, patient_endpoint, record_id
 from .pagination import PageQuery, page_of
 from .schemas import Text, example, yesterday
-
-CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
 
 class SiteIn(Strict):
@@ -99,18 +95,14 @@ class InjectionPage(BaseModel):
     next_cursor: str | None
 
 
-@endpoint(
-    "/patients/<patient_id>/injections",
-    "POST",
-    summary="Record an injection visit (a clinician on the care team)",
-    roles=(CLINICIAN,),
-    body=InjectionIn,
-    responses={201: InjectionOut},
+@patient_endpoint(
+    "POST /injections", roles=(CLINICIAN,), body=InjectionIn, out=InjectionOut, status=201
 )
-def injection_create(patient_id: str, body: InjectionIn):
+def injection_create(patient_id: int, body: InjectionIn):
+    """Record an injection visit (a clinician on the care team)"""
     visit = injections.create_visit(
         current_user,
-        patient_id_from(patient_id),
+        patient_id,
         injected_on=body.injected_on,
         product=body.product,
         sites=[site.model_dump() for site in body.sites],
@@ -121,32 +113,19 @@ def injection_create(patient_id: str, body: InjectionIn):
         dilution=body.dilution,
         confirm_short_interval=body.confirm_short_interval,
     )
-    return reply(InjectionOut.model_validate(visit), 201)
+    return InjectionOut.model_validate(visit)
 
 
-@endpoint(
-    "/patients/<patient_id>/injections",
-    "GET",
-    summary="The patient's injection visits with their sites, newest first",
-    roles=CLINICAL,
-    query=PageQuery,
-    responses={200: InjectionPage},
-)
-def injection_list(patient_id: str, query: PageQuery):
-    visits = injections.list_visits(current_user, patient_id_from(patient_id))
+@patient_endpoint("GET /injections", query=PageQuery, out=InjectionPage)
+def injection_list(patient_id: int, query: PageQuery):
+    """The patient's injection visits with their sites, newest first"""
+    visits = injections.list_visits(current_user, patient_id)
     rows, cursor = page_of(visits, query)
-    return reply(
-        InjectionPage(items=[InjectionOut.model_validate(v) for v in rows], next_cursor=cursor)
-    )
+    return InjectionPage(items=[InjectionOut.model_validate(v) for v in rows], next_cursor=cursor)
 
 
-@endpoint(
-    "/patients/<patient_id>/injections/<int:visit_id>",
-    "GET",
-    summary="One injection visit",
-    roles=CLINICAL,
-    responses={200: InjectionOut},
-)
-def injection_detail(patient_id: str, visit_id: int):
-    visit = injections.get_visit(current_user, patient_id_from(patient_id), record_id(visit_id))
-    return reply(InjectionOut.model_validate(visit))
+@patient_endpoint("GET /injections/<int:visit_id>", out=InjectionOut)
+def injection_detail(patient_id: int, visit_id: int):
+    """One injection visit"""
+    visit = injections.get_visit(current_user, patient_id, record_id(visit_id))
+    return InjectionOut.model_validate(visit)

@@ -5,6 +5,7 @@ carry the values. Text only: no attachments.
 """
 
 from datetime import datetime
+from functools import partial
 
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .. import access
 from ..presenters.messages import author_label
 from ..usecases import messages
-from .core import Strict, patient_endpoint, reply
+from .core import Strict, out_of, patient_endpoint
 from .pagination import Page, PageQuery, page
 from .schemas import Id, Text
 
@@ -51,55 +52,32 @@ class MarkedOut(BaseModel):
 def message_out(message) -> MessageOut:
     viewer = current_user.id
     receipts = [r for r in message.reads if r.reader_id != message.author_id]
-    return MessageOut(
-        id=message.id,
-        author_id=message.author_id,
+    return out_of(
+        MessageOut,
+        message,
         author=author_label(message.author, viewer),
-        body=message.body,
-        created_at=message.created_at,
-        session_id=message.session_id,
         unread=message.author_id != viewer and all(r.reader_id != viewer for r in message.reads),
         read_by=[ReceiptOut(reader_id=r.reader_id, read_at=r.read_at) for r in receipts],
     )
 
 
-@patient_endpoint(
-    "/messages",
-    "GET",
-    access.READ_MESSAGES,
-    summary="The messages between the patient and their care team, newest first "
-    "(reading them here does not mark them read: POST .../messages/read)",
-    query=PageQuery,
-    responses={200: Page[MessageOut]},
-)
+@patient_endpoint("GET /messages", access.READ_MESSAGES, query=PageQuery, out=Page[MessageOut])
 def message_list(patient_id: int, query: PageQuery):
-    rows, cursor = page(
-        lambda offset, count: messages.thread_messages(current_user, patient_id, offset, count),
-        query,
-    )
-    return reply(Page[MessageOut](items=[message_out(m) for m in rows], next_cursor=cursor))
+    """The messages between the patient and their care team, newest first (reading them here
+    does not mark them read: POST .../messages/read)"""
+    rows, cursor = page(partial(messages.thread_messages, current_user, patient_id), query)
+    return Page[MessageOut](items=[message_out(m) for m in rows], next_cursor=cursor)
 
 
-@patient_endpoint(
-    "/messages",
-    "POST",
-    access.MESSAGE,
-    summary="Write to the thread (the patient or a member of their care team); the other "
-    "side gets a notice with no clinical text",
-    body=MessageIn,
-    responses={201: MessageOut},
-)
+@patient_endpoint("POST /messages", access.MESSAGE, body=MessageIn, out=MessageOut, status=201)
 def message_create(patient_id: int, body: MessageIn):
+    """Write to the thread (the patient or a member of their care team); the other side gets
+    a notice with no clinical text"""
     message = messages.send(current_user, patient_id, body.body, body.session_id)
-    return reply(message_out(message), 201)
+    return message_out(message)
 
 
-@patient_endpoint(
-    "/messages/read",
-    "POST",
-    access.MESSAGE,
-    summary="Mark every message of the thread read by you (read receipts)",
-    responses={200: MarkedOut},
-)
+@patient_endpoint("POST /messages/read", access.MESSAGE, out=MarkedOut)
 def message_mark_read(patient_id: int):
-    return reply(MarkedOut(marked=messages.mark_read(current_user, patient_id)))
+    """Mark every message of the thread read by you (read receipts)"""
+    return MarkedOut(marked=messages.mark_read(current_user, patient_id))

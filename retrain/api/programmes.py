@@ -1,6 +1,7 @@
 """Programmes: the version in force, prescribing a new version, and the history."""
 
 from datetime import date, datetime
+from typing import Self
 
 from flask_login import current_user
 from pydantic import AliasPath, ConfigDict, Field
@@ -8,7 +9,7 @@ from pydantic import AliasPath, ConfigDict, Field
 from .. import access
 from ..models import THERAPIST
 from ..usecases import programmes
-from .core import ExerciseName, Out, Strict, patient_endpoint, reply
+from .core import ExerciseName, Out, Strict, patient_endpoint
 from .pagination import Page, PageQuery, page_of
 from .schemas import Id, Int, Text, example, yesterday
 
@@ -77,46 +78,34 @@ class ProgrammeOut(Out):
     created_by: str | None = Field(validation_alias=AliasPath("created_by", "name"))
     items: list[ProgrammeItemOut]
 
-
-NO_PROGRAMME = ProgrammeOut(
-    id=None,
-    version=None,
-    starts_on=None,
-    ended_on=None,
-    note=None,
-    created_at=None,
-    created_by=None,
-    items=[],
-)
+    @classmethod
+    def nothing(cls) -> Self:
+        """The answer before any programme: every field null, no items."""
+        return cls.model_validate({**dict.fromkeys(cls.model_fields), "items": []})
 
 
 def programme_out(programme) -> ProgrammeOut:
     if programme is None:
-        return NO_PROGRAMME
+        return ProgrammeOut.nothing()
     return ProgrammeOut.model_validate(programme)
 
 
-@patient_endpoint(
-    "/programme",
-    "GET",
-    access.VIEW,
-    summary="The programme in force",
-    responses={200: ProgrammeOut},
-)
+@patient_endpoint("GET /programme", access.VIEW, out=ProgrammeOut)
 def programme_get(patient_id: int):
-    return reply(programme_out(programmes.programme_in_force(current_user, patient_id)))
+    """The programme in force"""
+    return programme_out(programmes.programme_in_force(current_user, patient_id))
 
 
 @patient_endpoint(
-    "/programme",
-    "PUT",
+    "PUT /programme",
     access.PRESCRIBE,
-    summary="Prescribe a new version (the one in force ends the day before it starts)",
     roles=(THERAPIST,),
     body=ProgrammeIn,
-    responses={201: ProgrammeOut},
+    out=ProgrammeOut,
+    status=201,
 )
 def programme_put(patient_id: int, body: ProgrammeIn):
+    """Prescribe a new version (the one in force ends the day before it starts)"""
     programme = programmes.save_programme(
         current_user,
         patient_id,
@@ -124,18 +113,12 @@ def programme_put(patient_id: int, body: ProgrammeIn):
         [item.model_dump() for item in body.items],
         body.note,
     )
-    return reply(programme_out(programme), 201)
+    return programme_out(programme)
 
 
-@patient_endpoint(
-    "/programmes",
-    "GET",
-    access.VIEW,
-    summary="Every programme version, newest first",
-    query=PageQuery,
-    responses={200: Page[ProgrammeOut]},
-)
+@patient_endpoint("GET /programmes", access.VIEW, query=PageQuery, out=Page[ProgrammeOut])
 def programme_history(patient_id: int, query: PageQuery):
+    """Every programme version, newest first"""
     versions = programmes.programme_versions(current_user, patient_id)
     rows, cursor = page_of(versions, query)
-    return reply(Page[ProgrammeOut](items=[programme_out(p) for p in rows], next_cursor=cursor))
+    return Page[ProgrammeOut](items=[programme_out(p) for p in rows], next_cursor=cursor)

@@ -9,11 +9,8 @@ from datetime import date
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
-from ..models import CLINICIAN, PATIENT, THERAPIST
 from ..usecases.progress import figures as progress_figures
-from .core import endpoint, patient_id_from, reply
-
-CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
+from .core import patient_endpoint
 
 
 class SaqPoint(BaseModel):
@@ -91,15 +88,10 @@ class ProgressOut(BaseModel):
     sunnybrook: list[GradingOut] = Field(description="Clinician gradings, oldest first")
 
 
-@endpoint(
-    "/patients/<patient_id>/progress",
-    "GET",
-    summary="SAQ scores, Botox cycle figures and the current cycle (docs/progress.md)",
-    roles=CLINICAL,
-    responses={200: ProgressOut},
-)
-def progress(patient_id: str):
-    figures = progress_figures(current_user, patient_id_from(patient_id))
+@patient_endpoint("GET /progress", out=ProgressOut)
+def progress(patient_id: int):
+    """SAQ scores, Botox cycle figures and the current cycle (docs/progress.md)"""
+    figures = progress_figures(current_user, patient_id)
     body = {
         "today": figures.today,
         "saq": [{"answered_on": on, "score": score} for on, score in figures.saq],
@@ -107,4 +99,4 @@ def progress(patient_id: str):
         "current": figures.current,
         "sunnybrook": figures.sunnybrook,
     }
-    return reply(ProgressOut.model_validate(body, from_attributes=True))
+    return ProgressOut.model_validate(body, from_attributes=True)

@@ -6,6 +6,7 @@ these models only carry the values (docs/reminders.md).
 """
 
 from datetime import date, datetime
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import url_for
@@ -16,7 +17,7 @@ from .. import access
 from ..infrastructure import links, webpush
 from ..models import PATIENT, THERAPIST
 from ..usecases import push_subscriptions, reminder_settings
-from .core import Strict, endpoint, out_of, patient_endpoint, record_id, reply
+from .core import Strict, endpoint, out_of, patient_endpoint, record_id
 from .schemas import Int, text
 
 Clock = text(8)
@@ -103,97 +104,70 @@ def settings_out(patient_id: int) -> ReminderSettingsOut:
     )
 
 
-@patient_endpoint(
-    "/reminders",
-    "GET",
-    access.VIEW,
-    summary="Reminder settings (prefilled from the programme until saved), the last "
-    "reminder and what last reached the patient",
-    responses={200: ReminderSettingsOut},
-)
+def _patients_own(route: str, **declared):
+    """What the patient alone does with their own reminders and devices."""
+    return patient_endpoint(route, access.SET_REMINDERS, roles=(PATIENT,), **declared)
+
+
+def _settings_change(route: str, action=access.SET_REMINDERS, *, roles=(PATIENT,), **declared):
+    """A change to the settings, answered with the settings as they then are: the view
+    only makes the change."""
+
+    def decorator(change):
+        @wraps(change)
+        def view(patient_id: int, **parsed):
+            change(patient_id, **parsed)
+            return settings_out(patient_id)
+
+        register = patient_endpoint(route, action, roles=roles, out=ReminderSettingsOut, **declared)
+        return register(view)
+
+    return decorator
+
+
+@patient_endpoint("GET /reminders", access.VIEW, out=ReminderSettingsOut)
 def reminders_get(patient_id: int):
-    return reply(settings_out(patient_id))
+    """Reminder settings (prefilled from the programme until saved), the last reminder and
+    what last reached the patient"""
+    return settings_out(patient_id)
 
 
-@patient_endpoint(
-    "/reminders",
-    "PUT",
-    access.SET_REMINDERS,
-    summary="Choose reminder channels, times, days and quiet hours (the patient only)",
-    roles=(PATIENT,),
-    body=ReminderSettingsIn,
-    responses={200: ReminderSettingsOut},
-)
+@_settings_change("PUT /reminders", body=ReminderSettingsIn)
 def reminders_put(patient_id: int, body: ReminderSettingsIn):
+    """Choose reminder channels, times, days and quiet hours (the patient only)"""
     reminder_settings.save(current_user, patient_id, reminder_settings.Choices(**body.model_dump()))
-    return reply(settings_out(patient_id))
 
 
-@patient_endpoint(
-    "/reminders/pause",
-    "POST",
-    access.SET_REMINDERS,
-    summary="Pause every reminder for 1 to 30 days (today included)",
-    roles=(PATIENT,),
-    body=PauseIn,
-    responses={200: ReminderSettingsOut},
-)
+@_settings_change("POST /reminders/pause", body=PauseIn)
 def reminders_pause(patient_id: int, body: PauseIn):
+    """Pause every reminder for 1 to 30 days (today included)"""
     reminder_settings.pause(current_user, patient_id, body.days)
-    return reply(settings_out(patient_id))
 
 
-@patient_endpoint(
-    "/reminders/pause",
-    "DELETE",
-    access.SET_REMINDERS,
-    summary="End a pause now",
-    roles=(PATIENT,),
-    responses={200: ReminderSettingsOut},
-)
+@_settings_change("DELETE /reminders/pause")
 def reminders_resume(patient_id: int):
+    """End a pause now"""
     reminder_settings.resume(current_user, patient_id)
-    return reply(settings_out(patient_id))
 
 
-@patient_endpoint(
-    "/reminders/suggestion",
-    "PUT",
-    access.SUGGEST_REMINDERS,
-    summary="Suggest reminder times (a therapist); the patient decides",
-    roles=(THERAPIST,),
-    body=SuggestionIn,
-    responses={200: ReminderSettingsOut},
+@_settings_change(
+    "PUT /reminders/suggestion", access.SUGGEST_REMINDERS, roles=(THERAPIST,), body=SuggestionIn
 )
 def suggestion_put(patient_id: int, body: SuggestionIn):
+    """Suggest reminder times (a therapist); the patient decides"""
     reminder_settings.suggest(current_user, patient_id, body.times)
-    return reply(settings_out(patient_id))
 
 
-@patient_endpoint(
-    "/reminders/suggestion/accept",
-    "POST",
-    access.SET_REMINDERS,
-    summary="Use the suggested times (the patient)",
-    roles=(PATIENT,),
-    responses={200: ReminderSettingsOut},
-)
+@_settings_change("POST /reminders/suggestion/accept")
 def suggestion_accept(patient_id: int):
+    """Use the suggested times (the patient)"""
     reminder_settings.answer_suggestion(current_user, patient_id, accept=True)
-    return reply(settings_out(patient_id))
 
 
-@patient_endpoint(
-    "/reminders/suggestion",
-    "DELETE",
-    access.SET_REMINDERS,
-    summary="Decline the suggested times (the patient)",
-    roles=(PATIENT,),
-    responses={200: ReminderSettingsOut},
-)
+@_settings_change("DELETE /reminders/suggestion")
 def suggestion_decline(patient_id: int):
+    """Decline the suggested times (the patient)"""
     reminder_settings.answer_suggestion(current_user, patient_id, accept=False)
-    return reply(settings_out(patient_id))
 
 
 def _device_out(device) -> PushSubscriptionOut:
@@ -201,57 +175,34 @@ def _device_out(device) -> PushSubscriptionOut:
     return PushSubscriptionOut(id=device.id, service=service, created_at=device.created_at)
 
 
-@endpoint(
-    "/push/key",
-    "GET",
-    summary="The VAPID public key to subscribe with (applicationServerKey)",
-    roles=(PATIENT,),
-    responses={200: PushKeyOut},
-)
+@endpoint("GET /push/key", roles=(PATIENT,), out=PushKeyOut)
 def push_key():
-    return reply(PushKeyOut(application_server_key=webpush.public_key()))
+    """The VAPID public key to subscribe with (applicationServerKey)"""
+    return PushKeyOut(application_server_key=webpush.public_key())
 
 
-@patient_endpoint(
-    "/push-subscriptions",
-    "GET",
-    access.SET_REMINDERS,
-    summary="The devices that get the patient's notifications",
-    roles=(PATIENT,),
-    responses={200: PushSubscriptionList},
-)
+@_patients_own("GET /push-subscriptions", out=PushSubscriptionList)
 def push_list(patient_id: int):
+    """The devices that get the patient's notifications"""
     devices = push_subscriptions.devices(current_user, patient_id)
-    return reply(PushSubscriptionList(items=[_device_out(d) for d in devices]))
+    return PushSubscriptionList(items=[_device_out(d) for d in devices])
 
 
-@patient_endpoint(
-    "/push-subscriptions",
-    "POST",
-    access.SET_REMINDERS,
-    summary="Add this device's Web Push subscription (turns notifications on)",
-    roles=(PATIENT,),
-    body=PushSubscriptionIn,
-    responses={201: PushSubscriptionOut},
+@_patients_own(
+    "POST /push-subscriptions", body=PushSubscriptionIn, out=PushSubscriptionOut, status=201
 )
 def push_add(patient_id: int, body: PushSubscriptionIn):
+    """Add this device's Web Push subscription (turns notifications on)"""
     device = push_subscriptions.subscribe(
         current_user, patient_id, body.endpoint, body.keys.p256dh, body.keys.auth
     )
-    return reply(_device_out(device), 201)
+    return _device_out(device)
 
 
-@patient_endpoint(
-    "/push-subscriptions/<int:subscription_id>",
-    "DELETE",
-    access.SET_REMINDERS,
-    summary="Remove a device from the patient's notifications",
-    roles=(PATIENT,),
-    responses={204: None},
-)
+@_patients_own("DELETE /push-subscriptions/<int:subscription_id>", status=204)
 def push_remove(patient_id: int, subscription_id: int):
+    """Remove a device from the patient's notifications"""
     push_subscriptions.unsubscribe(current_user, patient_id, device_id=record_id(subscription_id))
-    return "", 204
 
 
 def _calendar_url(key: str | None) -> str | None:
@@ -261,41 +212,20 @@ def _calendar_url(key: str | None) -> str | None:
     return url_for("reminder_links.calendar", token=token, _external=True)
 
 
-@patient_endpoint(
-    "/reminders/calendar",
-    "GET",
-    access.SET_REMINDERS,
-    summary="The private calendar (.ics) address, if there is one",
-    roles=(PATIENT,),
-    responses={200: CalendarOut},
-)
+@_patients_own("GET /reminders/calendar", out=CalendarOut)
 def calendar_get(patient_id: int):
-    return reply(
-        CalendarOut(url=_calendar_url(reminder_settings.calendar_key(current_user, patient_id)))
-    )
+    """The private calendar (.ics) address, if there is one"""
+    return CalendarOut(url=_calendar_url(reminder_settings.calendar_key(current_user, patient_id)))
 
 
-@patient_endpoint(
-    "/reminders/calendar",
-    "POST",
-    access.SET_REMINDERS,
-    summary="Make the private calendar address (or answer the one there is)",
-    roles=(PATIENT,),
-    responses={200: CalendarOut},
-)
+@_patients_own("POST /reminders/calendar", out=CalendarOut)
 def calendar_make(patient_id: int):
+    """Make the private calendar address (or answer the one there is)"""
     key = reminder_settings.calendar_key(current_user, patient_id, make=True)
-    return reply(CalendarOut(url=_calendar_url(key)))
+    return CalendarOut(url=_calendar_url(key))
 
 
-@patient_endpoint(
-    "/reminders/calendar",
-    "DELETE",
-    access.SET_REMINDERS,
-    summary="Stop the calendar address: it answers 404 from now on",
-    roles=(PATIENT,),
-    responses={204: None},
-)
+@_patients_own("DELETE /reminders/calendar", status=204)
 def calendar_stop(patient_id: int):
+    """Stop the calendar address: it answers 404 from now on"""
     reminder_settings.stop_calendar(current_user, patient_id)
-    return "", 204

@@ -22,7 +22,6 @@ from .core import (
     bp,
     endpoint,
     json_body,
-    reply,
 )
 from .pagination import Page, PageQuery, page_of
 from .spec import build
@@ -70,47 +69,35 @@ def _account_key() -> str:
     return "token:" + (email if isinstance(email, str) else "").strip().lower()
 
 
-@endpoint(
-    "/tokens",
-    "POST",
-    summary="Log in: exchange e-mail and password for a bearer token",
-    body=TokenRequest,
-    responses={201: TokenOut},
-    public=True,
-)
+@endpoint("POST /tokens", body=TokenRequest, out=TokenOut, status=201, public=True)
 @limiter.limit(_login_limit)
 @limiter.limit(_login_limit, key_func=_account_key)
 def create_token(body: TokenRequest):
+    """Log in: exchange e-mail and password for a bearer token"""
     issued = authentication.issue_token(body.email, body.password)
     if issued is None:
         raise ApiError(401, "That e-mail and password do not match an active account.")
     token, expires_at = issued
-    return reply(TokenOut(token=token, expires_at=expires_at), 201)
+    return TokenOut(token=token, expires_at=expires_at)
 
 
-@endpoint(
-    "/tokens/current", "DELETE", summary="Log out: revoke the token sent", responses={204: None}
-)
+@endpoint("DELETE /tokens/current", status=204)
 def revoke_token():
+    """Log out: revoke the token sent"""
     authentication.revoke_token(current_user, bearer_token() or "")
-    return "", 204
 
 
-@endpoint("/me", "GET", summary="The account behind the token", responses={200: MeOut})
+@endpoint("GET /me", out=MeOut)
 def me():
-    return reply(MeOut.model_validate(current_user))
+    """The account behind the token"""
+    return MeOut.model_validate(current_user)
 
 
-@endpoint(
-    "/exercises",
-    "GET",
-    summary="The exercise library (active exercises)",
-    query=PageQuery,
-    responses={200: Page[ExerciseOut]},
-)
+@endpoint("GET /exercises", query=PageQuery, out=Page[ExerciseOut])
 def exercise_list(query: PageQuery):
+    """The exercise library (active exercises)"""
     rows, cursor = page_of(exercises.list_exercises(), query)
-    return reply(Page[ExerciseOut](items=rows, next_cursor=cursor))
+    return Page[ExerciseOut](items=rows, next_cursor=cursor)
 
 
 def openapi_document() -> dict:

@@ -8,19 +8,18 @@ replaces that day's answers (200, same id); a new day's answers are 201.
 """
 
 from datetime import date
+from functools import partial
 
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import Invalid
-from ..models import CLINICIAN, PATIENT, THERAPIST
+from ..models import PATIENT
 from ..usecases import questionnaires
 from ..usecases.local_time import patient_today
-from .core import ApiError, Strict, endpoint, out_of, patient_id_from, problem_fields, reply
+from .core import ApiError, Strict, out_of, patient_endpoint, problem_fields, reply
 from .pagination import PageQuery, page
 from .schemas import Int
-
-CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
 
 class SaqIn(Strict):
@@ -64,53 +63,35 @@ class SaqPage(BaseModel):
     next_cursor: str | None
 
 
-@endpoint(
-    "/patients/<patient_id>/saq",
-    "POST",
-    summary="Answer the SAQ for today (a patient; again today: replaces), or enter a paper "
-    "SAQ of an earlier day (staff; an existing day: 409 unless replace)",
-    roles=CLINICAL,
-    body=SaqIn,
-    responses={201: SaqCreated, 200: SaqCreated},
-)
-def saq_create(patient_id: str, body: SaqIn):
+@patient_endpoint("POST /saq", body=SaqIn, out=SaqCreated, status=(201, 200))
+def saq_create(patient_id: int, body: SaqIn):
+    """Answer the SAQ for today (a patient; again today: replaces), or enter a paper SAQ of
+    an earlier day (staff; an existing day: 409 unless replace)"""
     items = questionnaires.instrument().items
     position = {item.key: f"answers.{n}" for n, item in enumerate(items)}
-    pid = patient_id_from(patient_id)
     try:
         if current_user.role == PATIENT:
             response, replaced = questionnaires.submit_saq(
-                current_user, pid, body.answers, answered_on=body.answered_on
+                current_user, patient_id, body.answers, answered_on=body.answered_on
             )
         else:
             response, replaced = questionnaires.enter_saq(
                 current_user,
-                pid,
+                patient_id,
                 body.answers,
-                body.answered_on or patient_today(pid),
+                body.answered_on or patient_today(patient_id),
                 replace=body.replace,
             )
     except Invalid as error:
         # Item problems are named by the item's key: here by the answer's place in the list.
         fields = problem_fields(error, lambda key: position.get(key, key))
         raise ApiError(422, error.message, fields) from None
-    created = SaqCreated(
-        id=response.id, score=response.score, answered_on=response.answered_on, replaced=replaced
-    )
+    created = out_of(SaqCreated, response, replaced=replaced)
     return reply(created, 200 if replaced else 201)
 
 
-@endpoint(
-    "/patients/<patient_id>/saq",
-    "GET",
-    summary="The patient's SAQ answers and scores, newest first",
-    roles=CLINICAL,
-    query=PageQuery,
-    responses={200: SaqPage},
-)
-def saq_list(patient_id: str, query: PageQuery):
-    pid = patient_id_from(patient_id)
-    rows, cursor = page(
-        lambda offset, count: questionnaires.answers_page(current_user, pid, offset, count), query
-    )
-    return reply(SaqPage(items=[saq_out(r) for r in rows], next_cursor=cursor))
+@patient_endpoint("GET /saq", query=PageQuery, out=SaqPage)
+def saq_list(patient_id: int, query: PageQuery):
+    """The patient's SAQ answers and scores, newest first"""
+    rows, cursor = page(partial(questionnaires.answers_page, current_user, patient_id), query)
+    return SaqPage(items=[saq_out(r) for r in rows], next_cursor=cursor)

@@ -148,17 +148,17 @@ def item_in(item: SessionItemIn) -> practice.ItemInput:
 
 
 @patient_endpoint(
-    "/sessions",
-    "POST",
+    "POST /sessions",
     access.LOG_PRACTICE,
-    summary="Log a practice session (a patient, for themself). Send an Idempotency-Key "
-    "header: a retry with the same key answers 200 with the session already stored",
     roles=(PATIENT,),
     body=SessionIn,
-    responses={201: SessionOut, 200: SessionOut},
+    out=SessionOut,
+    status=(201, 200),
     headers={IDEMPOTENCY_HEADER: "Makes retries safe: the same key never logs twice"},
 )
 def session_create(patient_id: int, body: SessionIn):
+    """Log a practice session (a patient, for themself). Send an Idempotency-Key header: a
+    retry with the same key answers 200 with the session already stored"""
     logged = log_session_in(patient_id, body, "api")
     return reply(SessionOut.model_validate(logged.session), 201 if logged.created else 200)
 
@@ -190,15 +190,9 @@ def _live_path(field: str | None) -> str | None:
     return re.sub(r"-live_(\w+)$", r"-live.\1", field) if field else field
 
 
-@patient_endpoint(
-    "/sessions",
-    "GET",
-    access.VIEW,
-    summary="Practice sessions, newest first; `from` and `to` are local days, both included",
-    query=SessionQuery,
-    responses={200: Page[SessionOut]},
-)
+@patient_endpoint("GET /sessions", access.VIEW, query=SessionQuery, out=Page[SessionOut])
 def session_list(patient_id: int, query: SessionQuery):
+    """Practice sessions, newest first; `from` and `to` are local days, both included"""
     rows, cursor = page(
         lambda offset, count: practice_history.list_sessions(
             current_user,
@@ -210,6 +204,4 @@ def session_list(patient_id: int, query: SessionQuery):
         ),
         query,
     )
-    return reply(
-        Page[SessionOut](items=[SessionOut.model_validate(s) for s in rows], next_cursor=cursor)
-    )
+    return Page[SessionOut](items=[SessionOut.model_validate(s) for s in rows], next_cursor=cursor)

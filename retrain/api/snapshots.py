@@ -9,6 +9,7 @@ The checks on the file, the analysis and the storage are usecases/snapshots.py's
 """
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import current_app, request, url_for
@@ -18,15 +19,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import NotFound
 from ..extensions import limiter, user_or_address
 from ..media import images
-from ..models import CLINICIAN, PATIENT, THERAPIST
+from ..models import PATIENT
 from ..models.snapshots import EXPRESSION_CHOICES
 from ..snapshots.files import jpeg_response
 from ..usecases import snapshot_pages, snapshots
-from .core import MAX_ID, ApiError, endpoint, out_of, patient_id_from, record_id, reply
+from .core import (
+    CLINICAL,
+    MAX_ID,
+    ApiError,
+    endpoint,
+    out_of,
+    patient_endpoint,
+    patient_id_from,
+    record_id,
+)
 from .pagination import PageQuery, page
 from .schemas import Id
-
-CLINICAL = (PATIENT, THERAPIST, CLINICIAN)
 
 
 class SnapshotForm(BaseModel):
@@ -109,15 +117,15 @@ def _upload_limit() -> str:
 
 
 @endpoint(
-    "/patients/<patient_id>/snapshots",
-    "POST",
-    summary="Upload a photo of one expression (a patient, for themself; needs photo consent)",
+    "POST /patients/<patient_id>/snapshots",
     roles=(PATIENT,),
     multipart=_multipart_schema(),
-    responses={201: SnapshotOut},
+    out=SnapshotOut,
+    status=201,
 )
 @limiter.limit(_upload_limit, key_func=user_or_address)
 def snapshot_create(patient_id: str):
+    """Upload a photo of one expression (a patient, for themself; needs photo consent)"""
     patient_id = patient_id_from(patient_id)
     try:  # another patient's id is 404, and photos off 403, before the body is read
         snapshots.require_consent(current_user, patient_id)
@@ -140,47 +148,25 @@ def snapshot_create(patient_id: str):
     except images.ImageRejected as error:
         status = 415 if error.message == images.WRONG_TYPE else 422
         raise ApiError(status, error.message, {"image": error.message}) from None
-    return reply(snapshot_out(result.snapshot), 201)
+    return snapshot_out(result.snapshot)
 
 
-@endpoint(
-    "/patients/<patient_id>/snapshots",
-    "GET",
-    summary="The patient's photos with their quality and measures, newest first",
-    roles=CLINICAL,
-    query=PageQuery,
-    responses={200: SnapshotPage},
-)
-def snapshot_list(patient_id: str, query: PageQuery):
-    patient_id = patient_id_from(patient_id)
-    rows, cursor = page(
-        lambda offset, count: snapshot_pages.photo_list(current_user, patient_id, offset, count),
-        query,
-    )
-    return reply(SnapshotPage(items=[snapshot_out(r) for r in rows], next_cursor=cursor))
+@patient_endpoint("GET /snapshots", query=PageQuery, out=SnapshotPage)
+def snapshot_list(patient_id: int, query: PageQuery):
+    """The patient's photos with their quality and measures, newest first"""
+    rows, cursor = page(partial(snapshot_pages.photo_list, current_user, patient_id), query)
+    return SnapshotPage(items=[snapshot_out(r) for r in rows], next_cursor=cursor)
 
 
-@endpoint(
-    "/snapshots/<int:snapshot_id>/image",
-    "GET",
-    summary="The stored photo (JPEG, the true view; never cached)",
-    roles=CLINICAL,
-    responses={200: None},
-    binary="image/jpeg",
-)
+@endpoint("GET /snapshots/<int:snapshot_id>/image", roles=CLINICAL, binary="image/jpeg")
 def snapshot_image(snapshot_id: int):
+    """The stored photo (JPEG, the true view; never cached)"""
     return jpeg_response(snapshots.photo_file(current_user, record_id(snapshot_id)))
 
 
-@endpoint(
-    "/snapshots/<int:snapshot_id>/thumbnail",
-    "GET",
-    summary="A small copy of the photo (JPEG, 320 px wide; never cached)",
-    roles=CLINICAL,
-    responses={200: None},
-    binary="image/jpeg",
-)
+@endpoint("GET /snapshots/<int:snapshot_id>/thumbnail", roles=CLINICAL, binary="image/jpeg")
 def snapshot_thumbnail(snapshot_id: int):
+    """A small copy of the photo (JPEG, 320 px wide; never cached)"""
     return jpeg_response(
         snapshots.photo_file(current_user, record_id(snapshot_id), snapshots.THUMBNAIL)
     )

@@ -68,15 +68,15 @@ def grading_out(response) -> dict:
 
 
 @patient_endpoint(
-    "/sunnybrook",
-    "POST",
+    "POST /sunnybrook",
     access.GRADE_FACE,
     roles=(THERAPIST, CLINICIAN),
-    summary="Record a Sunnybrook grading (staff on the care team)",
     body=GradingIn,
-    responses={201: GradingCreated, 200: GradingCreated},
+    out=GradingCreated,
+    status=(201, 200),
 )
 def sunnybrook_create(patient_id: int, body: GradingIn):
+    """Record a Sunnybrook grading (staff on the care team)"""
     keys = grading_instrument().item_keys
     if len(body.answers) != len(keys):
         raise Invalid(f"Send {len(keys)} grades, one for each item, in order.", "answers")
@@ -96,13 +96,8 @@ def sunnybrook_create(patient_id: int, body: GradingIn):
     return reply(created, 200 if replaced else 201)
 
 
-@patient_endpoint(
-    "/sunnybrook",
-    "GET",
-    access.VIEW,
-    summary="The patient's Sunnybrook gradings, oldest first",
-    responses={200: GradingList},
-)
+@patient_endpoint("GET /sunnybrook", access.VIEW, out=GradingList)
 def sunnybrook_list(patient_id: int):
+    """The patient's Sunnybrook gradings, oldest first"""
     rows = gradings.gradings_of(current_user, patient_id)
-    return reply(GradingList(items=[GradingOut(**grading_out(r)) for r in rows]))
+    return GradingList(items=[GradingOut(**grading_out(r)) for r in rows])

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from ..models import PATIENT
 from ..usecases.today import view_today
-from .core import Out, endpoint, reply
+from .core import Out, endpoint, out_of
 from .programmes import ProgrammeOut, programme_out
 from .sessions import SessionOut
 
@@ -47,29 +47,16 @@ class TodayOut(BaseModel):
     saq: SaqDueOut
 
 
-@endpoint(
-    "/today",
-    "GET",
-    summary="Today for the patient: sessions due and done, streak, week, programme",
-    roles=(PATIENT,),
-    responses={200: TodayOut},
-)
+@endpoint("GET /today", roles=(PATIENT,), out=TodayOut)
 def today():
+    """Today for the patient: sessions due and done, streak, week, programme"""
     summary = view_today(current_user)
-    return reply(
-        TodayOut(
-            today=summary.today,
-            greeting=summary.greeting,
-            programme=programme_out(summary.programme),
-            times_per_day=summary.times_per_day,
-            days_per_week=summary.days_per_week,
-            done_today=summary.done_today,
-            due=summary.due,
-            streak=summary.streak,
-            week=WeekOut.model_validate(summary.week),
-            last_session=SessionOut.model_validate(summary.last_session.session)
-            if summary.last_session
-            else None,
-            saq=SaqDueOut.model_validate(summary.saq),
-        )
+    last = summary.last_session
+    return out_of(
+        TodayOut,
+        summary,
+        programme=programme_out(summary.programme),
+        week=WeekOut.model_validate(summary.week),
+        last_session=SessionOut.model_validate(last.session) if last else None,
+        saq=SaqDueOut.model_validate(summary.saq),
     )

@@ -81,6 +81,28 @@ def make_visit(patient_id, *, days_ago, product="onabotulinumtoxinA", sites=None
     return visit
 
 
+def add_saq_scores(patient_id, scores):
+    """SAQ scores stored directly, ``(days ago, score)`` each (every answer 3)."""
+    from datetime import timedelta
+
+    from retrain.extensions import db
+    from retrain.models import QuestionnaireResponse
+    from retrain.usecases.local_time import patient_today
+
+    today = patient_today(patient_id)
+    for days_ago, score in scores:
+        db.session.add(
+            QuestionnaireResponse(
+                patient_id=patient_id,
+                instrument="saq",
+                answered_on=today - timedelta(days=days_ago),
+                answers=[3] * 9,
+                score=score,
+            )
+        )
+    db.session.commit()
+
+
 @pytest.fixture
 def clinic(api_token, factories):
     return Clinic(api_token, factories)
@@ -97,3 +119,14 @@ def table_rows() -> dict:
         for table in db.metadata.sorted_tables
         if table.name not in skip
     }
+
+
+def assert_refused_naming(post, cases):
+    """Each ``(body, fields)`` of ``cases``: ``post(body)`` answers 422 naming exactly
+    ``fields``; and nothing is written."""
+    before = table_rows()
+    for body, fields in cases:
+        response = post(body)
+        assert response.status_code == 422, body
+        assert set(response.json["error"]["fields"]) == fields, (body, response.json)
+    assert table_rows() == before

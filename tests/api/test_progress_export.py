@@ -21,12 +21,11 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from retrain.extensions import db
-from retrain.models import QuestionnaireResponse
 from retrain.usecases import progress
 from retrain.usecases.local_time import patient_today
 from tests.web.practice_helpers import add_session, local_noon
 
-from .conftest import make_visit
+from .conftest import add_saq_scores, make_visit
 from .test_roles import photo
 
 
@@ -34,17 +33,9 @@ from .test_roles import photo
 def record(clinic):
     today = patient_today(clinic.patient.id)
     make_visit(clinic.patient.id, days_ago=150, sites=[("orbicularis oculi", "left", 4.0)])
-    for days_ago, score in ((155, 60.0), (130, 40.0), (60, 56.0), (41, 58.0), (30, 45.0)):
-        db.session.add(
-            QuestionnaireResponse(
-                patient_id=clinic.patient.id,
-                instrument="saq",
-                answered_on=today - timedelta(days=days_ago),
-                answers=[3] * 9,
-                score=score,
-            )
-        )
-    db.session.commit()
+    add_saq_scores(
+        clinic.patient.id, ((155, 60.0), (130, 40.0), (60, 56.0), (41, 58.0), (30, 45.0))
+    )
     for day in range(5, 13):
         when = local_noon(today - timedelta(days=40 - day), clinic.patient)
         add_session(clinic.patient.id, when, synkinesis_rating=day % 10)

@@ -9,7 +9,7 @@ from retrain.extensions import db
 from retrain.models import InjectionVisit, QuestionnaireResponse
 from retrain.usecases.local_time import patient_today
 
-from .conftest import table_rows
+from .conftest import add_saq_scores, assert_refused_naming
 
 ANSWERS = [2, 3, 1, 1, 2, 4, 1, 1, 2]  # sum 17: score 17 / 45 x 100
 
@@ -52,12 +52,7 @@ def test_saq_refusals_name_the_answer_and_store_nothing(client, clinic):
         ({"answers": ANSWERS, "score": 20}, {"score"}),
         ({}, {"answers"}),
     ]
-    before = table_rows()
-    for body, fields in cases:
-        response = post_saq(client, clinic, body)
-        assert response.status_code == 422, body
-        assert set(response.json["error"]["fields"]) == fields, (body, response.json)
-    assert table_rows() == before
+    assert_refused_naming(lambda body: post_saq(client, clinic, body), cases)
 
 
 def test_others_get_404(client, clinic):
@@ -101,18 +96,7 @@ def test_a_paper_saq_is_never_in_the_future_and_a_patient_keeps_to_today(client,
 
 
 def test_saq_list_newest_first(client, clinic):
-    today = patient_today(clinic.patient.id)
-    for days_ago, score in ((20, 60.0), (10, 50.0)):
-        db.session.add(
-            QuestionnaireResponse(
-                patient_id=clinic.patient.id,
-                instrument="saq",
-                answered_on=today - timedelta(days=days_ago),
-                answers=[3] * 9,
-                score=score,
-            )
-        )
-    db.session.commit()
+    add_saq_scores(clinic.patient.id, ((20, 60.0), (10, 50.0)))
     url = f"/api/v1/patients/{clinic.patient.id}/saq"
     body = client.get(url, headers=clinic.headers["clinician"]).json
     assert [(i["score"], i["answers"]) for i in body["items"]] == [(50.0, [3] * 9), (60.0, [3] * 9)]
@@ -221,12 +205,7 @@ def test_visit_refusals_name_the_field_and_store_nothing(client, clinic):
         (visit_body(clinic, dilution=0), {"dilution"}),
         (visit_body(clinic, lot="L" * 41), {"lot"}),
     ]
-    before = table_rows()
-    for body, fields in cases:
-        response = post_visit(client, clinic, body)
-        assert response.status_code == 422, body
-        assert set(response.json["error"]["fields"]) == fields, (body, response.json)
-    assert table_rows() == before
+    assert_refused_naming(lambda body: post_visit(client, clinic, body), cases)
 
 
 def test_not_a_number_is_refused(client, clinic):
