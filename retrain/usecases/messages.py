@@ -32,6 +32,7 @@ from ..models.base import utcnow
 from ..presenters import messages as presenters
 from . import message_notices
 from .local_time import zone_for
+from .paging import newest_first
 
 MAX_MESSAGE = 2000  # characters: a message, not a letter (said on the form and in the API)
 PAGE_SIZE = 100  # messages on the page; the whole thread is in the patient's export
@@ -121,19 +122,11 @@ def thread_messages(user, patient_id: int, offset: int = 0, count: int = PAGE_SI
 
 
 def _newest(patient_id: int, offset: int, count: int) -> list[Message]:
-    return list(
-        db.session.scalars(
-            select(Message)
-            .where(Message.patient_id == patient_id)
-            .order_by(Message.created_at.desc(), Message.id.desc())
-            .offset(offset)
-            .limit(count)
-            .options(
-                joinedload(Message.author),  # many-to-one: in the same query
-                selectinload(Message.reads).joinedload(MessageRead.reader),
-            )
-        )
+    loads = (
+        joinedload(Message.author),  # many-to-one: in the same query
+        selectinload(Message.reads).joinedload(MessageRead.reader),
     )
+    return newest_first(Message, patient_id, Message.created_at, offset, count, options=loads)
 
 
 def thread_page(user, patient_id: int) -> ThreadPage:

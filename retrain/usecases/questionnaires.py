@@ -45,6 +45,7 @@ from ..progress import instruments
 from ..progress.instruments import AnswerError, Instrument
 from ..progress.saq_schedule import SaqStatus, start_on_from, status_from
 from .local_time import local_now, patient_today, zone_for
+from .paging import newest_first
 
 SAQ = "saq"
 MIN_INTERVAL, MAX_INTERVAL = 1, 365
@@ -251,18 +252,9 @@ def store_response(
 def answers_page(user, patient_id: int, offset: int, count: int) -> list[QuestionnaireResponse]:
     """The patient's SAQ answers, newest first, ``count`` of them from ``offset``."""
     access.require(user, access.VIEW, patient_id)
-    return list(
-        db.session.scalars(
-            select(QuestionnaireResponse)
-            .where(
-                QuestionnaireResponse.patient_id == patient_id,
-                QuestionnaireResponse.instrument == SAQ,
-            )
-            .order_by(QuestionnaireResponse.answered_on.desc(), QuestionnaireResponse.id.desc())
-            .offset(offset)
-            .limit(count)
-        )
-    )
+    responses = QuestionnaireResponse
+    saq = responses.instrument == SAQ
+    return newest_first(responses, patient_id, responses.answered_on, offset, count, saq)
 
 
 def responses_of(patient_id: int, instrument_id: str):

@@ -20,6 +20,7 @@ from ..models.snapshots import PROMPTS, REST
 from ..presenters import snapshot_gallery, snapshot_measures, snapshot_trends
 from . import snapshots
 from .local_time import local_now, zone_for
+from .paging import newest_first
 
 
 def _zone(patient: Patient):
@@ -147,12 +148,4 @@ def _chosen(rows: list[Snapshot], raw_id, default: Snapshot | None) -> Snapshot 
 def photo_list(user, patient_id: int, offset: int, count: int) -> list[Snapshot]:
     """The patient's photos, newest first, ``count`` of them from ``offset`` (the API)."""
     access.require(user, VIEW, patient_id)
-    return list(
-        db.session.scalars(
-            select(Snapshot)
-            .where(Snapshot.patient_id == patient_id)
-            .order_by(Snapshot.taken_at.desc(), Snapshot.id.desc())
-            .offset(offset)
-            .limit(count)
-        )
-    )
+    return newest_first(Snapshot, patient_id, Snapshot.taken_at, offset, count)
