@@ -68,7 +68,10 @@ class SnapshotOut(BaseModel):
     uploaded_mirrored: bool
     analysis_version: str
     quality: dict[str, Any] = Field(
-        description="analysed, ok, faces_found and flags ({code, message}) for a retake"
+        description=(
+            "analysed, ok, faces_found and flags ({code, message}) for a retake; pending "
+            "(true) until the photo's check, which runs after the upload, is done"
+        )
     )
     measures: dict[str, Any] = Field(
         description="Static measures from the vision library (empty when not analysed)"
