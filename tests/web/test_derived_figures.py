@@ -28,6 +28,20 @@ def test_a_new_patient_starts_with_figures_and_a_session_updates_them(factories)
     assert row.recent_days == {"2026-03-02": 1}
 
 
+def test_a_session_added_after_the_clinic_changed_its_zone_recounts_in_the_new_zone(app, factories):
+    """The stored days were taken in the clinic's old zone: adding to them would mix two
+    zones' days, so the save works the figures out again."""
+    app.config["TIMEZONE"] = "UTC"
+    patient = factories.make_patient(timezone=None)  # the clinic's zone is theirs
+    add_session(patient.id, datetime(2026, 3, 2, 23, tzinfo=UTC))
+    assert _row(patient.id).recent_days == {"2026-03-02": 1}
+    app.config["TIMEZONE"] = "Pacific/Kiritimati"  # UTC+14: that session was on 3 March
+    add_session(patient.id, NOON)
+    row = _row(patient.id)
+    assert (row.zone, row.session_count) == ("Pacific/Kiritimati", 2)
+    assert row.recent_days == {"2026-03-03": 2}
+
+
 def test_rebuild_restores_lost_figures_for_one_patient_or_all(app, factories):
     first, second = factories.make_patient(), factories.make_patient()
     add_session(first.id, NOON)
