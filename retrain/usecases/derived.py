@@ -2,7 +2,9 @@
 
 ONE function works them out: ``refresh(patient_id)``, a full recomputation from the
 patient's bounded inputs (the sessions of their latest 28 local days, their visits and
-SAQ scores; a handful of queries, whatever the length of the history). It runs in the
+SAQ scores; a handful of queries, whatever the length of the history), or, when the
+transaction only added sessions, the stored row with the new sessions counted in (no
+query of the sessions: the common save). It runs in the
 transaction of the write that changed them: the unit of work notes every patient whose
 sessions, SAQ answers, injection visits or time zone were added, changed or deleted
 through the ORM, and every new patient (``after_flush``), and refreshes them just
