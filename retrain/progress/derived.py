@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 from . import adherence, cycles
 
@@ -27,11 +27,56 @@ WINDOW_DAYS = 28
 
 def recent_days(session_days: Iterable[date]) -> dict[date, int]:
     """Sessions per local day over the WINDOW_DAYS days that end on the latest day."""
-    counts = Counter(session_days)
+    return _window(Counter(session_days))
+
+
+def _window(counts: Counter[date]) -> dict[date, int]:
     if not counts:
         return {}
     first = max(counts) - timedelta(days=WINDOW_DAYS - 1)
     return {day: n for day, n in sorted(counts.items()) if day >= first}
+
+
+@dataclass(frozen=True)
+class PracticeFigures:
+    """The practice part of a patient's figures: how many sessions, the latest one's
+    instant, and recent_days of their local days."""
+
+    session_count: int = 0
+    last_session_at: datetime | None = None
+    recent_days: dict[date, int] = field(default_factory=dict)
+
+    def with_added(self, sessions: Iterable[tuple[datetime, date]]) -> PracticeFigures:
+        """The figures once ``sessions`` (each an instant and its local day) are added,
+        in any order, also older than the latest: exactly ``practice_figures`` of all.
+
+        Why the stored days are enough: the window ends on the newest day, which can only
+        move forward, so its start does too; every earlier session inside the new window
+        is inside the stored one (which started no later), and a new session older than
+        the window's start is counted but not listed, as a full recomputation does."""
+        sessions = list(sessions)
+        if not sessions:
+            return self
+        instants = [at.astimezone(UTC) for at, _ in sessions]
+        if self.last_session_at is not None:
+            instants.append(self.last_session_at.astimezone(UTC))
+        counts = Counter(self.recent_days)
+        counts.update(day for _, day in sessions)
+        return PracticeFigures(
+            session_count=self.session_count + len(sessions),
+            last_session_at=max(instants),
+            recent_days=_window(counts),
+        )
+
+
+def practice_figures(sessions: Iterable[tuple[datetime, date]]) -> PracticeFigures:
+    """The figures of every session of a patient (each an instant and its local day)."""
+    sessions = list(sessions)
+    return PracticeFigures(
+        session_count=len(sessions),
+        last_session_at=max((at.astimezone(UTC) for at, _ in sessions), default=None),
+        recent_days=recent_days(day for _, day in sessions),
+    )
 
 
 def days_up_to(stored: dict[date, int], today: date) -> list[date] | None:

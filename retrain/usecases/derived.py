@@ -2,7 +2,9 @@
 
 ONE function works them out: ``refresh(patient_id)``, a full recomputation from the
 patient's bounded inputs (the sessions of their latest 28 local days, their visits and
-SAQ scores; a handful of queries, whatever the length of the history). It runs in the
+SAQ scores; a handful of queries, whatever the length of the history), or, when the
+transaction only added sessions, the stored row with the new sessions counted in (no
+query of the sessions: the common save). It runs in the
 transaction of the write that changed them: the unit of work notes every patient whose
 sessions, SAQ answers, injection visits or time zone were added, changed or deleted
 through the ORM, and every new patient (``after_flush``), and refreshes them just
@@ -16,8 +18,9 @@ change is ``flask derived rebuild``. Design: docs/performance.md, "Derived figur
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import date, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from flask import has_app_context
 from sqlalchemy import (
@@ -45,11 +48,11 @@ from ..models import (
     User,
 )
 from ..progress import cycles
-from ..progress.derived import WINDOW_DAYS, clinical_facts, recent_days
+from ..progress.derived import WINDOW_DAYS, PracticeFigures, clinical_facts, recent_days
 from .local_time import local_dates, zone_for
 from .questionnaires import SAQ
 
-PENDING = "derived_figures_pending"  # session.info key: patient ids to refresh at commit
+PENDING = "derived_figures_pending"  # session.info key: {patient id: _Changes} for the commit
 
 
 PRACTICE, CLINICAL = "practice", "clinical"  # the parts of a row
@@ -57,23 +60,37 @@ BOTH = frozenset({PRACTICE, CLINICAL})
 TAIL_ROWS = 200  # sessions read at once from the latest backwards (more: a second query)
 
 
-def refresh(patient_id: int, parts: Iterable[str] = BOTH) -> PatientFigures | None:
+def refresh(
+    patient_id: int, parts: Iterable[str] = BOTH, added: Sequence[datetime] = ()
+) -> PatientFigures | None:
     """Work the patient's figures out again and store them (in the caller's transaction):
     both parts, or only the ``parts`` a write changed (PRACTICE: sessions, time zone;
-    CLINICAL: visits, SAQ answers). Their row is locked first, so two writers for one
-    patient take turns and the second sees the first's rows (PostgreSQL; SQLite has one
-    writer at a time anyway)."""
+    CLINICAL: visits, SAQ answers). ``added``: the times of the sessions the write only
+    added (none changed or deleted): the practice part is then brought up to date from
+    the stored row instead of the sessions, unless the row cannot tell (there is none,
+    or its days were taken in another time zone). Their row is locked first, so two
+    writers for one patient take turns and the second sees the first's rows and figures
+    (PostgreSQL; SQLite has one writer at a time anyway)."""
     parts = set(parts)
     row = db.session.scalar(
-        select(PatientFigures).where(PatientFigures.patient_id == patient_id).with_for_update()
+        select(PatientFigures)
+        .where(PatientFigures.patient_id == patient_id)
+        .with_for_update()
+        # The locked row's current values, not those an earlier read left in the session:
+        # an incremental update builds on them.
+        .execution_options(populate_existing=True)
     )
     if row is None:  # a new patient, or one written by Core statements (a generator)
         if db.session.get(Patient, patient_id) is None:
             return None  # erased: the figures went with the patient
         lock_patient(patient_id)
         row, parts = PatientFigures(patient_id=patient_id), set(BOTH)
-    if PRACTICE in parts:
-        _refresh_practice(row, zone_for(db.session.get(User, patient_id)))
+    if PRACTICE in parts or added:
+        zone = zone_for(db.session.get(User, patient_id))  # no query once it is loaded
+        if PRACTICE in parts or row.zone != zone.key:
+            _refresh_practice(row, zone)
+        else:
+            _add_sessions(row, zone, added)
     if CLINICAL in parts:
         visits, saqs = visits_and_saqs([patient_id])
         row.clinical = clinical_facts(visits[patient_id], saqs[patient_id]).to_json()
@@ -106,12 +123,30 @@ def _refresh_practice(row: PatientFigures, zone) -> None:
                 )
             ).all()
         times = [at for at in times if at >= since]
+    figures = PracticeFigures(
+        session_count=latest[0][1] if latest else 0,
+        last_session_at=last_at,
+        recent_days=recent_days(local_dates(times, zone)),
+    )
+    _store_practice(row, zone, figures)
+
+
+def _add_sessions(row: PatientFigures, zone, added: Sequence[datetime]) -> None:
+    """The stored practice figures with the ``added`` sessions counted in (no query;
+    progress.derived.PracticeFigures.with_added says why it equals a full refresh)."""
+    stored = PracticeFigures(
+        session_count=row.session_count,
+        last_session_at=row.last_session_at,
+        recent_days={date.fromisoformat(day): n for day, n in (row.recent_days or {}).items()},
+    )
+    _store_practice(row, zone, stored.with_added(zip(added, local_dates(added, zone), strict=True)))
+
+
+def _store_practice(row: PatientFigures, zone, figures: PracticeFigures) -> None:
     row.zone = zone.key
-    row.session_count = latest[0][1] if latest else 0
-    row.last_session_at = last_at
-    row.recent_days = {
-        day.isoformat(): n for day, n in recent_days(local_dates(times, zone)).items()
-    }
+    row.session_count = figures.session_count
+    row.last_session_at = figures.last_session_at
+    row.recent_days = {day.isoformat(): n for day, n in figures.recent_days.items()}
 
 
 def rebuild(patient_ids: Iterable[int] | None = None) -> int:
@@ -167,19 +202,37 @@ def visits_and_saqs(
 # --- the unit of work's hooks ---------------------------------------------------------------
 
 
+@dataclass
+class _Changes:
+    """What a transaction changed of one patient's inputs: the parts to work out again
+    in full, and the times of the sessions it added (kept apart: adding alone is cheap)."""
+
+    parts: set[str] = field(default_factory=set)
+    added: list[datetime] = field(default_factory=list)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_changed_patients(session: Session, _context) -> None:
     """Which part of whose figures this flush changed."""
-    pending = session.info.setdefault(PENDING, {})
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    pending: dict[int, _Changes] = session.info.setdefault(PENDING, {})
+    for obj in session.new:
         if isinstance(obj, PracticeSession):
-            pending.setdefault(obj.patient_id, set()).add(PRACTICE)
+            _of(pending, obj.patient_id).added.append(obj.performed_at)
         elif isinstance(obj, QuestionnaireResponse | InjectionVisit):
-            pending.setdefault(obj.patient_id, set()).add(CLINICAL)
-        elif isinstance(obj, Patient) and obj in session.new:
-            pending[obj.id] = set(BOTH)  # a new patient starts with a row: none means unknown
+            _of(pending, obj.patient_id).parts.add(CLINICAL)
+        elif isinstance(obj, Patient):  # it starts with a row: none means unknown
+            _of(pending, obj.id).parts.update(BOTH)
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, PracticeSession):
+            _of(pending, obj.patient_id).parts.add(PRACTICE)  # changed or gone: recount
+        elif isinstance(obj, QuestionnaireResponse | InjectionVisit):
+            _of(pending, obj.patient_id).parts.add(CLINICAL)
         elif isinstance(obj, User) and obj in session.dirty and _zone_changed(obj):
-            pending.setdefault(obj.id, set()).add(PRACTICE)
+            _of(pending, obj.id).parts.add(PRACTICE)
+
+
+def _of(pending: dict[int, _Changes], patient_id: int) -> _Changes:
+    return pending.setdefault(patient_id, _Changes())
 
 
 def _zone_changed(user: User) -> bool:
@@ -193,8 +246,8 @@ def _refresh_changed_patients(session: Session) -> None:
         return  # another session (a script's own): it calls refresh itself
     session.flush()
     while pending := session.info.pop(PENDING, None):
-        for patient_id, parts in sorted(pending.items()):
-            refresh(patient_id, parts)
+        for patient_id, changes in sorted(pending.items()):
+            refresh(patient_id, changes.parts, changes.added)
         session.flush()  # notes nothing new: figures are not inputs
 
 

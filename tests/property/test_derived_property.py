@@ -21,15 +21,23 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
+from retrain.config import Defaults
 from retrain.extensions import db
 from retrain.models import InjectionVisit, PatientFigures, PracticeSession, QuestionnaireResponse
 from retrain.presenters.caseload import CaseloadPatient, caseload_row
 from retrain.progress import adherence, cycles
-from retrain.progress.derived import ClinicalFacts, clinical_facts, days_up_to, recent_days
+from retrain.progress.derived import (
+    ClinicalFacts,
+    clinical_facts,
+    days_up_to,
+    practice_figures,
+    recent_days,
+)
 from retrain.progress.review import clinical_status_of, status_from_facts
 from retrain.progress.rules import ClinicRules
 from retrain.usecases import derived
 from retrain.usecases.caseload import caseload_rows
+from retrain.usecases.local_time import zone_for
 
 from .. import factories
 from .conftest import count_example, property_settings
@@ -208,3 +216,130 @@ def test_maintained_figures_equal_a_full_recomputation(app, history, monkeypatch
     derived.refresh(patient.id)
     db.session.commit()
     assert _facts(db.session.get(PatientFigures, patient.id)) == maintained
+
+
+# --- the incremental path: a commit that only adds sessions ------------------------------
+#
+# Random sequences of writes, each its own transaction: sessions added (in and out of
+# order: late ones, ones older than the window, several at once), moved, deleted, added
+# and deleted again before the commit, added and rolled back, the time zone changed
+# (alone or with new sessions), the clinic's zone changed (no write: the rows of patients
+# without their own zone are stale until the next write or `flask derived rebuild`, and
+# an add must then recount). After every commit the stored practice figures equal
+# those worked out from every stored session (progress.derived.practice_figures).
+
+instants = st.tuples(st.integers(0, 90), st.integers(0, 23))
+writes = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.lists(instants, min_size=1, max_size=3)),
+        st.tuples(st.just("move"), st.integers(0, 30), instants),
+        st.tuples(st.just("delete"), st.integers(0, 30)),
+        st.tuples(st.just("add, then delete it"), instants),
+        st.tuples(st.just("add, rolled back"), instants),
+        st.tuples(st.just("zone"), st.sampled_from(ZONES)),
+        st.tuples(st.just("add and zone"), instants, st.sampled_from(ZONES)),
+        st.tuples(st.just("clinic zone"), st.sampled_from(ZONES[:-1])),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+def _session(patient_id: int, at: datetime) -> PracticeSession:
+    return PracticeSession(
+        patient_id=patient_id, performed_at=at, effort=3, synkinesis_rating=4, source="form"
+    )
+
+
+def _apply(patient, write) -> None:
+    """One write, committed (or rolled back)."""
+    kind, *args = write
+    ids = db.session.scalars(
+        select(PracticeSession.id)
+        .where(PracticeSession.patient_id == patient.id)
+        .order_by(PracticeSession.id)
+    ).all()
+    if kind == "add":
+        db.session.add_all(_session(patient.id, _instant(*value)) for value in args[0])
+    elif kind == "move" and ids:
+        db.session.get(PracticeSession, ids[args[0] % len(ids)]).performed_at = _instant(*args[1])
+    elif kind == "delete" and ids:
+        db.session.delete(db.session.get(PracticeSession, ids[args[0] % len(ids)]))
+    elif kind in ("add, then delete it", "add, rolled back"):
+        added = _session(patient.id, _instant(*args[0]))
+        db.session.add(added)
+        db.session.flush()
+        if kind == "add, rolled back":
+            db.session.rollback()
+            return
+        db.session.delete(added)
+    elif kind in ("zone", "add and zone"):
+        patient.user.timezone = args[-1]
+        if kind == "add and zone":
+            db.session.add(_session(patient.id, _instant(*args[0])))
+    db.session.commit()
+
+
+def _practice(row: PatientFigures) -> tuple:
+    return (row.zone, row.session_count, row.last_session_at, row.recent_days)
+
+
+def _worked_out_afresh(patient) -> tuple:
+    zone = zone_for(patient.user)
+    times = db.session.scalars(
+        select(PracticeSession.performed_at).where(PracticeSession.patient_id == patient.id)
+    ).all()
+    figures = practice_figures((at, at.astimezone(zone).date()) for at in times)
+    days = {day.isoformat(): n for day, n in figures.recent_days.items()}
+    return (zone.key, figures.session_count, figures.last_session_at, days)
+
+
+FULL_PRACTICE_REFRESH = derived._refresh_practice  # the real one, spied on below
+
+
+@given(zone=st.sampled_from(ZONES), sequence=writes)
+@property_settings(60)
+def test_figures_kept_through_adds_changes_and_deletes_equal_a_recount(
+    app, zone, sequence, monkeypatch
+):
+    count_example("derived: incremental adds")
+    monkeypatch.setattr(derived, "TAIL_ROWS", 6)
+    monkeypatch.setitem(app.config, "TIMEZONE", Defaults.TIMEZONE)  # as each example starts
+    full = []
+    monkeypatch.setattr(derived, "_refresh_practice", _spy(FULL_PRACTICE_REFRESH, full))
+    patient = factories.make_patient(timezone=zone)
+    for write in sequence:
+        if write[0] == "clinic zone":
+            monkeypatch.setitem(app.config, "TIMEZONE", write[1])
+            continue
+        full.clear()
+        before = _practice(db.session.get(PatientFigures, patient.id))
+        _apply(patient, write)
+        db.session.expire_all()
+        kept, afresh = (
+            _practice(db.session.get(PatientFigures, patient.id)),
+            _worked_out_afresh(patient),
+        )
+        # A row taken in the clinic's former zone stays so until the patient's next
+        # practice write (or `flask derived rebuild`); an add is such a write.
+        if write[0] == "add" or kept[0] == afresh[0]:
+            assert kept == afresh
+        if write[0] == "add" and before[0] == afresh[0]:
+            assert not full  # only adds, a row of the same zone: no recount
+            event("incremental add" + (" (late)" if _late(before, write) else ""))
+        elif write[0] == "add":
+            event("add after the clinic's zone changed: recount")
+
+
+def _spy(function, calls: list):
+    def spied(*args):
+        calls.append(args)
+        return function(*args)
+
+    return spied
+
+
+def _late(before: tuple, write) -> bool:
+    """Whether some session of the add is older than the latest stored one."""
+    latest = before[2]
+    return latest is not None and any(_instant(*value) < latest for value in write[1])

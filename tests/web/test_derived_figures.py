@@ -4,7 +4,7 @@ random histories is tests/property/test_derived_property.py."""
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 
 from retrain.extensions import db
 from retrain.models import PatientFigures, User
@@ -26,6 +26,42 @@ def test_a_new_patient_starts_with_figures_and_a_session_updates_them(factories)
     row = _row(patient.id)
     assert (row.session_count, row.last_session_at) == (1, NOON)
     assert row.recent_days == {"2026-03-02": 1}
+
+
+def test_a_save_counts_its_session_in_without_reading_the_sessions(factories):
+    patient = factories.make_patient()
+    add_session(patient.id, NOON)
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()).upper())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        add_session(patient.id, NOON.replace(hour=9))  # late: before the latest
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    reads = [s for s in statements if s.startswith("SELECT") and "FROM PRACTICE_SESSIONS" in s]
+    assert reads == []
+    figures = [s for s in statements if "PATIENT_FIGURES" in s]
+    assert [s.split()[0] for s in figures] == ["SELECT", "UPDATE"]  # locked and read, stored
+    row = _row(patient.id)
+    assert (row.session_count, row.last_session_at) == (2, NOON)
+    assert row.recent_days == {"2026-03-02": 2}
+
+
+def test_a_session_added_after_the_clinic_changed_its_zone_recounts_in_the_new_zone(app, factories):
+    """The stored days were taken in the clinic's old zone: adding to them would mix two
+    zones' days, so the save works the figures out again."""
+    app.config["TIMEZONE"] = "UTC"
+    patient = factories.make_patient(timezone=None)  # the clinic's zone is theirs
+    add_session(patient.id, datetime(2026, 3, 2, 23, tzinfo=UTC))
+    assert _row(patient.id).recent_days == {"2026-03-02": 1}
+    app.config["TIMEZONE"] = "Pacific/Kiritimati"  # UTC+14: that session was on 3 March
+    add_session(patient.id, NOON)
+    row = _row(patient.id)
+    assert (row.zone, row.session_count) == ("Pacific/Kiritimati", 2)
+    assert row.recent_days == {"2026-03-03": 2}
 
 
 def test_rebuild_restores_lost_figures_for_one_patient_or_all(app, factories):
