@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from html import escape
 
@@ -103,25 +103,19 @@ class Layout:
 
 @dataclass(frozen=True)
 class _Frame:
+    """The axes and the plot's box: the layout less its margins."""
+
     x: Axis
     y: Axis
-    layout: Layout = field(default_factory=Layout)
+    plot_left: float
+    plot_top: float
+    plot_right: float
+    plot_bottom: float
 
-    @property
-    def plot_left(self) -> float:
-        return self.layout.left
-
-    @property
-    def plot_right(self) -> float:
-        return self.layout.width - self.layout.right
-
-    @property
-    def plot_top(self) -> float:
-        return self.layout.top
-
-    @property
-    def plot_bottom(self) -> float:
-        return self.layout.height - self.layout.bottom
+    @classmethod
+    def of(cls, x: Axis, y: Axis, layout: Layout) -> _Frame:
+        right, bottom = layout.width - layout.right, layout.height - layout.bottom
+        return cls(x, y, layout.left, layout.top, right, bottom)
 
     def px(self, x: float) -> float:
         span = self.plot_right - self.plot_left
@@ -242,7 +236,7 @@ def line_chart(
 ) -> Svg:
     """An SVG line chart. Points outside the axes are left out (say so in ``desc``)."""
     layout = layout or Layout()
-    frame = _Frame(x, y, layout)
+    frame = _Frame.of(x, y, layout)
     shown = [s for s in series if s.points]
     legend_rows = math.ceil(len(shown) / layout.legend_columns) if len(shown) > 1 else 0
     height = layout.height + legend_rows * layout.legend_row

@@ -59,6 +59,7 @@ ONLY_FOR = {
 # Not HTML pages: images (and any rule ending in .csv, .json or .zip, see _in_tour).
 BINARY = {"snapshots.image", "snapshots.thumbnail", "snapshots.aligned"}
 BINARY |= {"app_shell.service_worker", "app_shell.manifest"}  # a script and JSON
+BINARY |= {"snapshots.analysis"}  # JSON the capture page asks for (tests/web/test_snapshots.py)
 # Visited logged out (anonymous), or not a page of a role: the API has its own tests,
 # main.index only redirects to each role's home.
 NOT_IN_TOUR = {"auth.login", "auth.invitation", "main.index", "main.healthz", "static"}

@@ -6,7 +6,9 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_REACH,
   gauge,
+  HOLD_BACK_MAX,
   scoreHold,
+  storedHoldBack,
   summarise,
 } from "../../static/js/live/scoring.js";
 
@@ -194,4 +196,14 @@ test("the summary counts clean and reached reps and takes the median held-back v
     medianHoldBack: null,
     fps: null,
   });
+});
+
+test("a held-back value is stored within what the server keeps, never refusing the session", () => {
+  assert.equal(storedHoldBack(0.12345), 0.123);
+  assert.equal(storedHoldBack(-0.04), 0); // the other way: no held-back movement
+  assert.equal(storedHoldBack(HOLD_BACK_MAX), HOLD_BACK_MAX);
+  assert.equal(storedHoldBack(HOLD_BACK_MAX + 0.001), ""); // a glitch: left out
+  assert.equal(storedHoldBack(null), "");
+  assert.equal(storedHoldBack(Number.NaN), "");
+  assert.equal(storedHoldBack(Infinity), "");
 });

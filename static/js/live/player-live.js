@@ -13,7 +13,7 @@
  * says live feedback is unavailable.
  */
 import { loadFaceMesh, trackVideo } from "./face-tracker.js";
-import { DEFAULT_REACH } from "./scoring.js";
+import { DEFAULT_REACH, storedHoldBack } from "./scoring.js";
 import { createSession } from "./session.js";
 
 const WORDS = {
@@ -311,8 +311,7 @@ function setUp(player) {
       const exercise = exercises[index];
       setField(index, "live_reps_scored", numbers.repsScored);
       setField(index, "live_clean_reps", exercise.live.rule.hold_back ? numbers.cleanReps : "");
-      setField(index, "live_median_hold_back",
-        numbers.medianHoldBack === null ? "" : Math.round(numbers.medianHoldBack * 1000) / 1000);
+      setField(index, "live_median_hold_back", storedHoldBack(numbers.medianHoldBack));
       setField(index, "live_fps", numbers.fps === null ? "" : numbers.fps);
       const li = document.createElement("li");
       li.textContent = exercise.live.rule.hold_back

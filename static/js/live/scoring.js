@@ -130,6 +130,19 @@ export function scoreHold(
   return result;
 }
 
+// What the server keeps of a held-back value (retrain/progress/live.py, HOLD_BACK_RANGE).
+export const HOLD_BACK_MAX = 5;
+
+/**
+ * The median held-back value as the session stores it: movement the other way (below
+ * 0) is no held-back movement; a value over HOLD_BACK_MAX is a tracking glitch, so the
+ * figure is left out ("") rather than refusing the whole session.
+ */
+export function storedHoldBack(value) {
+  if (value === null || !Number.isFinite(value) || value > HOLD_BACK_MAX) return "";
+  return Math.round(Math.max(0, value) * 1000) / 1000;
+}
+
 function median(values) {
   if (!values.length) return null;
   const sorted = [...values].sort((a, b) => a - b);
