@@ -209,15 +209,15 @@ def patient_device(target, tally, patient, device, together, saq_numbers):
         )
 
 
-def therapist_device(target, tally, device, together):
+def therapist_device(target, tally, device, together, rounds=ROUNDS, prefix="load"):
     """The therapist on two devices saves a new version of the same patient's programme
-    at the same moment, every round."""
+    at the same moment, every round (the note is marked ``prefix``-programme-...)."""
     client = Client(target.base_url, tally, f"therapist device {device}")
     client.login(target.seed.therapist.email)
     patients = target.seed.patients
-    for round_ in range(ROUNDS):
+    for round_ in range(rounds):
         patient = patients[round_ % len(patients)]
-        marker = f"load-programme-{patient.id}-{device}-{round_}-{uuid.uuid4().hex[:8]}"
+        marker = f"{prefix}-programme-{patient.id}-{device}-{round_}-{uuid.uuid4().hex[:8]}"
         url = f"/patients/{patient.id}/programme/edit"
         form = client.open_form(url, "starts_on")
         if not together.go():

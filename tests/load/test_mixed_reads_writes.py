@@ -23,7 +23,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import func, select
 
 from retrain.extensions import db
 from retrain.models import PracticeSession, Programme
@@ -34,9 +33,11 @@ from .test_concurrent_writes import (
     Tally,
     Together,
     Write,
+    _count_by,
     _reason,
     matched,
     programme_problems,
+    therapist_device,
 )
 
 pytestmark = pytest.mark.load
@@ -77,23 +78,6 @@ def patient_writer(target, tally, reads, patient, deadline):
                 reads.missing_own_write.append(marker)
 
 
-def therapist_writer(target, tally, device, together):
-    client = Client(target.base_url, tally, f"therapist writer {device}")
-    client.login(target.seed.therapist.email)
-    patients = target.seed.patients
-    for round_ in range(WRITE_ROUNDS):
-        patient = patients[round_ % len(patients)]
-        marker = f"mixed-programme-{patient.id}-{device}-{round_}-{uuid.uuid4().hex[:8]}"
-        url = f"/patients/{patient.id}/programme/edit"
-        form = client.open_form(url, "starts_on")
-        if not together.go():
-            return
-        values = {"note": marker, "items-0-reps": 1 + (round_ + device) % 20}
-        response = client.send(form, url, values, click=("submit", "save"))
-        ok = response.status == 302
-        tally.wrote(Write("programme", patient.id, marker, ok, response.status, _reason(response)))
-
-
 def reader(target, tally, reads, number, writers_done):
     staff = target.seed.therapist if number % 2 == 0 else target.seed.clinician
     client = Client(target.base_url, tally, f"reader {number}")
@@ -126,7 +110,9 @@ def run_mixed(target) -> tuple[Tally, Reads, float]:
     writers = [
         (patient_writer, (tally, reads, patient, deadline)) for patient in target.seed.patients
     ]
-    writers += [(therapist_writer, (tally, device, together)) for device in range(2)]
+    writers += [
+        (therapist_device, (tally, device, together, WRITE_ROUNDS, "mixed")) for device in range(2)
+    ]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(writers) + READERS) as pool:
         reading = [
@@ -148,31 +134,16 @@ def run_mixed(target) -> tuple[Tally, Reads, float]:
     return tally, reads, time.perf_counter() - started
 
 
-def _sessions_by_note() -> dict:
-    rows = db.session.execute(
-        select(PracticeSession.note, func.count())
-        .where(PracticeSession.note.like("mixed-session-%"))
-        .group_by(PracticeSession.note)
-    ).all()
-    return dict(rows)
-
-
-def _programme_notes() -> dict:
-    rows = db.session.execute(
-        select(Programme.note, func.count())
-        .where(Programme.note.like("mixed-programme-%"))
-        .group_by(Programme.note)
-    ).all()
-    return dict(rows)
-
-
 def test_readers_beside_writers_see_no_older_state_and_lose_nothing(load_target):
     tally, reads, elapsed = run_mixed(load_target)
     app = load_target.app()
     with app.app_context():
         try:
-            problems = matched(tally.of("session"), _sessions_by_note())
-            problems += matched(tally.of("programme"), _programme_notes())
+            sessions = _count_by(PracticeSession.note, "mixed-session-")
+            problems = matched(tally.of("session"), sessions)
+            problems += matched(
+                tally.of("programme"), _count_by(Programme.note, "mixed-programme-")
+            )
             problems += programme_problems(
                 tally.of("programme"), [p.id for p in load_target.seed.patients]
             )
