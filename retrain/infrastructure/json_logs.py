@@ -44,8 +44,7 @@ def install(level: int = logging.INFO) -> None:
     """JSON lines on standard error for every "retrain" logger."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLines())
-    for name in ("retrain",):  # the app.logger too (the app is named "retrain")
-        logger = logging.getLogger(name)
-        logger.handlers = [handler]
-        logger.setLevel(level)
-        logger.propagate = False
+    logger = logging.getLogger("retrain")  # the app.logger too (the app is named "retrain")
+    logger.handlers = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
