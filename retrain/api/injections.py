@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
+from pydantic import ConfigDict, Field, FiniteFloat
 
 from ..models import (
     CLINICIAN,
@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..usecases import injections
 from .core import Out, Strict, patient_endpoint, record_id
-from .pagination import PageQuery, page_of
+from .pagination import Page, PageQuery, page_of
 from .schemas import Text, example, yesterday
 
 
@@ -90,11 +90,6 @@ class InjectionOut(Out):
     updated_at: datetime | None
 
 
-class InjectionPage(BaseModel):
-    items: list[InjectionOut]
-    next_cursor: str | None
-
-
 @patient_endpoint(
     "POST /injections", roles=(CLINICIAN,), body=InjectionIn, out=InjectionOut, status=201
 )
@@ -116,12 +111,14 @@ def injection_create(patient_id: int, body: InjectionIn):
     return InjectionOut.model_validate(visit)
 
 
-@patient_endpoint("GET /injections", query=PageQuery, out=InjectionPage)
+@patient_endpoint("GET /injections", query=PageQuery, out=Page[InjectionOut])
 def injection_list(patient_id: int, query: PageQuery):
     """The patient's injection visits with their sites, newest first"""
     visits = injections.list_visits(current_user, patient_id)
     rows, cursor = page_of(visits, query)
-    return InjectionPage(items=[InjectionOut.model_validate(v) for v in rows], next_cursor=cursor)
+    return Page[InjectionOut](
+        items=[InjectionOut.model_validate(v) for v in rows], next_cursor=cursor
+    )
 
 
 @patient_endpoint("GET /injections/<int:visit_id>", out=InjectionOut)

@@ -74,7 +74,7 @@ class CurrentOut(BaseModel):
     review_reasons: list[str]
 
 
-class GradingOut(BaseModel):
+class GradingPoint(BaseModel):
     graded_on: date
     composite: int = Field(description="Sunnybrook composite (voluntary - resting - synkinesis)")
     subscores: dict[str, int] | None = Field(description="resting, voluntary, synkinesis")
@@ -85,7 +85,7 @@ class ProgressOut(BaseModel):
     saq: list[SaqPoint] = Field(description="Oldest first")
     cycles: list[CycleOut] = Field(description="Oldest first")
     current: CurrentOut | None = Field(description="Null before the first injection")
-    sunnybrook: list[GradingOut] = Field(description="Clinician gradings, oldest first")
+    sunnybrook: list[GradingPoint] = Field(description="Clinician gradings, oldest first")
 
 
 @patient_endpoint("GET /progress", out=ProgressOut)

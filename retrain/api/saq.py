@@ -18,7 +18,7 @@ from ..models import PATIENT
 from ..usecases import questionnaires
 from ..usecases.local_time import patient_today
 from .core import ApiError, Strict, out_of, patient_endpoint, problem_fields, reply
-from .pagination import PageQuery, page
+from .pagination import Page, PageQuery, page
 from .schemas import Int
 
 
@@ -58,11 +58,6 @@ class SaqCreated(BaseModel):
     replaced: bool = Field(description="True when it replaced answers given earlier today")
 
 
-class SaqPage(BaseModel):
-    items: list[SaqOut]
-    next_cursor: str | None
-
-
 @patient_endpoint("POST /saq", body=SaqIn, out=SaqCreated, status=(201, 200))
 def saq_create(patient_id: int, body: SaqIn):
     """Answer the SAQ for today (a patient; again today: replaces), or enter a paper SAQ of
@@ -90,8 +85,8 @@ def saq_create(patient_id: int, body: SaqIn):
     return reply(created, 200 if replaced else 201)
 
 
-@patient_endpoint("GET /saq", query=PageQuery, out=SaqPage)
+@patient_endpoint("GET /saq", query=PageQuery, out=Page[SaqOut])
 def saq_list(patient_id: int, query: PageQuery):
     """The patient's SAQ answers and scores, newest first"""
     rows, cursor = page(partial(questionnaires.answers_page, current_user, patient_id), query)
-    return SaqPage(items=[saq_out(r) for r in rows], next_cursor=cursor)
+    return Page[SaqOut](items=[saq_out(r) for r in rows], next_cursor=cursor)

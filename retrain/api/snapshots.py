@@ -33,7 +33,7 @@ from .core import (
     patient_id_from,
     record_id,
 )
-from .pagination import PageQuery, page
+from .pagination import Page, PageQuery, page
 from .schemas import Id
 
 
@@ -78,11 +78,6 @@ class SnapshotOut(BaseModel):
     )
     image_url: str
     thumbnail_url: str
-
-
-class SnapshotPage(BaseModel):
-    items: list[SnapshotOut]
-    next_cursor: str | None
 
 
 def snapshot_out(row) -> SnapshotOut:
@@ -154,11 +149,11 @@ def snapshot_create(patient_id: str):
     return snapshot_out(result.snapshot)
 
 
-@patient_endpoint("GET /snapshots", query=PageQuery, out=SnapshotPage)
+@patient_endpoint("GET /snapshots", query=PageQuery, out=Page[SnapshotOut])
 def snapshot_list(patient_id: int, query: PageQuery):
     """The patient's photos with their quality and measures, newest first"""
     rows, cursor = page(partial(snapshot_pages.photo_list, current_user, patient_id), query)
-    return SnapshotPage(items=[snapshot_out(r) for r in rows], next_cursor=cursor)
+    return Page[SnapshotOut](items=[snapshot_out(r) for r in rows], next_cursor=cursor)
 
 
 @endpoint("GET /snapshots/<int:snapshot_id>/image", roles=CLINICAL, binary="image/jpeg")

@@ -94,9 +94,14 @@ class _Schemas:
 
     def ref(self, model: type[BaseModel]) -> dict:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        self.found.update(schema.pop("$defs", {}))
-        self.found[model.__name__] = schema
+        for name, found in {**schema.pop("$defs", {}), model.__name__: schema}.items():
+            self._add(name, found)
         return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    def _add(self, name: str, schema: dict) -> None:
+        # Two models of one name would overwrite each other and misdescribe an endpoint.
+        if self.found.setdefault(name, schema) != schema:
+            raise TypeError(f"two API models are named {name}: rename one")
 
 
 def _parameters(op: Operation, path: str) -> list[dict]:

@@ -1,6 +1,8 @@
 """The OpenAPI document matches the routes: every API route is documented, and every
 documented operation exists with the same method."""
 
+import pytest
+
 from retrain.api.spec import openapi_path
 
 UNDOCUMENTED = {"/api/v1/openapi.json", "/api/v1/docs"}  # the document and its page
@@ -58,3 +60,27 @@ def test_a_list_is_a_page_of_its_items_named_after_them(client):
     assert set(page["properties"]) == {"items", "next_cursor"}
     assert page["properties"]["items"]["items"] == {"$ref": "#/components/schemas/ExerciseOut"}
     assert page["required"] == ["items", "next_cursor"]
+
+
+def test_each_model_keeps_its_own_schema(client):
+    """The progress series' gradings and the Sunnybrook list's are different models: the
+    list's items carry id and answers, the series' points do not."""
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    assert {"id", "answers"} <= set(schemas["GradingOut"]["properties"])
+    assert set(schemas["GradingPoint"]["properties"]) == {"graded_on", "composite", "subscores"}
+    assert set(schemas["SaqPage"]["properties"]) == {"items", "next_cursor"}
+
+
+def test_two_models_of_one_name_are_refused():
+    from pydantic import BaseModel
+
+    from retrain.api.spec import _Schemas
+
+    def named(fields):
+        return type("Twin", (BaseModel,), {"__annotations__": fields})
+
+    schemas = _Schemas()
+    schemas.ref(named({"a": int}))
+    schemas.ref(named({"a": int}))  # the same schema again is the same model
+    with pytest.raises(TypeError, match="Twin"):
+        schemas.ref(named({"b": str}))
