@@ -100,10 +100,11 @@ def projection_words(
     )
     uncertain = None
     if projection.uncertain:
-        apart = projection.latest_day - projection.earliest_day
+        # Said from the rule, not from the rounded days: exact days 80.5 and 108.6 are
+        # more than 28 apart, but their rounded days 81 and 109 only 28.
         uncertain = (
-            f"Uncertain: the earlier wear-off days are {apart} days apart (more than "
-            f"{rules.uncertain_spread_days})."
+            "Uncertain: the earlier wear-off days lie more than "
+            f"{rules.uncertain_spread_days} days apart."
         )
     date_text = f"{formatting.day(projection.on)} (day {projection.day})"
     return Figure(date_text), spread, uncertain

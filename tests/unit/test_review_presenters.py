@@ -4,11 +4,12 @@ projection's spread, the first screen, the Sunnybrook, and where a paper SAQ cam
 
 from datetime import UTC, date, timedelta
 
-from retrain.presenters.clinical_status import status_text
+from retrain.presenters.clinical_status import projection_words, status_text
 from retrain.presenters.progress_page import progress_page
 from retrain.progress.change import Change
 from retrain.progress.graded import load_graded
 from retrain.progress.instruments import load_instrument
+from retrain.progress.projection import project_wear_off
 from retrain.progress.record import Grading, PatientRecord, SaqOrigin, Visit, analyse
 from retrain.progress.review import ClinicalStatus, Due
 from retrain.progress.rules import DEFAULT_RULES, ClinicRules
@@ -129,8 +130,22 @@ def test_the_projection_shows_its_spread_and_when_it_is_uncertain():
     )
     tight = page(record(THREE, PROJECTED, today=250), ClinicRules(uncertain_spread_days=10))
     assert tight.current.projection_uncertain == (
-        "Uncertain: the earlier wear-off days are 11 days apart (more than 10)."
+        "Uncertain: the earlier wear-off days lie more than 10 days apart."
     )
+
+
+def test_an_uncertain_projection_never_says_its_rounded_days_are_within_the_setting():
+    """Exact days 80.5 and 108.6 lie 28.1 days apart (uncertain with the default 28);
+    their rounded days, 81 and 109, only 28: the words must not contradict the rule."""
+    projection = project_wear_off(d(0), [80.5, 108.6])
+    assert (projection.uncertain, projection.earliest_day, projection.latest_day) == (
+        True,
+        81,
+        109,
+    )
+    _, spread, uncertain = projection_words(projection, ClinicRules())
+    assert spread == "From 2 earlier cycles, which wore off between day 81 and day 109."
+    assert uncertain == "Uncertain: the earlier wear-off days lie more than 28 days apart."
 
 
 def test_the_first_screen_holds_what_decides_the_visit():
