@@ -18,9 +18,10 @@ so the thread jobs backend runs the sealer):
   audit row written), gunicorn -w4, 8 connections;
 
 then, for the new design, seals and verifies the chain (every row in it). Run by
-`make bench` after the pages (benchmarks/run.py --audit) or alone:
+`make bench` after the pages (benchmarks/run.py; AUDIT_BENCH_ARGS passes its options) or
+alone:
 
-    .venv/bin/python benchmarks/bench_audit.py [--duration 10] [--sqlite-only]
+    .venv/bin/python benchmarks/bench_audit.py [--duration 10] [--rounds 3] [--sqlite-only]
 """
 
 # ruff: noqa: S603, S607 - this script starts gunicorn, wrk, git and flask by fixed paths

@@ -8,7 +8,8 @@ hash, count, time) to a file outside the database (AUDIT_CHECKPOINT_DIR).
 
 `flask audit verify` then finds: a changed row (its HMAC), a deleted row (a gap in
 ``seq``), a chain rewritten without the key (every HMAC), a deleted tail (shorter than a
-checkpoint, or a different hash at a checkpoint's count), and rows inserted after a
+checkpoint, or a different hash at any checkpoint's count, so also a tail deleted and
+refilled with new rows up to the same count), and rows inserted after a
 checkpoint but dated before it (beyond AUDIT_GRACE_SECONDS, the longest a request may
 take between noting an event and committing it).
 """
@@ -152,7 +153,9 @@ def verify(batch: int = 5000) -> Report:
     """Check the sealed chain against the key and the checkpoints (module docstring)."""
     report, key = Report(), _key()
     checkpoints = read_checkpoints()
-    by_count = {cp.count: cp for cp in checkpoints}
+    by_count: dict[int, list[Checkpoint]] = {}
+    for cp in checkpoints:  # in order of time within a count
+        by_count.setdefault(cp.count, []).append(cp)
     grace = timedelta(seconds=current_app.config["AUDIT_GRACE_SECONDS"])
     prev, seq, before = GENESIS, 0, None  # ``before``: the last checkpoint passed
     while True:
@@ -170,10 +173,12 @@ def verify(batch: int = 5000) -> Report:
                 report.flag(f"row {row.id} was added after the checkpoint of {before.at}", row.id)
             seq, prev, report.checked = row.seq, row.hash, report.checked + 1
             if seq in by_count:
-                if by_count[seq].hash != prev:
-                    report.flag(f"the chain differs from the checkpoint at {seq} rows", row.id)
+                # Every checkpoint of this count, not only the newest: a tail deleted and
+                # refilled to the same count leaves two checkpoints with different heads.
+                if any(cp.hash != prev for cp in by_count[seq]):
+                    report.flag(f"the chain differs from a checkpoint at {seq} rows", row.id)
                     return report
-                before = by_count[seq]
+                before = by_count[seq][-1]
         db.session.expunge_all()
         if len(rows) < batch:
             break

@@ -28,12 +28,15 @@ WHAT_FOR_PATIENTS = {
     "invite": "made you a new sign-in link",
     "new_invitation": "made you a new sign-in link",
     "reset_password": "made a link to set a new password",
+    "password_reset_email": "sent you an e-mail to set a new password",
+    "email_invitation": "e-mailed you your sign-in link",
     "care_team_add": "added someone to your care team",
     "care_team_remove": "removed someone from your care team",
 }
 # Why they could: the reason category of each action.
 CARE, ADMINISTRATION = "Your care", "Running your account"
 ADMIN_ACTIONS = {"care_team_add", "care_team_remove", "new_invitation", "reset_password"}
+ADMIN_ACTIONS |= {"password_reset_email", "email_invitation"}
 
 
 @dataclass(frozen=True)

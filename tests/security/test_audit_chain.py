@@ -94,6 +94,21 @@ def test_verify_finds_a_deleted_tail(app):
     assert "counted 4" in report.problems[0]
 
 
+def test_verify_finds_a_deleted_tail_refilled_to_the_checkpoints_count(app):
+    """The attacker deletes the sealed tail and slips in as many fresh rows, dated now,
+    just before the sealer runs: the sealer chains them up to the very count of the
+    last checkpoint and writes a checkpoint of that count with another head hash."""
+    rows = sealed(4)
+    db.session.execute(delete(AuditEvent).where(AuditEvent.id.in_([rows[2].id, rows[3].id])))
+    db.session.commit()
+    add_events(2, action="logout")  # as many rows as were deleted
+    assert audit_chain.seal() == 2
+    counts = [cp.count for cp in audit_chain.read_checkpoints()]
+    assert counts.count(4) == 2  # two checkpoints of 4 rows, with different heads
+    report = audit_chain.verify()
+    assert not report.intact and "checkpoint" in report.problems[0]
+
+
 def test_verify_finds_a_chain_rewritten_with_the_algorithm_but_not_the_key(app):
     rows = sealed(3)
     wrong_key, prev = b"guessed", audit_chain.GENESIS

@@ -52,6 +52,18 @@ def test_accesses_are_counted_per_person_day_and_action_newest_first():
     ]
 
 
+def test_e_mails_about_signing_in_are_in_the_patients_words_as_running_their_account():
+    rows = [
+        (1, "admin", "password_reset_email", at(6, 10)),
+        (2, "therapist", "email_invitation", at(5, 10)),
+    ]
+    names = {1: "Ada Admin", 2: "Tess Okafor"}
+    assert [(a.what, a.why) for a in accesses_by_day(rows, names)] == [
+        ("sent you an e-mail to set a new password", ADMINISTRATION),
+        ("e-mailed you your sign-in link", ADMINISTRATION),
+    ]
+
+
 def test_audit_lines_name_the_people_and_the_record():
     event = SimpleNamespace(
         id=5, at=at(5, 9), actor_id=2, actor_role="therapist", action="view", patient_id=4,

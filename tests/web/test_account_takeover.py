@@ -16,6 +16,11 @@ from retrain.models import AuditEvent, Invitation, User
 
 from ..conftest import csrf_from, login, post_form
 
+# A password reset e-mail on the patient's "who opened my record", in their words.
+RESET_LINE = (
+    '<td data-label="What">sent you an e-mail to set a new password</td>'
+    '<td data-label="Why">Running your account</td>'
+)
 LINK = re.compile(r"https?://[^/\"\s]+(/(?:invitation|password/reset)/[A-Za-z0-9_\-]+)")
 
 
@@ -86,6 +91,12 @@ def test_an_admin_sends_a_reset_email_to_the_account_owner(client, as_user, fact
         select(AuditEvent.action).where(AuditEvent.actor_id == admin.id)
     ).all()
     assert "password_reset_email" in actions
+    # The patient sees it, in words, as the running of their account.
+    patient_client = app.test_client()
+    login(patient_client, patient.user.email)
+    mine = patient_client.get("/my-data").get_data(as_text=True)
+    assert f'{admin.name} <span class="muted">(clinic administrator)' in mine
+    assert RESET_LINE in mine
 
 
 # Care-team staff ---------------------------------------------------------------------------
@@ -120,10 +131,11 @@ def test_staff_trigger_a_reset_email_that_the_patient_can_see(client, as_user, f
     assert message["To"] == patient.user.email
     [path] = links_in(message.get_content())
 
-    # The patient sees who did it on "who opened my record" ...
+    # The patient sees who did it on "who opened my record" (not only their page views) ...
     patient_client = app.test_client()
     login(patient_client, patient.user.email)
-    assert "Tess Therapist" in patient_client.get("/my-data").get_data(as_text=True)
+    mine = patient_client.get("/my-data").get_data(as_text=True)
+    assert "Tess Therapist" in mine and RESET_LINE in mine
     # ... and the link is theirs: it sets their new password.
     form = app.test_client()
     page = form.get(path)
