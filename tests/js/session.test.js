@@ -38,6 +38,17 @@ test("frames without a face do not count towards calibration", () => {
   assert.equal(session.state, "measuring");
 });
 
+test("a phone measuring under 2 frames a second still calibrates, on its last 5 faces", () => {
+  // Below minCalibrationFrames in two seconds: the frames kept must not run out.
+  const session = createSession();
+  const slow = 700; // ms per frame, about 1.4 frames a second
+  sequence(4, () => REST).forEach((landmarks, k) => session.addFrame(landmarks, k * slow));
+  assert.equal(session.state, "calibrating", "four faces are too few");
+  session.addFrame(REST, 4 * slow);
+  assert.equal(session.state, "measuring");
+  assert.equal(session.problem, null);
+});
+
 test("a head that turns during calibration starts it again", () => {
   const session = createSession();
   const end = feed(

@@ -72,4 +72,7 @@ def test_the_review_shows_live_numbers_beside_the_saq_per_cycle(client, record):
     rows = section.split("<tr>")[2:]  # newest first
     assert "2 ·" in rows[0] and "clean 7 of 8 (88 %)" in rows[0]
     assert "1 ·" in rows[1] and "clean 2 of 8 (25 %)" in rows[1]
+    # Beside each cycle's SAQ response, in the same row.
+    assert '<td data-label="SAQ response">30.0 (50 %)</td>' in rows[0]
+    assert "-20.0 (-50 %): worse" in rows[1]
     assert "40 % of the eye opening" in rows[1]

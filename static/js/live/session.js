@@ -53,12 +53,17 @@ export function createSession({
   let problem = null;
   let hold = null;
 
-  // Frames of the last two calibration spans: slow phones may need longer than one to
-  // see minCalibrationFrames faces, and older frames are no longer the face at rest.
+  // The faces of the last two calibration spans (older ones may no longer be the face at
+  // rest), and never fewer than minCalibrationFrames: a phone too slow to see that many
+  // in two spans calibrates on its last ones instead of never.
   function calibrateWith(landmarks, timeMs) {
     if (calibrationStart === null) calibrationStart = timeMs;
-    calibrationFrames.push({ landmarks, timeMs });
-    calibrationFrames = calibrationFrames.filter((f) => timeMs - f.timeMs <= 2 * calibrationMs);
+    if (landmarks) calibrationFrames.push({ landmarks, timeMs });
+    const recent = calibrationFrames.filter((f) => timeMs - f.timeMs <= 2 * calibrationMs);
+    calibrationFrames =
+      recent.length >= minCalibrationFrames
+        ? recent
+        : calibrationFrames.slice(-minCalibrationFrames);
     if (timeMs - calibrationStart < calibrationMs) return;
     const frames = calibrationFrames.map((f) => f.landmarks);
     const outcome = calibrate(frames, { mirrored, minFrames: minCalibrationFrames });
