@@ -339,6 +339,10 @@ def test_a_pushed_reminder_is_shown_and_reported_by_the_service_worker(live_serv
     page, base = browser.page, live_server.url
     page.context.grant_permissions(["notifications"], origin=base)
     log_in(page, base)
+    # The worker may have been claiming pages while the login navigated: once it is
+    # active, a fresh load of Today is surely one it controls.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.goto(f"{base}/today")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
     payloads = []
