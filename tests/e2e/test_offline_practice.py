@@ -2,7 +2,7 @@
 register; a whole session done and saved with the network off is sent exactly once when
 it returns, even when the page is reloaded in the middle of sending it; a refused
 session shows its reason; the player offers to carry on; log-out clears the outbox and
-the cached pages.
+the cached pages; a reminder pushed to the service worker is shown and reported shown.
 
 context.set_offline(True) cuts the page and the service worker off alike (Playwright
 1.65 applies it to service workers too), so what works offline here is what the
@@ -18,6 +18,7 @@ only be stored once the test brings the network back.
 """
 
 import contextlib
+import json
 import threading
 
 import pytest
@@ -321,3 +322,74 @@ def test_background_sync_sends_from_the_service_worker_alone(live_server, browse
             break
         page.wait_for_timeout(100)
     assert len(stored_sessions(live_server)) == 1
+
+
+def test_a_pushed_reminder_is_shown_and_reported_by_the_service_worker(live_server, browser):
+    """The server's own payload for a due reminder (the tick, with the push service's
+    post recorded instead of sent) is delivered to the service worker through the
+    DevTools protocol: it shows the notification and reports it shown, so the delivery
+    is marked shown and the patient counted as reached by notification."""
+    from retrain.companion import sending
+    from retrain.infrastructure import webpush
+    from retrain.models import Patient, ReminderDelivery, ReminderSettings
+
+    from ..web.reminder_helpers import add_device, set_reminders
+
+    patient_id, _ = patient_with_programme(live_server)
+    page, base = browser.page, live_server.url
+    page.context.grant_permissions(["notifications"], origin=base)
+    log_in(page, base)
+    # The worker may have been claiming pages while the login navigated: once it is
+    # active, a fresh load of Today is surely one it controls.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.goto(f"{base}/today")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+    payloads = []
+    with live_server.app.app_context():
+        patient = db.session.get(Patient, patient_id)
+        set_reminders(patient, push=True, email=False)
+        add_device(patient)
+        real_send = webpush.send
+        webpush.send = lambda endpoint, p256dh, auth, payload, ttl: payloads.append(payload)
+        try:
+            sending.tick()
+        finally:
+            webpush.send = real_send
+        db.session.remove()
+    (payload,) = payloads
+
+    cdp = page.context.new_cdp_session(page)
+    registrations = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):
+        if registrations:
+            break
+        page.wait_for_timeout(100)
+    (registration,) = [r for r in registrations if r["scopeURL"] == f"{base}/"]
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": base,
+            "registrationId": registration["registrationId"],
+            "data": json.dumps(payload),
+        },
+    )
+
+    def shown():
+        with live_server.app.app_context():
+            delivery = db.session.scalar(select(ReminderDelivery))
+            settings = db.session.get(ReminderSettings, patient_id)
+            found = delivery.shown_at is not None, settings.reached_by
+            db.session.remove()
+        return found
+
+    for _ in range(100):
+        if shown()[0]:
+            break
+        page.wait_for_timeout(100)
+    assert shown() == (True, "push")

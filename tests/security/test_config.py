@@ -83,9 +83,12 @@ def test_sqlite_pragmas(app):
         ({"MAIL_BACKEND": "outbox"}, "SMTP"),
         ({"MAIL_SMTP_HOST": None}, "SMTP"),
         ({"MAIL_FROM": None}, "MAIL_FROM"),
+        ({"PUBLIC_URL": None}, "RETRAIN_PUBLIC_URL"),
+        ({"VAPID_PRIVATE_KEY": None}, "RETRAIN_VAPID_PRIVATE_KEY"),
+        ({"VAPID_SUBJECT": None}, "RETRAIN_VAPID_SUBJECT"),
     ],
 )
-def test_production_refuses_to_start_without_its_worker_and_mail_server(
+def test_production_refuses_to_start_without_its_worker_mail_server_and_push_keys(
     tmp_path, change, complaint
 ):
     with pytest.raises(RuntimeError, match=complaint):

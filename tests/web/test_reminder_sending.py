@@ -203,11 +203,18 @@ def test_a_claim_left_by_a_dead_worker_is_taken_again(app, factories, monkeypatc
 
 
 def test_receipts_mark_the_patient_reached(app, factories, client, pushes):
+    from ..conftest import login
+
     patient = push_patient(factories)
     sending.tick()
     (delivery,) = deliveries()
     token = links.sign("delivery", delivery.id)
     assert client.post(f"/reminders/receipt/{token}/shown").status_code == 204
+    own = app.test_client()  # the patient's page says what reached them, and how
+    login(own, patient.user.email)
+    local = delivery.sent_at.astimezone(zone_for(patient.user))
+    page = own.get("/reminders").get_data(as_text=True)
+    assert f"Last reminder: {local:%A %H:%M} by notification: shown" in page
     response = client.get(f"/reminders/opened/{token}")
     assert response.status_code == 302 and response.headers["Location"].endswith("/today")
     db.session.expire_all()
@@ -215,6 +222,8 @@ def test_receipts_mark_the_patient_reached(app, factories, client, pushes):
     assert delivery.shown_at is not None and delivery.opened_at >= delivery.shown_at
     settings = db.session.get(ReminderSettings, patient.id)
     assert settings.reached_by == "push" and settings.reached_at == delivery.opened_at
+    page = own.get("/reminders").get_data(as_text=True)
+    assert f"Last reminder: {local:%A %H:%M} by notification: opened" in page
     forged = links.sign("stop", delivery.id)  # a token for another purpose
     assert client.post(f"/reminders/receipt/{forged}/shown").status_code == 404
     assert client.post("/reminders/receipt/nonsense/shown").status_code == 404
@@ -279,6 +288,13 @@ def test_the_tick_command_reports_the_deliveries(app, factories, runner):
     set_reminders(patient)
     result = runner.invoke(args=["reminders", "tick"])
     assert result.exit_code == 0 and "1 sent" in result.output
+
+
+def test_the_tick_is_a_periodic_job_every_minute():
+    """The workers (RQ) and make run's thread run it; nothing else starts it."""
+    from retrain.infrastructure import jobs_base
+
+    assert jobs_base.PERIODIC["retrain.companion.sending:tick"] == 60
 
 
 def test_an_unknown_outcome_is_a_programming_error(app):
