@@ -1,10 +1,12 @@
 """The guided player in a real browser: run a session, save it, find it in history."""
 
+import json
+
 import pytest
 from sqlalchemy import select
 
 from retrain.extensions import db
-from retrain.models import PracticeSession
+from retrain.models import Exercise, PracticeSession
 
 from ..conftest import TEST_PASSWORD
 from ..web.practice_helpers import make_exercise, make_programme
@@ -174,4 +176,80 @@ def test_mirror_shows_the_camera_mirrored_and_stops_at_the_end(live_server, brow
     expect(video).to_be_hidden()
     assert page.evaluate("document.getElementById('mirror-video').srcObject") is None
     assert uploads == []  # nothing was sent anywhere
+    assert browser.errors == []
+
+
+# Records each beep and vibration with the exercise on screen (no real sound or buzz).
+RECORD_CUES = """
+window.__cues = [];
+const onScreen = () => (document.getElementById('exercise-name') || {}).textContent;
+Object.defineProperty(navigator, 'vibrate', {
+  configurable: true,
+  value: (pattern) => { window.__cues.push(['vibrate', onScreen()]); return true; },
+});
+window.AudioContext = class {
+  constructor() { this.currentTime = 0; this.destination = {}; }
+  createOscillator() {
+    const cues = window.__cues;
+    return { frequency: {}, connect() {}, stop() {},
+             start() { cues.push(['beep', onScreen()]); } };
+  }
+  createGain() { return { gain: {}, connect() {} }; }
+};
+"""
+
+
+def run_eyes_closed_then_smile(page, base):
+    """A session of two one-repetition exercises: the eye closure, then a smile."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/session/player?speed=20")
+    page.get_by_role("button", name="Start").click()
+    for name in ("Gentle eye closure without smiling", "Small smile with soft eyes"):
+        expect(page.locator("#exercise-name")).to_have_text(name)
+        page.get_by_role("button", name="Begin this exercise").click()
+    expect(page.locator("#player-summary")).to_be_visible()
+    return [tuple(cue) for cue in page.evaluate("window.__cues")]
+
+
+@pytest.mark.parametrize("remembered", [None, {"sound": False, "vibrate": False}])
+def test_eyes_closed_exercises_beep_and_vibrate_until_the_patient_chooses(
+    live_server, browser, remembered
+):
+    """Issue 16 part 7: with no choice made on this device, the eye closure beeps and
+    vibrates at each phase change and the smile does not; once the patient has chosen
+    (both boxes off here), nothing cues."""
+    from tests import factories
+
+    with live_server.app.app_context():
+        patient = factories.make_user("patient", email="player@example.org", name="Pat Player")
+        slugs = ("gentle-eye-closure", "closed-lip-smile")
+        by_slug = {e.slug: e for e in db.session.scalars(select(Exercise))}
+        make_programme(
+            patient.id,
+            [by_slug[slug] for slug in slugs],
+            reps=2,
+            sets=1,
+            hold_seconds=1,
+            rest_seconds=1,
+            times_per_day=1,
+        )
+        patient_id = patient.id
+        db.session.remove()
+    page, base = browser.page, live_server.url
+    page.add_init_script(RECORD_CUES)
+    log_in(page, base)
+    if remembered is not None:
+        page.evaluate(
+            "([key, value]) => localStorage.setItem(key, value)",
+            [f"retrain-cues-{patient_id}", json.dumps(remembered)],
+        )
+    cues = run_eyes_closed_then_smile(page, base)
+    if remembered is None:
+        closure = "Gentle eye closure without smiling"
+        # Two repetitions with a rest between: three phase changes, each a beep and a buzz.
+        assert cues.count(("beep", closure)) == 3 and cues.count(("vibrate", closure)) == 3
+        assert not [cue for cue in cues if cue[1] != closure], cues
+    else:
+        assert cues == []
     assert browser.errors == []
