@@ -267,6 +267,7 @@ def line_chart(
     for item in shown:
         out += _series(frame, item, newest)
     out += _legend(frame, shown, layout)
+    out += _y_axis(frame, y_note)
     out.append("</svg>")
     return Svg("\n".join(out))
 
@@ -299,7 +300,7 @@ def _grid(frame: _Frame, y_note: str | None) -> list[str]:
     left, right = frame.plot_left, frame.plot_right
     top, bottom = frame.plot_top, frame.plot_bottom
     out = ['<g class="chart-grid">']
-    for value, label in frame.y.ticks:
+    for value, _ in frame.y.ticks:
         if not frame.y.low <= value <= frame.y.high:
             continue
         y = frame.py(value)
@@ -307,7 +308,6 @@ def _grid(frame: _Frame, y_note: str | None) -> list[str]:
             f'<line x1="{num(left)}" y1="{num(y)}" x2="{num(right)}" y2="{num(y)}" '
             f'stroke="{GRID}" stroke-width="1"/>'
         )
-        out.append(svg_text(left - 6, y + 4, label, text_anchor="end", fill=MUTED))
     for value, label in frame.x.ticks:
         if not frame.x.low <= value <= frame.x.high:
             continue
@@ -326,6 +326,23 @@ def _grid(frame: _Frame, y_note: str | None) -> list[str]:
         f'stroke="{MUTED}" stroke-width="1"/>'
     )
     out.append(svg_text((left + right) / 2, bottom + 38, frame.x.label, text_anchor="middle"))
+    out.append("</g>")
+    return out
+
+
+def _y_axis(frame: _Frame, y_note: str | None) -> list[str]:
+    """The y axis's numbers and name on a white strip over the left margin, drawn last: a
+    chart wider than a phone scrolls, and app.js moves this group along with the scroll so
+    the scale stays in view beside the newest points."""
+    out = [
+        '<g class="chart-y-axis">',
+        f'<rect x="0" y="0" width="{num(frame.plot_left - 1)}" '
+        f'height="{num(frame.plot_bottom + 1)}" fill="#ffffff"/>',
+    ]
+    for value, label in frame.y.ticks:
+        if frame.y.low <= value <= frame.y.high:
+            y = frame.py(value)
+            out.append(svg_text(frame.plot_left - 6, y + 4, label, text_anchor="end", fill=MUTED))
     y_label = frame.y.label + (f" ({y_note})" if y_note else "")
     out.append(svg_text(4, 16, y_label, fill=INK))
     out.append("</g>")

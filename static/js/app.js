@@ -147,9 +147,28 @@
   });
 
   /* --- charts wider than a phone open at their newest end (the right) ----------------- */
+  /* The y axis's numbers (.chart-y-axis, a white strip drawn last) move with the scroll,
+   * so the scale stays at the left edge of what the phone shows. */
 
-  Array.prototype.forEach.call(document.querySelectorAll(".chart-frame"), function (frame) {
+  function keepYAxisInView(frame) {
+    var svg = frame.querySelector("svg");
+    var axis = svg && svg.querySelector(".chart-y-axis");
+    var width = svg && svg.getBoundingClientRect().width;
+    if (!axis || !width) {
+      return;
+    }
+    var units = (frame.scrollLeft * svg.viewBox.baseVal.width) / width;
+    axis.setAttribute("transform", units > 0 ? "translate(" + units.toFixed(1) + " 0)" : "");
+  }
+
+  var chartFrames = document.querySelectorAll(".chart-frame");
+  Array.prototype.forEach.call(chartFrames, function (frame) {
     frame.scrollLeft = frame.scrollWidth;
+    keepYAxisInView(frame);
+    frame.addEventListener("scroll", function () { keepYAxisInView(frame); }, { passive: true });
+  });
+  window.addEventListener("resize", function () {
+    Array.prototype.forEach.call(chartFrames, keepYAxisInView); // e.g. the phone turned
   });
 
   /* --- "Add to Home Screen" where the browser offers it (Chromium) -------------------- */

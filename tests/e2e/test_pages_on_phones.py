@@ -406,6 +406,16 @@ PHONE_CHECKS = """
       problems.push(`chart hides its newest point: <svg#${chart ? chart.id : '?'}>`);
     }
   }
+  // ... and its y axis's numbers at the left edge of what it shows, wherever it scrolled.
+  for (const axis of document.querySelectorAll('main .chart-frame .chart-y-axis')) {
+    if (axis.closest('[hidden], details:not([open])')) continue;
+    const seen = axis.closest('.chart-frame').getBoundingClientRect();
+    const numbers = axis.getBoundingClientRect();
+    if (numbers.left < Math.max(seen.left, 0) - 1 || numbers.left > seen.left + 8) {
+      const chart = axis.closest('svg');
+      problems.push(`chart hides its y axis: <svg#${chart ? chart.id : '?'}>`);
+    }
+  }
 
   // 5. Body copy of at least 15 px.
   for (const el of document.querySelectorAll('p, li, td, label')) {
@@ -565,6 +575,11 @@ body { margin: 0; font: 17px/1.5 sans-serif; }
 <svg id="shown-end" width="290" height="50">
 <circle class="chart-newest" cx="280" cy="20" r="3"/></svg>
 </div>
+<div class="chart-frame" id="scrolled" style="overflow-x: auto; width: 300px;">
+<svg id="axis-left-behind" width="600" height="50">
+<g class="chart-y-axis"><text x="2" y="20">100</text></g>
+<circle class="chart-newest" cx="590" cy="20" r="3"/></svg>
+</div>
 </main></body></html>"""
 
 
@@ -573,12 +588,14 @@ def test_the_phone_checks_find_what_they_should(browser):
     page = browser.page
     page.set_viewport_size(PHONE)
     page.set_content(CHECKS_DEMO)
+    page.eval_on_selector("#scrolled", "frame => { frame.scrollLeft = 300; }")
     problems = page.evaluate(PHONE_CHECKS, PHONE["width"])
-    assert len(problems) == 7, problems
+    assert len(problems) == 8, problems
     assert problems[0].startswith("page is 500px wide (> 360): <div.wide>")
     assert problems[1].startswith("small target ") and '<button.short> "Go"' in problems[1]
     assert problems[2].startswith("small target ") and '<a> "Short nav link"' in problems[2]
     assert '<input> "Small tick box"' in problems[3]  # its label is the target: too short
     assert problems[4].startswith("table scrolls sideways (400px in 300px)")
     assert problems[5] == "chart hides its newest point: <svg#hidden-end>"
-    assert problems[6] == 'text 12px: <p.small-text> "Tiny print"'
+    assert problems[6] == "chart hides its y axis: <svg#axis-left-behind>"
+    assert problems[7] == 'text 12px: <p.small-text> "Tiny print"'

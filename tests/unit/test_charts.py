@@ -205,3 +205,23 @@ def test_axis_text_is_16_units_so_at_least_14_px_on_a_phone():
     root = parse(chart())
     assert root.get("font-size") == "16"
     assert not [t for t in root.iter(f"{SVG}text") if t.get("font-size") not in (None, "16")]
+
+
+def test_the_y_axis_numbers_are_one_group_drawn_last_over_a_white_strip():
+    """app.js moves this group as a phone scrolls the chart, so the scale stays in view
+    beside the newest points; drawn last, it covers what scrolls beneath it."""
+    ticks = ((0, "0"), (50, "50"), (100, "100"), (150, "150"))  # 150: off the axis
+    root = parse(chart(y=Axis(0, 100, "Score", ticks), y_note="lower is better"))
+    axis = root.findall(f"{SVG}g")[-1]
+    assert axis.get("class") == "chart-y-axis"
+    strip = axis.find(f"{SVG}rect")
+    assert (strip.get("x"), strip.get("width"), strip.get("fill")) == ("0", "47", "#ffffff")
+    texts = [t.text for t in axis.iter(f"{SVG}text")]
+    assert texts == ["0", "50", "100", "Score (lower is better)"]
+    grid_texts = [
+        t.text
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "chart-grid"
+        for t in g.iter(f"{SVG}text")
+    ]
+    assert "100" not in grid_texts  # the numbers are drawn once, in the axis group
