@@ -57,6 +57,10 @@ class Axis:
         if not self.high > self.low:
             raise ValueError("an axis needs high > low")
 
+    @property
+    def ticks_on_axis(self) -> list[tuple[float, str]]:
+        return [(value, label) for value, label in self.ticks if self.low <= value <= self.high]
+
 
 @dataclass(frozen=True)
 class Series:
@@ -300,17 +304,13 @@ def _grid(frame: _Frame, y_note: str | None) -> list[str]:
     left, right = frame.plot_left, frame.plot_right
     top, bottom = frame.plot_top, frame.plot_bottom
     out = ['<g class="chart-grid">']
-    for value, _ in frame.y.ticks:
-        if not frame.y.low <= value <= frame.y.high:
-            continue
+    for value, _ in frame.y.ticks_on_axis:
         y = frame.py(value)
         out.append(
             f'<line x1="{num(left)}" y1="{num(y)}" x2="{num(right)}" y2="{num(y)}" '
             f'stroke="{GRID}" stroke-width="1"/>'
         )
-    for value, label in frame.x.ticks:
-        if not frame.x.low <= value <= frame.x.high:
-            continue
+    for value, label in frame.x.ticks_on_axis:
         x = frame.px(value)
         out.append(
             f'<line x1="{num(x)}" y1="{num(bottom)}" x2="{num(x)}" y2="{num(bottom + 5)}" '
@@ -339,10 +339,9 @@ def _y_axis(frame: _Frame, y_note: str | None) -> list[str]:
         f'<rect x="0" y="0" width="{num(frame.plot_left - 1)}" '
         f'height="{num(frame.plot_bottom + 1)}" fill="#ffffff"/>',
     ]
-    for value, label in frame.y.ticks:
-        if frame.y.low <= value <= frame.y.high:
-            y = frame.py(value)
-            out.append(svg_text(frame.plot_left - 6, y + 4, label, text_anchor="end", fill=MUTED))
+    for value, label in frame.y.ticks_on_axis:
+        y = frame.py(value) + 4
+        out.append(svg_text(frame.plot_left - 6, y, label, text_anchor="end", fill=MUTED))
     y_label = frame.y.label + (f" ({y_note})" if y_note else "")
     out.append(svg_text(4, 16, y_label, fill=INK))
     out.append("</g>")

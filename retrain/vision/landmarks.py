@@ -25,9 +25,12 @@ class Side:
     lower_lid: tuple[int, ...]  # outer to inner, corners excluded
     brow: tuple[int, ...]  # upper and lower contour of the eyebrow
     mouth_corner: int
-    # the 16 eyelid points of the iris model's 71-point eye contour, in its order
-    # (9 lower points from corner to corner, then the 7 upper points)
-    iris_model_lids: tuple[int, ...]
+
+    @property
+    def iris_model_lids(self) -> tuple[int, ...]:
+        """The 16 eyelid points of the iris model's 71-point eye contour, in its order: the
+        9 lower points from corner to corner (outer first), then the 7 upper points."""
+        return (self.eye_outer, *self.lower_lid, self.eye_inner, *self.upper_lid)
 
 
 RIGHT = Side(
@@ -39,7 +42,6 @@ RIGHT = Side(
     lower_lid=(7, 163, 144, 145, 153, 154, 155),
     brow=(70, 63, 105, 66, 107, 46, 53, 52, 65, 55),
     mouth_corner=61,
-    iris_model_lids=(33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173),
 )
 
 LEFT = Side(
@@ -51,24 +53,6 @@ LEFT = Side(
     lower_lid=(249, 390, 373, 374, 380, 381, 382),
     brow=(300, 293, 334, 296, 336, 276, 283, 282, 295, 285),
     mouth_corner=291,
-    iris_model_lids=(
-        263,
-        249,
-        390,
-        373,
-        374,
-        380,
-        381,
-        382,
-        362,
-        466,
-        388,
-        387,
-        386,
-        385,
-        384,
-        398,
-    ),
 )
 
 SIDES = (RIGHT, LEFT)
