@@ -288,15 +288,10 @@ def test_log_out_clears_the_outbox_and_the_cached_pages(live_server, browser):
     assert stored_sessions(live_server) == []
 
 
-def test_background_sync_sends_from_the_service_worker_alone(live_server, browser):
-    patient_with_programme(live_server)
-    page, base = browser.page, live_server.url
-    context = page.context
-    saved_offline(page, live_server)
-    page.goto("about:blank")  # no page of ours runs now: only the service worker can send
-    network_up(page, live_server)
-
-    cdp = context.new_cdp_session(page)
+def service_worker_of(page, base):
+    """A DevTools session and the registration id of the app's service worker (root scope),
+    to hand it events as the browser would."""
+    cdp = page.context.new_cdp_session(page)
     registrations = []
     cdp.on(
         "ServiceWorker.workerRegistrationUpdated",
@@ -308,11 +303,22 @@ def test_background_sync_sends_from_the_service_worker_alone(live_server, browse
             break
         page.wait_for_timeout(100)
     (registration,) = [r for r in registrations if r["scopeURL"] == f"{base}/"]
+    return cdp, registration["registrationId"]
+
+
+def test_background_sync_sends_from_the_service_worker_alone(live_server, browser):
+    patient_with_programme(live_server)
+    page, base = browser.page, live_server.url
+    saved_offline(page, live_server)
+    page.goto("about:blank")  # no page of ours runs now: only the service worker can send
+    network_up(page, live_server)
+
+    cdp, registration_id = service_worker_of(page, base)
     cdp.send(
         "ServiceWorker.dispatchSyncEvent",
         {
             "origin": base,
-            "registrationId": registration["registrationId"],
+            "registrationId": registration_id,
             "tag": "retrain-outbox",
             "lastChance": False,
         },
@@ -359,23 +365,12 @@ def test_a_pushed_reminder_is_shown_and_reported_by_the_service_worker(live_serv
         db.session.remove()
     (payload,) = payloads
 
-    cdp = page.context.new_cdp_session(page)
-    registrations = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda event: registrations.extend(event["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    for _ in range(50):
-        if registrations:
-            break
-        page.wait_for_timeout(100)
-    (registration,) = [r for r in registrations if r["scopeURL"] == f"{base}/"]
+    cdp, registration_id = service_worker_of(page, base)
     cdp.send(
         "ServiceWorker.deliverPushMessage",
         {
             "origin": base,
-            "registrationId": registration["registrationId"],
+            "registrationId": registration_id,
             "data": json.dumps(payload),
         },
     )
