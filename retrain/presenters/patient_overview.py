@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from ..models import Patient, Programme
 from .caseload import CaseloadRow
+from .live_trends import ExerciseTrend
 from .practice_chart import PracticeChart
 
 
@@ -47,6 +48,7 @@ class PatientOverview:
     can_invite: bool  # the viewer may make a new invitation link
     log: LogPage | None = None  # which page of the session log ``sessions`` is
     practice_chart: PracticeChart | None = None  # staff only: daily ratings and effort
+    live_trends: tuple[ExerciseTrend, ...] = ()  # staff only: the chart's weeks
 
 
 def session_rows(counted: Iterable[tuple], zone: ZoneInfo) -> list[SessionRow]:
@@ -79,6 +81,7 @@ def patient_overview(
     can_invite: bool,
     log: LogPage | None = None,
     practice_chart: PracticeChart | None = None,
+    live_trends: tuple[ExerciseTrend, ...] = (),
 ) -> PatientOverview:
     """``patient`` with their account loaded; ``history`` newest first."""
     user = patient.user
@@ -99,4 +102,5 @@ def patient_overview(
         can_invite=can_invite,
         log=log,
         practice_chart=practice_chart,
+        live_trends=live_trends,
     )

@@ -17,11 +17,13 @@ from ..extensions import db
 from ..infrastructure import audit, invitations
 from ..models import PATIENT, Invitation, Patient, PracticeItem, PracticeSession
 from ..models.base import utcnow
+from ..presenters import live_trends, practice_chart
 from ..presenters import patient_overview as presenters
-from ..presenters import practice_chart
+from ..progress import live
 from . import accounts, caseload
 from .local_time import before_local_day, local_now, zone_for
 from .programme_reads import programme_history, versions_of
+from .progress_record import recent_live
 
 SESSION_LOG_LENGTH = 50  # the API's patient detail
 SESSION_LOG_PAGE = 10  # the patient page: the log is paged, the programme comes first
@@ -135,6 +137,7 @@ def view_patient(
     pages = max(1, math.ceil(total / log_size))
     sessions = presenters.session_rows([(*row[:3], *row[4:]) for row in counted], zone)
     figures = chart = None
+    trends = ()
     if user.role != PATIENT:
         if log_page == 1:  # the log's first row is the latest session
             latest = sessions[0].performed_at if sessions else None
@@ -147,6 +150,7 @@ def view_patient(
         figures = caseload.patient_figures(patient, versions, latest, today, performed)
         if with_chart:
             chart = _practice_chart(recent, zone, history, today)
+            trends = _live_trends(patient_id, zone, today)
     return presenters.patient_overview(
         patient,
         zone,
@@ -158,6 +162,7 @@ def view_patient(
         can_invite=access.may(user, access.INVITE, patient_id),
         log=presenters.LogPage(log_page, pages, total),
         practice_chart=chart,
+        live_trends=trends,
     )
 
 
@@ -188,6 +193,15 @@ def _recent_ratings(patient_id: int, today: date, with_chart: bool):
             PracticeSession.performed_at, PracticeSession.effort, PracticeSession.synkinesis_rating
         ).where(PracticeSession.patient_id == patient_id, PracticeSession.performed_at >= since)
     ).all()
+
+
+def _live_trends(patient_id: int, zone, today: date) -> tuple:
+    """Live feedback by exercise and week over the practice chart's eight weeks."""
+    first = today - timedelta(days=practice_chart.CHART_DAYS - 1)
+    measured = recent_live(patient_id, zone, before_local_day(first))
+    records = [record for record in measured["live"] if record.day >= first]
+    weeks = live.weekly(records)
+    return tuple(live_trends.exercise_trends(weeks, measured["live_exercises"], today))
 
 
 def _practice_chart(recent, zone, history, today: date):

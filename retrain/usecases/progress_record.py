@@ -159,7 +159,14 @@ def _dated(patient_id: int, zone) -> dict:
         .outerjoin(InjectionSite, InjectionSite.visit_id == InjectionVisit.id)
         .where(InjectionVisit.patient_id == patient_id)
     )
-    measured = (
+    measured = _measured(patient_id)
+    rows = db.session.execute(union_all(answered, graded, requested, practised, injected, measured))
+    return _sorted_out(rows, zone)
+
+
+def _measured(patient_id: int):
+    """Live feedback's numbers, one row per measured exercise of a session."""
+    return (
         select(
             *_columns(
                 "live",
@@ -177,8 +184,13 @@ def _dated(patient_id: int, zone) -> dict:
         .join(Exercise, Exercise.id == PracticeItem.exercise_id)
         .where(PracticeSession.patient_id == patient_id, PracticeItem.live_reps_scored.is_not(None))
     )
-    rows = db.session.execute(union_all(answered, graded, requested, practised, injected, measured))
-    return _sorted_out(rows, zone)
+
+
+def recent_live(patient_id: int, zone, since: datetime) -> dict:
+    """Live feedback's numbers of the sessions since ``since`` (one query), as the record
+    holds them: ``live`` in time order and the ``live_exercises`` they name."""
+    rows = db.session.execute(_measured(patient_id).where(PracticeSession.performed_at >= since))
+    return _live_out(rows, zone)
 
 
 def _sorted_out(rows, zone) -> dict:

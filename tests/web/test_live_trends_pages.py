@@ -1,7 +1,7 @@
 """Live feedback's numbers on the care team's pages (issue 15 phase 2, part 4): the
 therapist's patient page shows each session's figures in its log (from the log's own
-query) and links to the weekly trend per exercise on the progress page; the clinician's
-review shows them per cycle beside the SAQ."""
+query) and the weekly trend per exercise of the last eight weeks, and links to every
+week on the progress page; the clinician's review shows them per cycle beside the SAQ."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -54,6 +54,24 @@ def test_the_therapist_sees_the_trend_per_exercise(client, as_user, factories):
     log = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     log = log[log.index('id="sessions-heading"') :]
     assert "9 of 10 reps within the limit" in log and "4 of 10 reps within the limit" in log
+
+
+def test_the_patient_page_shows_the_last_eight_weeks_trend(client, as_user, factories):
+    therapist = as_user("therapist")
+    patient = factories.make_patient(care_team=[therapist])
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert 'id="live-heading"' not in page  # nothing measured: no empty section
+
+    smile = add_live(patient.id, 70, scored=10, clean=1, median=0.5)  # ten weeks ago
+    add_live(patient.id, 14, scored=10, clean=4, median=0.31)
+    add_live(patient.id, 0, scored=10, clean=9, median=0.12)
+    page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    section = page[page.index('id="live-heading"') :]
+    section = section[: section.index("</section>")]
+    assert smile.name in section and 'id="live-chart-' in section
+    assert "The last eight weeks." in section
+    assert "4 of 10 (40 %)" in section and "9 of 10 (90 %)" in section
+    assert "1 of 10" not in section  # older than the chart's eight weeks
 
 
 def test_a_therapist_off_the_care_team_gets_404(client, as_user, factories):

@@ -270,7 +270,7 @@ def test_patient_page_loads_with_a_fixed_number_of_queries(app, factories):
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            overview = patients.view_patient(therapist, patient_id)
+            overview = patients.view_patient(therapist, patient_id, with_chart=True)
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         return len(seen), overview
