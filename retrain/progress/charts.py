@@ -42,6 +42,10 @@ class Svg(str):
     the code between need Markup or ``|safe``.
     """
 
+    # The series a legend names (two or more), for a page to show beside the chart as
+    # text: on a phone the chart scrolls and its legend scrolls out of view with it.
+    key: tuple[Series, ...] = ()
+
     def __html__(self) -> str:
         return str(self)
 
@@ -273,7 +277,10 @@ def line_chart(
     out += _legend(frame, shown, layout)
     out += _y_axis(frame, y_note)
     out.append("</svg>")
-    return Svg("\n".join(out))
+    svg = Svg("\n".join(out))
+    if len(shown) > 1:
+        svg.key = tuple(shown)
+    return svg
 
 
 def _bands(frame: _Frame, bands: Iterable[Band]) -> list[str]:

@@ -225,3 +225,11 @@ def test_the_y_axis_numbers_are_one_group_drawn_last_over_a_white_strip():
         for t in g.iter(f"{SVG}text")
     ]
     assert "100" not in grid_texts  # the numbers are drawn once, in the axis group
+
+
+def test_a_chart_with_a_legend_carries_its_key_for_the_page():
+    """A phone shows the key as text under the chart (templates/_chart_key.html): the
+    legend inside the chart scrolls out of view there."""
+    two = [Series("SAQ", ((0, 0), (10, 100))), Series("Rating", ((0, 50),), dash="4 3")]
+    assert [s.label for s in chart(series=two).key] == ["SAQ", "Rating"]
+    assert chart().key == ()  # one series: no legend, no key

@@ -72,6 +72,9 @@ def test_the_patient_page_shows_the_last_eight_weeks_trend(client, as_user, fact
     assert "The last eight weeks." in section
     assert "4 of 10 (40 %)" in section and "9 of 10 (90 %)" in section
     assert "1 of 10" not in section  # older than the chart's eight weeks
+    # Its key as text too, for a phone, where the chart's own legend scrolls away.
+    key = section[section.index('class="chart-key"') :]
+    assert "Clean repetitions, % of measured" in key[: key.index("</ul>")]
 
 
 def test_a_therapist_off_the_care_team_gets_404(client, as_user, factories):
