@@ -63,7 +63,7 @@ def send(delivery_id: int) -> None:
         if task.channel == "push":
             webpush.send(task.endpoint, task.p256dh, task.auth, _payload(task), task.ttl_seconds)
         else:
-            mail.deliver(task.email, TITLE, *_email_bodies(task))
+            mail.deliver(task.email, TITLE, *_email(task))
     except webpush.PushGone as error:
         outcome, code = "gone", error.code
     except webpush.PushRefused as error:
@@ -93,12 +93,15 @@ def _payload(task) -> dict:
     return {"title": TITLE, "body": BODY, "tag": "retrain-reminder", **_links(task, False)}
 
 
-def _email_bodies(task) -> tuple[str, str]:
+def _email(task) -> tuple[str, str, str]:
+    """The plain and HTML bodies, and the stop page that mail programs offer as their
+    "Unsubscribe" (List-Unsubscribe)."""
     # The bare Jinja environment: the page context processors need a request.
     values, env = _links(task, True), current_app.jinja_env
     return (
         env.get_template("email/reminder.txt").render(**values),
         env.get_template("email/reminder.html").render(**values),
+        values["stop"],
     )
 
 

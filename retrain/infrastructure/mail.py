@@ -35,7 +35,11 @@ def send(to: str, subject: str, text: str, html: str | None = None) -> None:
     jobs.enqueue(deliver, to, subject, text, html)
 
 
-def build(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+def build(
+    to: str, subject: str, text: str, html: str | None = None, unsubscribe: str | None = None
+) -> EmailMessage:
+    """The message; ``unsubscribe``: the address of a page that stops such messages, which
+    mail programs offer as their own "Unsubscribe" (List-Unsubscribe, RFC 2369)."""
     addresses = getaddresses([to])
     one_line = not any(c in to + subject for c in "\r\n")
     if not one_line or len(addresses) != 1 or "@" not in addresses[0][1]:
@@ -47,6 +51,8 @@ def build(to: str, subject: str, text: str, html: str | None = None) -> EmailMes
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2])
+    if unsubscribe:
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
     # quoted-printable keeps mostly-English text readable in the raw file, and 7-bit safe.
     message.set_content(text, cte="quoted-printable")
     if html is not None:
@@ -54,9 +60,11 @@ def build(to: str, subject: str, text: str, html: str | None = None) -> EmailMes
     return message
 
 
-def deliver(to: str, subject: str, text: str, html: str | None = None) -> None:
+def deliver(
+    to: str, subject: str, text: str, html: str | None = None, unsubscribe: str | None = None
+) -> None:
     """The job: build the message and pass it to the configured backend."""
-    message = build(to, subject, text, html)
+    message = build(to, subject, text, html, unsubscribe)
     backend = current_app.config["MAIL_BACKEND"]
     BACKENDS[backend](message)
     log.info("mail %s delivered by %s", message["Message-ID"], backend)

@@ -67,6 +67,9 @@ def test_a_due_reminder_is_e_mailed_once_with_no_clinical_text(app, factories):
     text = message.get_body(("plain",)).get_content()
     assert "/reminders/opened/" in text and "/reminders/stop/" in text
     assert "Sam" not in text and "synkinesis" not in text.lower()
+    # Mail programs offer the same stop page as their own "Unsubscribe".
+    stop = message["List-Unsubscribe"].strip("<>")
+    assert "/reminders/stop/" in stop and stop.startswith("http") and stop in text
     (reminder,) = db.session.scalars(select(DueReminder)).all()
     assert reminder.status == "sent" and reminder.slot == 1
     (delivery,) = deliveries()
