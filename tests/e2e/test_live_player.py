@@ -215,4 +215,12 @@ def test_the_cue_choice_is_remembered_on_this_device(live_server, browser):
     page.reload()
     expect(page.get_by_label("Beep when the phase changes")).to_be_checked()
     assert page.evaluate("() => Object.keys(localStorage)") == [f"retrain-cues-{patient_id}"]
+    # Live feedback's soft tone too: on unless this patient turned it off on this phone.
+    tone = page.locator("#opt-live-tone")
+    assert tone.evaluate("box => box.checked")
+    page.evaluate(f"() => localStorage.setItem('retrain-live-tone-{patient_id}', 'off')")
+    page.reload()
+    assert not tone.evaluate("box => box.checked")
+    tone.evaluate("box => box.click()")  # turned on again: remembered
+    assert page.evaluate(f"() => localStorage.getItem('retrain-live-tone-{patient_id}')") == "on"
     assert browser.errors == []

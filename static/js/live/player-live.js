@@ -53,6 +53,7 @@ function setUp(player) {
   };
   if (!el.option || !exercises.some((exercise) => exercise.live)) return;
   el.option.hidden = false;
+  document.addEventListener("DOMContentLoaded", () => rememberTone(el.tone));
 
   const live = {
     state: "off", // off, loading, calibrating, ready, unavailable
@@ -340,4 +341,25 @@ function setUp(player) {
     }
   });
   window.addEventListener("pagehide", stop);
+}
+
+/** The soft tone's choice, remembered per patient on this device like the player's cues
+ * (called once the page has loaded: app.js, which sets RetrainApp.user, runs after this). */
+function rememberTone(box) {
+  const app = window.RetrainApp;
+  const key = app && app.user ? `retrain-live-tone-${app.user}` : null;
+  if (!key) return;
+  try {
+    const stored = window.localStorage.getItem(key);
+    if (stored !== null) box.checked = stored === "on";
+  } catch (error) {
+    return; // storage blocked: the tone stays as the page says
+  }
+  box.addEventListener("change", () => {
+    try {
+      window.localStorage.setItem(key, box.checked ? "on" : "off");
+    } catch (error) {
+      // storage blocked: the choice holds for this page only
+    }
+  });
 }
