@@ -445,6 +445,11 @@
     if (cues) {
       el.sound.checked = Boolean(cues.sound) && !$("sound-option").hidden;
       el.vibrate.checked = Boolean(cues.vibrate);
+    } else if (exercises.some(function (e) { return e.eyes_closed; })) {
+      // Neither on nor off until the patient chooses: the eyes-closed exercises cue by
+      // themselves, the others do not ("mixed" to a screen reader).
+      el.sound.indeterminate = true;
+      el.vibrate.indeterminate = true;
     }
   });
 

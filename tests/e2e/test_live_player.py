@@ -211,7 +211,9 @@ def test_the_cue_choice_is_remembered_on_this_device(live_server, browser):
     expect(page.locator("#cues-hint")).to_contain_text("beep (and vibrate")
     sound = page.get_by_label("Beep when the phase changes")
     expect(sound).not_to_be_checked()
+    assert sound.evaluate("box => box.indeterminate")  # eyes-closed ones beep by themselves
     sound.check()
+    assert not sound.evaluate("box => box.indeterminate")
     page.reload()
     expect(page.get_by_label("Beep when the phase changes")).to_be_checked()
     assert page.evaluate("() => Object.keys(localStorage)") == [f"retrain-cues-{patient_id}"]
