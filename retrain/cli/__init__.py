@@ -122,6 +122,20 @@ def audit_verify() -> None:
     )
 
 
+@audit_group.command("restored")
+@click.argument("source")
+@with_appcontext
+def audit_restored(source: str) -> None:
+    """After restoring the database by other means (pg_restore): set the checkpoints
+    aside and start again from the restored chain. SOURCE says which backup, for the
+    record."""
+    from ..infrastructure import audit_chain
+
+    kept = audit_chain.restart_after_restore(source)
+    where = f"; the earlier ones are kept in {kept}" if kept else ""
+    click.echo(f"Audit checkpoints start again from the restored chain{where}.")
+
+
 @click.command("backup")
 @click.option(
     "--keep", type=int, default=None, help="How many backups to keep (default BACKUP_KEEP)."
@@ -147,8 +161,10 @@ def restore_command(folder: str, yes: bool) -> None:
     if not yes:
         click.confirm("This replaces all current data with the backup. Continue?", abort=True)
     with _refusals_as_click_errors():
-        backups.restore(Path(folder))
+        kept = backups.restore(Path(folder))
     click.echo(f"Restored from {folder}")
+    if kept:
+        click.echo(f"The audit checkpoints of before the restore are kept in {kept}")
 
 
 @click.group("jobs")

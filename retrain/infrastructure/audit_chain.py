@@ -72,12 +72,7 @@ def seal(batch: int = 2000) -> int:
     while True:
         if db.session.get_bind().dialect.name == "postgresql":
             db.session.execute(text(f"SELECT pg_advisory_xact_lock({_SEAL_LOCK})"))
-        head = db.session.execute(
-            select(AuditEvent.seq, AuditEvent.hash)
-            .where(AuditEvent.seq.is_not(None))
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        ).first()
+        head = _head()
         seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
         rows = db.session.scalars(
             select(AuditEvent).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(batch)
@@ -92,6 +87,30 @@ def seal(batch: int = 2000) -> int:
             write_checkpoint(seq, prev)
         if len(rows) < batch:
             return sealed
+
+
+def _head():
+    """The last sealed row's place and hash (None before the first seal)."""
+    return db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+
+
+def restart_after_restore(source: str) -> Path | None:
+    """A restored database's chain ends where the backup's did, so the checkpoints of the
+    rows sealed after it would read as a deleted tail: set them aside (kept, for the
+    record of what was lost) and checkpoint the restored head. Returns where they went."""
+    path, kept = checkpoint_path(), None
+    if path.exists():
+        kept = path.with_name(f"checkpoints-before-restore-{utcnow():%Y%m%dT%H%M%S%fZ}.jsonl")
+        path.rename(kept)
+    head = _head()
+    if head:
+        write_checkpoint(head.seq, head.hash, note=f"restored from {source}")
+    return kept
 
 
 def checkpoint_path() -> Path:

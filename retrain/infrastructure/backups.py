@@ -15,6 +15,7 @@ from flask import current_app
 
 from ..errors import Invalid
 from ..extensions import db
+from . import audit_chain
 
 DB_NAME = "retrain.sqlite3"
 
@@ -58,8 +59,9 @@ def _prune(backups: Path, keep: int) -> None:
         shutil.rmtree(old)
 
 
-def restore(folder: Path) -> None:
-    """Replace the live database (and snapshot files) with a backup's."""
+def restore(folder: Path) -> Path | None:
+    """Replace the live database (and snapshot files) with a backup's, and restart the
+    audit checkpoints from its chain; returns where the earlier checkpoints were kept."""
     live = _live_database()
     backups, snapshots = _folders()
     folder = Path(folder)
@@ -82,3 +84,4 @@ def restore(folder: Path) -> None:
         if snapshots.exists():
             shutil.rmtree(snapshots)
         shutil.copytree(folder / "snapshots", snapshots)
+    return audit_chain.restart_after_restore(f"backup {folder.name}")
