@@ -67,4 +67,4 @@ def test_eyes_closed_exercises_are_marked_for_sound_and_vibration(client, as_use
     html = client.get("/session/player").get_data(as_text=True)
     data = programme_json(html)
     assert [e["eyes_closed"] for e in data["exercises"]] == [True, False]
-    assert "Exercises done with your eyes closed beep" in html
+    assert "exercises done with your eyes closed beep (and vibrate" in html
