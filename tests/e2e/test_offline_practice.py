@@ -73,6 +73,10 @@ def kept_by_the_service_worker(page, base):
     From here on only the page sends the outbox (see the module's notes)."""
     page.add_init_script(NO_BACKGROUND_SYNC)
     page.goto(f"{base}/today")
+    # The worker may claim pages while one is still loading: once it is active, a fresh
+    # load of Today is surely one it controls.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.goto(f"{base}/today")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     for path in ("/today", PLAYER):
         page.goto(f"{base}{path}")
@@ -197,6 +201,34 @@ def test_a_session_saved_offline_is_logged_once_even_if_the_page_reloads_mid_sen
     expect(page.get_by_text("1 of 1")).to_be_visible()
     (stored,) = stored_sessions(live_server)
     assert len(stored.idempotency_key) == 36  # the key made on the phone (a UUID)
+
+
+def test_a_session_is_sent_when_the_page_is_seen_again(live_server, browser):
+    """The phone was back online but the server could not be reached (the send on
+    `online` failed); the next time the patient looks at the page, it sends."""
+    patient_with_programme(live_server)
+    page = browser.page
+    saved_offline(page, live_server)
+    tries = []
+    app = live_server.app
+
+    def unreachable(**kwargs):
+        tries.append(1)
+        return "Unreachable in this test", 503
+
+    app.view_functions[OUTBOX] = unreachable
+    page.context.set_offline(False)  # `online`: the page tries, and fails
+    for _ in range(100):
+        if tries:
+            break
+        page.wait_for_timeout(100)
+    assert tries and stored_sessions(live_server) == []
+    app.view_functions[OUTBOX] = app.config["TEST_REAL_OUTBOX"]  # no event in the page
+    page.wait_for_timeout(500)
+    assert stored_sessions(live_server) == []  # nothing sends by itself meanwhile
+    page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+    assert wait_for_empty_outbox(page)
+    assert len(stored_sessions(live_server)) == 1
 
 
 def test_a_refused_session_shows_its_reason(live_server, browser):
