@@ -35,8 +35,14 @@ WHAT_FOR_PATIENTS = {
 }
 # Why they could: the reason category of each action.
 CARE, ADMINISTRATION = "Your care", "Running your account"
-ADMIN_ACTIONS = {"care_team_add", "care_team_remove", "new_invitation", "reset_password"}
-ADMIN_ACTIONS |= {"password_reset_email", "email_invitation"}
+ADMIN_ACTIONS = {
+    "care_team_add",
+    "care_team_remove",
+    "new_invitation",
+    "reset_password",
+    "password_reset_email",
+    "email_invitation",
+}
 
 
 @dataclass(frozen=True)

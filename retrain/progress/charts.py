@@ -259,7 +259,7 @@ def line_chart(
         f'<rect x="0" y="0" width="{layout.width}" height="{height}" fill="#ffffff"/>',
     ]
     out += _bands(frame, bands)
-    out += _grid(frame, y_note)
+    out += _grid(frame)
     newest = max((x for item in shown for x, _ in frame.visible(item.points)), default=None)
     out += _vlines(frame, vlines, newest)
     if not shown:
@@ -307,7 +307,7 @@ def _bands(frame: _Frame, bands: Iterable[Band]) -> list[str]:
     return out
 
 
-def _grid(frame: _Frame, y_note: str | None) -> list[str]:
+def _grid(frame: _Frame) -> list[str]:
     left, right = frame.plot_left, frame.plot_right
     top, bottom = frame.plot_top, frame.plot_bottom
     out = ['<g class="chart-grid">']
