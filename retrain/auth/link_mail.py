@@ -10,7 +10,7 @@ accounts.py record it) hand the account id to the same kind of job.
 from flask import current_app
 
 from ..companion.sending import url
-from ..infrastructure import jobs, mail
+from ..infrastructure import invitations, jobs, mail
 from ..usecases import authentication
 
 SUBJECT = "Set a new password for Retrain"
@@ -45,7 +45,7 @@ def _send(user, token: str) -> None:
         "name": user.name,
         "link": url("auth.reset_password", token=token),
         "forgot": url("auth.forgot_password"),
-        "minutes": current_app.config["PASSWORD_RESET_VALID_MINUTES"],
+        "minutes": invitations.reset_valid_minutes(),
     }
     text = current_app.jinja_env.get_template("email/password_reset.txt").render(**values)
     mail.send(user.email, SUBJECT, text)

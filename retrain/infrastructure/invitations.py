@@ -22,8 +22,13 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def reset_valid_minutes() -> int:
+    """How long a password-reset link works; pages and e-mails that say so ask here."""
+    return current_app.config["PASSWORD_RESET_VALID_MINUTES"]
+
+
 def reset_lifetime() -> timedelta:
-    return timedelta(minutes=current_app.config["PASSWORD_RESET_VALID_MINUTES"])
+    return timedelta(minutes=reset_valid_minutes())
 
 
 def issue(user: User, created_by: User | None, valid_for: timedelta | None = None) -> str:

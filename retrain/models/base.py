@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -44,3 +44,13 @@ OfAccount = Annotated[int, mapped_column(ForeignKey("users.id", ondelete="CASCAD
 SecretHash = Annotated[str, mapped_column(String(64), unique=True)]
 # The account that wrote or did it: None once that account is erased; the row stays.
 ByAccount = Annotated[int | None, mapped_column(ForeignKey("users.id", ondelete="SET NULL"))]
+
+
+class IssuedToAccount:
+    """The columns of a row that stands for a secret handed to one account (an invitation
+    or reset link, an API token, a login): which account, and when it was issued. Each
+    model adds its own hash column (a ``SecretHash``) and its lifetime."""
+
+    id: Mapped[RowId]
+    user_id: Mapped[OfAccount] = mapped_column(index=True)
+    created_at: Mapped[NowByDefault]

@@ -14,7 +14,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import ByAccount, NowByDefault, OfAccount, OfPatient, RowId, SecretHash, UTCDateTime
+from .base import (
+    ByAccount,
+    IssuedToAccount,
+    NowByDefault,
+    OfAccount,
+    OfPatient,
+    RowId,
+    SecretHash,
+    UTCDateTime,
+)
 
 PATIENT, THERAPIST, CLINICIAN, ADMIN = "patient", "therapist", "clinician", "admin"
 ROLES = (PATIENT, THERAPIST, CLINICIAN, ADMIN)
@@ -115,31 +124,25 @@ class CareTeamMember(db.Model):
     staff: Mapped[User] = relationship()
 
 
-class Invitation(db.Model):
+class Invitation(IssuedToAccount, db.Model):
     """A single-use, expiring link by which a person sets their own password."""
 
     __tablename__ = "invitations"
 
-    id: Mapped[RowId]
     token_hash: Mapped[SecretHash]
-    user_id: Mapped[OfAccount] = mapped_column(index=True)
     created_by_id: Mapped[ByAccount]
-    created_at: Mapped[NowByDefault]
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    user: Mapped[User] = relationship(foreign_keys="Invitation.user_id")
 
 
-class LoginSession(db.Model):
+class LoginSession(IssuedToAccount, db.Model):
     """One login on one device. Logout, password change and deactivation end these rows."""
 
     __tablename__ = "login_sessions"
 
-    id: Mapped[RowId]
     key_hash: Mapped[SecretHash]
-    user_id: Mapped[OfAccount] = mapped_column(index=True)
-    created_at: Mapped[NowByDefault]
     last_seen_at: Mapped[NowByDefault]
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -69,21 +69,10 @@ def session_rows(counted: Iterable[tuple], zone: ZoneInfo) -> list[SessionRow]:
     ]
 
 
-def patient_overview(
-    patient: Patient,
-    zone: ZoneInfo,
-    *,
-    invitation_expires_at: datetime | None,
-    history: list[Programme],
-    sessions: list[SessionRow],
-    adherence: CaseloadRow | None,
-    can_prescribe: bool,
-    can_invite: bool,
-    log: LogPage | None = None,
-    practice_chart: PracticeChart | None = None,
-    live_trends: tuple[ExerciseTrend, ...] = (),
-) -> PatientOverview:
-    """``patient`` with their account loaded; ``history`` newest first."""
+def patient_overview(patient: Patient, zone: ZoneInfo, **parts) -> PatientOverview:
+    """``patient`` with their account loaded, and the rest of PatientOverview's fields as
+    ``parts`` (from ``invitation_expires_at`` on, all but ``current``, which is the
+    programme in ``history`` not yet ended); ``history`` newest first."""
     user = patient.user
     return PatientOverview(
         patient_id=patient.id,
@@ -93,14 +82,6 @@ def patient_overview(
         active=user.active,
         timezone=str(zone),
         password_set=bool(user.password_hash),
-        invitation_expires_at=invitation_expires_at,
-        current=next((p for p in history if p.ended_on is None), None),
-        history=history,
-        sessions=sessions,
-        adherence=adherence,
-        can_prescribe=can_prescribe,
-        can_invite=can_invite,
-        log=log,
-        practice_chart=practice_chart,
-        live_trends=live_trends,
+        current=next((p for p in parts["history"] if p.ended_on is None), None),
+        **parts,
     )

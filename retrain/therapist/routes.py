@@ -6,15 +6,7 @@ checks access). Everything else here is for therapists only, so a clinician gets
 the programme builder and the templates, whichever patient id is asked.
 """
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -23,6 +15,7 @@ from ..auth import link_mail
 from ..errors import Invalid
 from ..errors.handlers import problems_beside, problems_flashed
 from ..ids import to_id
+from ..infrastructure.invitations import reset_valid_minutes
 from ..models import CLINICIAN, THERAPIST
 from ..presenters.qr_code import qr_svg
 from ..usecases import patients, programme_templates, programmes
@@ -93,7 +86,6 @@ def invitation_page(patient, token: str, *, new: bool, sent: bool = False):
         link=link,
         token=token,
         qr=qr_svg(link, f"QR code of {name}'s invitation link"),
-        valid_days=current_app.config["INVITATION_VALID_DAYS"],
         new=new,
         sent=sent,
         can_prescribe=access.may(current_user, access.PRESCRIBE, patient_id),
@@ -157,7 +149,7 @@ def send_password_reset(patient_id: int):
         link_mail.request_for_account(patient_id)  # first: before a query opens a transaction
         flash(
             f"We are e-mailing {record.name} a link to set a new password. It works once, "
-            f"for {current_app.config['PASSWORD_RESET_VALID_MINUTES']} minutes.",
+            f"for {reset_valid_minutes()} minutes.",
             "success",
         )
     return redirect(url_for(".patient", patient_id=patient_id))

@@ -126,8 +126,11 @@ def test_staff_trigger_a_reset_email_that_the_patient_can_see(client, as_user, f
     assert response.status_code == 302
     page = client.get(f"/patients/{patient.id}").get_data(as_text=True)
     assert "e-mail" in page and links_in(page) == []
+    minutes = app.config["PASSWORD_RESET_VALID_MINUTES"]
+    assert f"It works once, for {minutes} minutes." in page  # the flash, and the e-mail:
     assert password_of(patient.id) == before
     [message] = mail.sent_messages()
+    assert f"{minutes} minutes" in message.get_content()
     assert message["To"] == patient.user.email
     [path] = links_in(message.get_content())
 
