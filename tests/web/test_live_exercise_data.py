@@ -42,6 +42,10 @@ def test_the_server_s_measures_and_limits_are_the_browser_s():
     block = re.search(r"DEFAULT_LIMITS = \{(.*?)\}", scoring, re.S).group(1)
     limits = {key: float(value) for key, value in re.findall(r"(\w+): ([\d.]+)", block)}
     assert limits == live.DEFAULT_LIMITS
+    # The phone leaves out a held-back value the server would refuse (and with it the
+    # whole session): its bound must be the server's.
+    hold_back_max = re.search(r"export const HOLD_BACK_MAX = ([\d.]+);", scoring).group(1)
+    assert (0.0, float(hold_back_max)) == live.HOLD_BACK_RANGE
     measures = (STATIC / "measures.js").read_text("utf-8")
     block = re.search(r"export const MEASURES = \{(.*?)\n\};", measures, re.S).group(1)
     per_side = dict(re.findall(r"(\w+): \{ perSide: (true|false)", block))

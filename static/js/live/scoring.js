@@ -130,7 +130,8 @@ export function scoreHold(
   return result;
 }
 
-// What the server keeps of a held-back value (retrain/progress/live.py, HOLD_BACK_RANGE).
+// What the server keeps of a held-back value (retrain/progress/live.py, HOLD_BACK_RANGE;
+// tests/web/test_live_exercise_data.py checks that the two agree).
 export const HOLD_BACK_MAX = 5;
 
 /**
