@@ -160,7 +160,7 @@ def session_create(patient_id: int, body: SessionIn):
     """Log a practice session (a patient, for themself). Send an Idempotency-Key header: a
     retry with the same key answers 200 with the session already stored"""
     logged = log_session_in(patient_id, body, "api")
-    return reply(SessionOut.model_validate(logged.session), 201 if logged.created else 200)
+    return reply(SessionOut.model_validate(logged.stored()), 201 if logged.created else 200)
 
 
 def log_session_in(patient_id: int, body: SessionIn, source: str) -> practice.LoggedSession:

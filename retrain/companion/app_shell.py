@@ -132,7 +132,7 @@ def send_saved_session():
         return json_error(error)
     if request.args.get("flash") == "1":
         flash("Well done. Your session is saved.", "success")
-    return jsonify(id=logged.session.id, created=logged.created), 201 if logged.created else 200
+    return jsonify(id=logged.id, created=logged.created), 201 if logged.created else 200
 
 
 def _session_body() -> SessionIn:

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import PracticeItem, PracticeSession, Programme
 from ..models.base import utcnow
 from ..models.practice import SOURCES
+from . import practice_history
 from .practice_live import check_live
 from .programme_reads import current_programme
 
@@ -249,8 +250,13 @@ def _values(item: PracticeItem, session_id: int) -> dict:
 
 @dataclass(frozen=True)
 class LoggedSession:
-    session: PracticeSession
+    id: int  # the session's
     created: bool  # False: the idempotency key named a session already stored
+
+    def stored(self) -> PracticeSession:
+        """The session with its items and their exercises, in one query: for an answer
+        that shows them (the save's commit expired what it held)."""
+        return practice_history.stored_session(self.id)
 
 
 def log_session(
@@ -279,7 +285,7 @@ def log_session(
     now = now or utcnow()
     key = _check_key(idempotency_key)
     if key is not None and (existing := _existing(patient_id, key)) is not None:
-        return LoggedSession(existing, created=False)
+        return LoggedSession(existing.id, created=False)
     programme = current_programme(patient_id)
     problems = _Problems()
     session = PracticeSession(
@@ -304,6 +310,7 @@ def _store(session: PracticeSession, rows: list[PracticeItem]) -> LoggedSession:
     db.session.add(session)
     try:
         db.session.flush()  # the session's id, for its items
+        session_id = session.id  # read now: the commit expires it
         if rows:
             # One executemany for every item: the ORM would send one INSERT ... RETURNING
             # per item, so the statements of a save would grow with the programme.
@@ -316,6 +323,6 @@ def _store(session: PracticeSession, rows: list[PracticeItem]) -> LoggedSession:
     except IntegrityError:
         db.session.rollback()
         if key is not None and (existing := _existing(patient_id, key)) is not None:
-            return LoggedSession(existing, created=False)  # a concurrent retry stored it first
+            return LoggedSession(existing.id, created=False)  # a concurrent retry stored it first
         raise
-    return LoggedSession(session, created=True)
+    return LoggedSession(session_id, created=True)

@@ -92,6 +92,13 @@ def sessions_for(
     return list(db.session.scalars(query))
 
 
+def stored_session(session_id: int) -> PracticeSession:
+    """One session with its items and their exercises, in one query."""
+    query = select(PracticeSession).where(PracticeSession.id == session_id)
+    options = joinedload(PracticeSession.items).joinedload(PracticeItem.exercise)
+    return db.session.scalars(query.options(options)).unique().one()
+
+
 def last_session(patient_id: int) -> PracticeSession | None:
     """The latest session with its items and exercises, in one query (joined, not selectin)."""
     return (

@@ -195,3 +195,17 @@ def test_today_for_the_patient(client, clinic):
     assert body["week"]["sessions"] >= 1
     # The programme started 60 days ago and no SAQ was answered: one is owed.
     assert body["saq"]["due"] is True and body["saq"]["last_answered_on"] is None
+
+
+def test_the_answer_to_a_save_costs_the_same_statements_for_one_exercise_or_more(client, clinic):
+    from tests.web.test_performance_paths import queries_of
+
+    assert post(client, clinic, body_for(clinic)).status_code == 201  # warm: the token's touch
+    one = body_for(clinic)
+    one["items"] = one["items"][:1]
+    seen = {}
+    for name, body in (("one", one), ("two", body_for(clinic))):
+        response, seen[name] = queries_of(lambda body=body: post(client, clinic, body))
+        assert response.status_code == 201, response.json
+        assert len(response.json["items"]) == len(body["items"])
+    assert len(seen["one"]) == len(seen["two"]), [" ".join(s.split())[:90] for s in seen["two"]]

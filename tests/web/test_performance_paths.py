@@ -125,7 +125,7 @@ def test_saving_a_session_writes_its_items_in_one_statement(factories):
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert len(inserts) == 1
-    stored = [(i.exercise_id, i.reps_done, i.difficulty, i.skipped) for i in logged.session.items]
+    stored = [(i.exercise_id, i.reps_done, i.difficulty, i.skipped) for i in logged.stored().items]
     assert stored == [
         (exercises[0].id, 10, 3, False),
         (exercises[1].id, 7, None, False),

@@ -28,7 +28,7 @@ def setup(factories):
 
 def log(patient, exercise, **changes):
     """The stored session (see logged() for whether it was new)."""
-    return logged(patient, exercise, **changes).session
+    return logged(patient, exercise, **changes).stored()
 
 
 def logged(patient, exercise, **changes):
@@ -141,7 +141,7 @@ def test_idempotency_key_returns_the_existing_session(setup):
     first = logged(patient, exercise, idempotency_key="phone-1")
     again = logged(patient, exercise, idempotency_key="phone-1", effort=5)
     assert first.created and not again.created
-    assert again.session.id == first.session.id and again.session.effort == 3
+    assert again.id == first.id and again.stored().effort == 3
     assert count() == 1
 
 
@@ -168,7 +168,7 @@ def test_concurrent_retry_caught_by_the_unique_constraint(setup, monkeypatch):
 
     monkeypatch.setattr(practice, "_existing", blind_first_look)
     again = logged(patient, exercise, idempotency_key="race")
-    assert again.session.id == first.id and not again.created
+    assert again.id == first.id and not again.created
     assert len(calls) == 2 and count() == 1
 
 
