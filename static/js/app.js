@@ -140,6 +140,21 @@
     });
   }
 
+  /* --- a form sent back with problems: the first one in view ------------------------ */
+  /* The answer to a refused form is the page again, scrolled to its top; on a long page
+   * (the review, a session with many exercises) the message beside the field would be
+   * out of sight and the form would look as if nothing happened. The field's box gets
+   * the focus (not its input: a phone would open its keyboard over the message), so a
+   * screen reader reads its label and message. */
+
+  var problem = document.querySelector("main .has-error, main p.error[role='alert']")
+    || document.querySelector("main .form-errors");
+  if (problem) {
+    problem.setAttribute("tabindex", "-1");
+    problem.focus({ preventScroll: true });
+    problem.scrollIntoView({ block: "center" });
+  }
+
   /* --- "Print" buttons (the programme sheet): no inline handlers under the CSP ------- */
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {

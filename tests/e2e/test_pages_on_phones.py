@@ -260,6 +260,20 @@ FORMS_SENT_EMPTY = {
     "messages.staff_thread",
 }
 SHOWS_ERRORS = "!!document.querySelector('main .error, main .form-errors')"
+# The element with the focus after a form came back: a problem (a field's box or a
+# message, static/js/app.js), and whether it is on screen.
+FOCUSED_PROBLEM = """
+() => {
+  const el = document.activeElement;
+  const box = el.getBoundingClientRect();
+  return {
+    problem: el.matches('.has-error, p.error, .form-errors'),
+    text: el.innerText,
+    onScreen: box.top >= 0 && box.bottom <= window.innerHeight,
+    scrolled: window.scrollY,
+  };
+}
+"""
 
 
 def visit(page, browser, base: str, endpoint: str, path: str) -> Visit:
@@ -279,10 +293,13 @@ def send_empty(page, browser, base: str, endpoint: str, path: str) -> Visit:
     with page.expect_navigation(wait_until="load") as navigation:
         page.locator("main button[type=submit].primary").first.click()
     response = navigation.value
+    focused = page.evaluate(FOCUSED_PROBLEM)
     page.evaluate(OPEN_DETAILS)
     errors = list(browser.errors) + page.evaluate(CSP_SEEN)
     if page.url != base + path or not page.evaluate(SHOWS_ERRORS):
         errors.append(f"sent empty, it showed no error message (now at {page.url})")
+    elif not (focused["problem"] and focused["onScreen"]):
+        errors.append(f"sent empty, its first problem is not in view with the focus: {focused}")
     status = response.status if response else None
     return Visit(f"{endpoint}, sent empty", path, status, errors, sent_empty=True)
 
