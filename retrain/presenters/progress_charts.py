@@ -152,6 +152,7 @@ def overlay_chart(
         layout=charts.Layout(height=320, top=40),
         empty_text="No SAQ within any cycle yet.",
         y_note=LOWER_IS_BETTER,
+        focus=min(max([0, *(day for day, _ in overlay[-1].points)]), high),
     )
     return Chart(svg, title), table
 

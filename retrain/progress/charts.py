@@ -45,6 +45,9 @@ class Svg(str):
     # The series a legend names (two or more), for a page to show beside the chart as
     # text: on a phone the chart scrolls and its legend scrolls out of view with it.
     key: tuple[Series, ...] = ()
+    # Where a phone opens the scrolled chart, as a share of its width (None: at its
+    # right end, where a chart over dates has its newest points).
+    open_at: float | None = None
 
     def __html__(self) -> str:
         return str(self)
@@ -241,8 +244,13 @@ def line_chart(
     layout: Layout | None = None,
     empty_text: str = "Nothing to show yet.",
     y_note: str | None = None,
+    focus: float | None = None,
 ) -> Svg:
-    """An SVG line chart. Points outside the axes are left out (say so in ``desc``)."""
+    """An SVG line chart. Points outside the axes are left out (say so in ``desc``).
+
+    ``focus``: the x a phone opens the chart at, whose points are marked newest, when
+    the newest points are not the rightmost (days since each injection: the current
+    cycle's days are the fewest); None: the rightmost points."""
     layout = layout or Layout()
     frame = _Frame.of(x, y, layout)
     shown = [s for s in series if s.points]
@@ -261,6 +269,8 @@ def line_chart(
     out += _bands(frame, bands)
     out += _grid(frame)
     newest = max((x for item in shown for x, _ in frame.visible(item.points)), default=None)
+    if focus is not None:
+        newest = focus
     out += _vlines(frame, vlines, newest)
     if not shown:
         out.append(
@@ -280,6 +290,8 @@ def line_chart(
     svg = Svg("\n".join(out))
     if len(shown) > 1:
         svg.key = tuple(shown)
+    if focus is not None:
+        svg.open_at = round(frame.px(focus) / layout.width, 3)
     return svg
 
 

@@ -162,6 +162,9 @@
   });
 
   /* --- charts wider than a phone open at their newest end (the right) ----------------- */
+  /* or where the chart says (data-open-at, a share of its width: the overlay of cycles
+   * by days since injection opens at the current cycle's latest day, a quarter of the
+   * view left after it). */
   /* The y axis's numbers (.chart-y-axis, a white strip drawn last) move with the scroll,
    * so the scale stays at the left edge of what the phone shows. */
 
@@ -178,7 +181,10 @@
 
   var chartFrames = document.querySelectorAll(".chart-frame");
   Array.prototype.forEach.call(chartFrames, function (frame) {
-    frame.scrollLeft = frame.scrollWidth;
+    var openAt = parseFloat(frame.getAttribute("data-open-at"));
+    frame.scrollLeft = isNaN(openAt)
+      ? frame.scrollWidth
+      : openAt * frame.scrollWidth - 0.75 * frame.clientWidth;
     keepYAxisInView(frame);
     frame.addEventListener("scroll", function () { keepYAxisInView(frame); }, { passive: true });
   });

@@ -11,6 +11,7 @@ test_progress_pages.py's ``known_record``), built as plain values: no database, 
 - Ratings of 4 on the 10 days before today.
 """
 
+import re
 from datetime import UTC, date, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ from retrain.presenters.progress_charts import overlay_chart, rating_chart, saq_
 from retrain.presenters.progress_cycles import Figure, dose_rows
 from retrain.presenters.progress_figures import progress_figures
 from retrain.presenters.progress_page import progress_page, saq_rows, summary
-from retrain.progress import adherence
+from retrain.progress import adherence, charts
 from retrain.progress.graded import load_graded
 from retrain.progress.instruments import load_instrument
 from retrain.progress.record import PatientRecord, Visit, analyse, cycle_sessions
@@ -183,6 +184,21 @@ def test_charts_have_a_description_and_a_table():
     assert overlay_chart(empty.report, (), SAQ) == (None, [])
     assert rating_chart((), (), TODAY) == (None, [])
     assert "No SAQ has been answered yet." in saq_chart((), (), TODAY, SAQ).svg
+
+
+def test_the_overlay_opens_at_the_current_cycle_s_latest_day_not_the_rightmost():
+    """Its x is days since each injection: cycle 1 reaches day 98, but the current cycle
+    (2) ends on day 60, so a phone opens the chart there and the point marked newest is
+    the current cycle's latest."""
+    chart = page().overlay_chart
+    newest_point = r'<circle class="chart-newest" cx="([\d.]+)"[^>]*fill="([^"]+)"'
+    [newest] = re.findall(newest_point, chart.svg)
+    current_colour = charts.series_style(0)["stroke"]  # the newest cycle's style
+    assert newest[1] == current_colour
+    assert chart.svg.open_at * charts.Layout().width == pytest.approx(float(newest[0]))
+    rightmost = max(float(x) for x in re.findall(r'<circle[^>]* cx="([\d.]+)"', chart.svg))
+    assert rightmost > float(newest[0])  # cycle 1's day 98
+    assert page().saq_chart.svg.open_at is None  # a chart over dates: its right end
 
 
 def test_stored_data_the_analysis_refuses_is_reported_not_raised():
