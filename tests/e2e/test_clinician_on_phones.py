@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import needs_chromium
-from .test_pages_on_phones import PHONE, PHONE_CHECKS, log_in_as, prepare
+from .test_pages_on_phones import IN_VIEW, PHONE, PHONE_CHECKS, log_in_as, prepare
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -116,6 +116,7 @@ def test_recording_a_visit_on_a_phone(live_server, browser):
     page.wait_for_load_state("load")
     assert page.locator(".site-row").count() == 3
     assert page.locator("input[name='sites-2-units']").input_value() == "10"
+    assert page.evaluate(IN_VIEW, "#site-rows")  # back at the sites, not the page's top
     page.get_by_role("button", name="Save visit").click()
     page.wait_for_url(f"{base}/patients/{clinic.patient_id}/injections/*")
     assert "Top-up" in page.locator("main").inner_text()

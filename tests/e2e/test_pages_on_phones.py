@@ -260,6 +260,14 @@ FORMS_SENT_EMPTY = {
     "messages.staff_thread",
 }
 SHOWS_ERRORS = "!!document.querySelector('main .error, main .form-errors')"
+# Whether the top of the element ``selector`` names is on the screen (to a pixel: a
+# fragment's scroll may leave it a fraction above).
+IN_VIEW = """
+(selector) => {
+  const box = document.querySelector(selector).getBoundingClientRect();
+  return box.top >= -1 && box.top < window.innerHeight;
+}
+"""
 # The element with the focus after a form came back: a problem (a field's box or a
 # message, static/js/app.js), and whether it is on screen.
 FOCUSED_PROBLEM = """

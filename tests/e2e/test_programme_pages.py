@@ -6,7 +6,7 @@ import re
 import pytest
 
 from .conftest import needs_chromium
-from .test_pages_on_phones import PHONE, log_in_as, seed_clinic
+from .test_pages_on_phones import IN_VIEW, PHONE, log_in_as, seed_clinic
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -83,6 +83,9 @@ def test_the_picker_narrows_by_search_and_enter_adds_the_first_match(live_server
         search.press("Enter")
     assert page.locator("fieldset.item-row").count() == rows_before + 1
     assert first in page.locator("fieldset.item-row legend").last.inner_text()
+    # The form comes back at the new row, not at the top of the long builder.
+    assert page.url.endswith(f"#item-{rows_before + 1}")
+    assert page.evaluate(IN_VIEW, f"#item-{rows_before + 1} legend")
     assert (
         page.locator("fieldset.item-row")
         .last.get_by_label("Repetitions")
