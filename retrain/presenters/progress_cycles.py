@@ -179,7 +179,13 @@ def _baseline(m: cycles.CycleMeasure, number, what: str) -> Figure:
 
 def _best(m: cycles.CycleMeasure, cycle: cycles.CycleSummary, today: date, number, what) -> Figure:
     if m.best is not None:
-        return Figure(f"{number(m.best)} (day {m.best_day})")
+        # The cycle's lowest score: where that is not below the baseline, "best" alone
+        # would read as an improvement.
+        worse = m.baseline is not None and m.best >= m.baseline
+        return Figure(
+            f"{number(m.best)} (day {m.best_day})"
+            + (", no better than the baseline" if worse else "")
+        )
     days_in = ((cycle.ends_on or today) - cycle.injected_on).days
     if days_in >= cycles.BEST_FIRST_DAY:
         return Figure(

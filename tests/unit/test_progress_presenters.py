@@ -186,6 +186,17 @@ def test_charts_have_a_description_and_a_table():
     assert "No SAQ has been answered yet." in saq_chart((), (), TODAY, SAQ).svg
 
 
+def test_a_best_score_no_lower_than_the_baseline_says_so():
+    """The cycle's lowest SAQ (its "best") is 65 against a baseline of 60: worse."""
+    saqs = record().saqs[:4] + tuple(
+        (V2 + timedelta(days=d), s) for d, s in ((14, 65.0), (60, 70.0))
+    )
+    first, second = page(record(saqs=saqs)).cycles
+    assert first.saq.best.text == "40.0 (day 21)"
+    assert second.saq.best.text == "65.0 (day 14), no better than the baseline"
+    assert second.saq.response.text.startswith("-5.0")
+
+
 def test_the_overlay_opens_at_the_current_cycle_s_latest_day_not_the_rightmost():
     """Its x is days since each injection: cycle 1 reaches day 98, but the current cycle
     (2) ends on day 60, so a phone opens the chart there and the point marked newest is

@@ -161,6 +161,8 @@ def test_therapist_progress_view_has_adherence_and_rating_trend(client, team):
     # A therapist cannot decide; the review is readable without the decision form.
     review = client.get(f"/patients/{patient.id}/review").get_data(as_text=True)
     assert "Record decision" not in review
+    for page in (html, review):  # "What the figures mean" sends no one to our source files
+        assert "What the figures mean" in page and "docs/" not in page and ".md" not in page
     token = csrf_from(review)
     response = client.post(
         f"/patients/{patient.id}/decisions",
