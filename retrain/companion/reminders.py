@@ -13,7 +13,7 @@ from ..errors.handlers import problems_beside
 from ..extensions import db
 from ..infrastructure import links, webpush
 from ..models import PATIENT, STAFF_ROLES
-from ..presenters.reminders import weekday_names
+from ..presenters.reminders import weekday_names, why_silent
 from ..usecases import push_subscriptions, reminder_settings
 from .forms import ActionForm, ReminderForm, SuggestForm
 
@@ -86,8 +86,14 @@ def save():
             quiet_until=form.quiet_until.data,
         )
         with problems_beside(form, "times"):
-            reminder_settings.save(current_user, current_user.id, choices)
-            flash("Your reminder settings are saved.", "success")
+            saved = reminder_settings.save(current_user, current_user.id, choices)
+            if silent := why_silent(saved):
+                flash(
+                    f"Your reminder settings are saved, but no reminder will come: {silent}.",
+                    "warning",
+                )
+            else:
+                flash("Your reminder settings are saved.", "success")
             return redirect(url_for(".settings"))
     return _page(form, 422)
 

@@ -137,5 +137,17 @@ def reach(settings, now: datetime, today: date) -> ReminderReach | None:
     )
 
 
+def why_silent(settings) -> str | None:
+    """Why saved settings send no reminder at all, in the patient's words; None when
+    some will go (a patient may want none: they are told, not stopped)."""
+    if not (settings.push_on or settings.email_on or settings.calendar_key is not None):
+        return "neither notifications nor e-mail is on"
+    if not settings.weekdays:
+        return "no day is ticked"
+    if not settings.times:
+        return "no time is set"
+    return None
+
+
 def weekday_names(days: Sequence[int]) -> list[str]:
     return [schedule.WEEKDAY_NAMES[d] for d in sorted(days)]

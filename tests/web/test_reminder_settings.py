@@ -64,6 +64,17 @@ def test_saving_the_choices(client, patient):
     assert "Your reminder settings are saved." in page and 'value="08:30"' in page
 
 
+def test_settings_that_send_nothing_are_saved_with_a_warning_that_says_why(client, patient):
+    quiet = GOOD | {"email_on": "", "weekdays": []}  # no channel: days are not needed
+    response = post_form(client, "/reminders", quiet, page="/reminders")
+    assert response.status_code == 302
+    settings = db.session.get(ReminderSettings, patient.id)
+    assert not (settings.push_on or settings.email_on) and settings.weekdays == []
+    page = client.get("/reminders").get_data(as_text=True)
+    assert "Your reminder settings are saved, but no reminder will come: neither " in page
+    assert "flash-warning" in page
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
