@@ -448,6 +448,14 @@ PHONE_CHECKS = """
     const px = parseFloat(getComputedStyle(el).fontSize);
     if (px < 15) problems.push(`text ${px}px: ${name(el)}`);
   }
+
+  // 6. A tick box beside a long label keeps its size (a flex row squeezes it to a dot).
+  const ticks = document.querySelectorAll('main input[type=checkbox], main input[type=radio]');
+  for (const box of ticks) {
+    if (!shown(box)) continue;
+    const side = box.getBoundingClientRect().width;
+    if (side < 20) problems.push(`tick box squeezed to ${side.toFixed(0)}px: ${name(box)}`);
+  }
   return problems;
 }
 """
@@ -590,6 +598,9 @@ body { margin: 0; font: 17px/1.5 sans-serif; }
 <nav><a href="#short">Short nav link</a></nav>
 <a class="tall" href="#tall">Tall link</a>
 <label><input type="checkbox"> Small tick box</label>
+<label style="display: flex; width: 300px;"><input type="checkbox" id="squeezed"
+  style="width: 22px;"> A long label that wraps over several lines and takes the width of
+  the row from the tick box beside it, so that it shrinks</label>
 <div class="table-wrap" style="overflow-x: auto; width: 300px;"><table style="min-width: 400px;">
 <tr><th>Wide</th><td>table</td></tr></table></div>
 <div class="chart-frame" style="overflow-x: auto; width: 300px;">
@@ -615,7 +626,7 @@ def test_the_phone_checks_find_what_they_should(browser):
     page.set_content(CHECKS_DEMO)
     page.eval_on_selector("#scrolled", "frame => { frame.scrollLeft = 300; }")
     problems = page.evaluate(PHONE_CHECKS, PHONE["width"])
-    assert len(problems) == 8, problems
+    assert len(problems) == 10, problems
     assert problems[0].startswith("page is 500px wide (> 360): <div.wide>")
     assert problems[1].startswith("small target ") and '<button.short> "Go"' in problems[1]
     assert problems[2].startswith("small target ") and '<a> "Short nav link"' in problems[2]
@@ -624,3 +635,5 @@ def test_the_phone_checks_find_what_they_should(browser):
     assert problems[5] == "chart hides its newest point: <svg#hidden-end>"
     assert problems[6] == "chart hides its y axis: <svg#axis-left-behind>"
     assert problems[7] == 'text 12px: <p.small-text> "Tiny print"'
+    assert problems[8].startswith("tick box squeezed to 13px") and "Small tick box" in problems[8]
+    assert problems[9].startswith("tick box squeezed to ") and "<input#squeezed>" in problems[9]
