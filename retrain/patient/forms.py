@@ -76,7 +76,10 @@ class SessionForm(FlaskForm):
         choices=RATING_CHOICES,
         coerce=_number,
         validate_choice=False,
-        description="0 = none, 10 = the most you can imagine.",
+        description=(
+            "Synkinesis is movement you do not mean to make, like your eye closing when you "
+            "smile. 0 = none, 10 = the most you can imagine."
+        ),
     )
     note = TextAreaField(
         "Note (optional)",

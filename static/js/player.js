@@ -387,8 +387,16 @@
     emit("finish"); // live feedback fills in its numbers before the summary shows
     show("summary");
     el.mirrorPanel.hidden = true;
+    // Praise for what was done; a session with every exercise skipped is ended, not
+    // finished (it may still be saved, with how the patient felt).
+    var anyDone = state.done.some(function (n) { return n > 0; });
+    el.summaryTitle.textContent = anyDone
+      ? "Session finished. Well done."
+      : "Session ended. No exercise was done this time.";
     focus(el.summaryTitle);
-    announce("Session finished. Well done. Please check the repetitions and save.");
+    announce(anyDone
+      ? "Session finished. Well done. Please check the repetitions and save."
+      : "Session ended. No exercise was done this time. You can still save how you felt.");
     emit("progress");
   }
 

@@ -130,6 +130,10 @@ def test_pause_resume_and_skip(live_server, browser):
 
     page.get_by_role("button", name="Skip exercise").click()
     expect(page.locator("#player-summary")).to_be_visible()
+    # Nothing was done: no praise for it.
+    expect(page.locator("#summary-title")).to_have_text(
+        "Session ended. No exercise was done this time."
+    )
     expect(page.locator("#items-0-reps_done")).to_have_value("0")
     expect(page.locator("#items-0-skipped")).to_be_checked()
     assert browser.errors == []

@@ -117,6 +117,14 @@ def test_form_page_prefills_the_prescribed_dose(client, patient_with_programme):
     assert 'name="items-1-skipped"' in html
     assert 'name="performed_date"' in html and 'name="performed_time"' in html
     assert re.search(r'name="idempotency_key" type="hidden" value="[0-9a-f]{32}"', html)
+    # The word is the care team's: the form says what it means, and what Retrain is not.
+    assert "Synkinesis is movement you do not mean to make" in html
+    assert "It does not replace their advice." in html
+
+
+def test_the_patients_note_on_retrain_is_not_on_staff_pages(client, as_user):
+    as_user("therapist")
+    assert "It does not replace their advice." not in client.get("/therapist/").get_data(True)
 
 
 def test_logging_a_session_with_the_form(client, patient_with_programme):
