@@ -85,7 +85,7 @@ def saq_chart(
         chart_id="saq-chart",
         title=title,
         desc=desc,
-        x=charts.date_axis(start, today + timedelta(days=3)),
+        x=charts.date_axis(start, today + timedelta(days=3), newest=saqs[-1][0] if saqs else None),
         y=_saq_axis(inst),
         series=[charts.Series("SAQ", tuple((on.toordinal(), score) for on, score in saqs))],
         vlines=_injection_lines(visits),
@@ -177,7 +177,7 @@ def rating_chart(
         chart_id="rating-chart",
         title=title,
         desc=desc,
-        x=charts.date_axis(start, today + timedelta(days=3)),
+        x=charts.date_axis(start, today + timedelta(days=3), newest=trend[-1][0]),
         y=charts.Axis(0, 10, "Rating, 7-day mean", charts.nice_ticks(0, 10, 5)),
         series=[
             charts.Series(

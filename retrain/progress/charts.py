@@ -201,8 +201,25 @@ def nice_ticks(low: float, high: float, count: int = 5) -> tuple[tuple[float, st
     return tuple(ticks)
 
 
-def date_axis(start: date, end: date, label: str = "Date") -> Axis:
-    """An x axis over dates (as ordinals) with month or year ticks, whichever fits."""
+# A tick closer than this to the newest point's own tick gives way to it (labels of ~16
+# units would touch on a chart of a year or more).
+NEWEST_TICK_GAP_DAYS = 21
+
+
+def date_axis(start: date, end: date, label: str = "Date", newest: date | None = None) -> Axis:
+    """An x axis over dates (as ordinals) with month or year ticks, whichever fits, and,
+    with ``newest``, a tick naming that day ("24 Nov"): on a phone a chart of months shows
+    a few weeks at a time, and its newest point would otherwise have no date beside it."""
+    axis = _calendar_axis(start, end, label)
+    if newest is None or not axis.low <= newest.toordinal() <= axis.high:
+        return axis
+    day = newest.toordinal()
+    kept = [t for t in axis.ticks if abs(t[0] - day) >= NEWEST_TICK_GAP_DAYS]
+    ticks = sorted([*kept, (day, f"{newest.day} {MONTHS[newest.month - 1]}")])
+    return Axis(axis.low, axis.high, axis.label, tuple(ticks))
+
+
+def _calendar_axis(start: date, end: date, label: str) -> Axis:
     if end <= start:
         end = date.fromordinal(start.toordinal() + 1)
     span_days = end.toordinal() - start.toordinal()

@@ -129,6 +129,16 @@ def test_date_axis_ticks_months_or_years():
     assert [label for _, label in long.ticks] == ["2022", "2023", "2024", "2025", "2026"]
 
 
+def test_the_newest_point_s_day_is_a_tick_and_month_ticks_too_near_it_give_way():
+    year = charts.date_axis(date(2026, 1, 15), date(2026, 12, 8), newest=date(2026, 11, 24))
+    assert [label for _, label in year.ticks] == ["Apr 2026", "Jul", "Oct", "24 Nov"]
+    assert year.ticks[-1][0] == date(2026, 11, 24).toordinal()
+    near = charts.date_axis(date(2026, 1, 15), date(2026, 4, 20), newest=date(2026, 4, 12))
+    assert [label for _, label in near.ticks] == ["Feb 2026", "Mar", "12 Apr"]  # Apr 1 gave way
+    outside = charts.date_axis(date(2026, 1, 15), date(2026, 4, 20), newest=date(2026, 5, 1))
+    assert outside == charts.date_axis(date(2026, 1, 15), date(2026, 4, 20))
+
+
 def test_newest_series_stands_out():
     assert charts.series_style(0) == {"stroke": charts.PALETTE[0], "width": 3.0, "dash": None}
     assert charts.series_style(1)["dash"] == "6 3"

@@ -183,6 +183,7 @@ def test_patient_sees_my_progress_in_plain_words(client, team):
     # 10 points lower is within the SAQ's measurement noise: not called a good sign.
     assert "Your latest score is 50.0. Scores go up and down a little" in html
     assert "SAQ score over time" in html and "Injections are marked by dashed lines" in html
+    assert "a number with a plus (2+) is an extra dose" in html  # the chart's marks explained
     assert f'href="/patients/{patient.id}/export.csv"' in html
     assert "Care-team notes" not in html and "Adherence" not in html
     # Staff pages are not for patients.
