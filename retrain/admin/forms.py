@@ -1,7 +1,14 @@
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..ids import MAX_ID, to_id
 from ..models import ADMIN, CLINICIAN, THERAPIST
@@ -39,14 +46,24 @@ class CareTeamForm(FlaskForm):
 _ACCOUNT_ID = NumberRange(1, MAX_ID, "No account has this number.")
 
 
+class AccountNumberField(IntegerField):
+    """An account's number, with a message in words for what is not one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Give an account number in digits, e.g. 12.") from None
+
+
 class AuditFilterForm(FlaskForm):
     """GET filters for the audit page (no CSRF: reading changes nothing)."""
 
     class Meta:
         csrf = False
 
-    actor_id = IntegerField("Person (account id)", validators=[Optional(), _ACCOUNT_ID])
-    patient_id = IntegerField("Patient (account id)", validators=[Optional(), _ACCOUNT_ID])
+    actor_id = AccountNumberField("Person (account id)", validators=[Optional(), _ACCOUNT_ID])
+    patient_id = AccountNumberField("Patient (account id)", validators=[Optional(), _ACCOUNT_ID])
     # Choices: the actions in the trail (usecases/audit_trail.py); any other matches nothing.
     action = SelectField("Action", validate_choice=False, validators=[Optional()])
     outcome = SelectField(
@@ -63,6 +80,10 @@ class AuditFilterForm(FlaskForm):
     )
     start = DateField("From (UTC)", validators=[Optional()])
     end = DateField("To (UTC)", validators=[Optional()])
+
+    def validate_end(self, field) -> None:
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("The end is before the start.")
 
 
 class EraseForm(FlaskForm):

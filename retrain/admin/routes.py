@@ -119,11 +119,12 @@ def erase(user_id: int):
     return render_template("admin/erase.html", form=form, user=user)
 
 
-def _audit_filter() -> tuple[AuditFilterForm, audit_trail.EventFilter]:
-    """The filter of the query string; no filter at all while any value is not valid."""
+def _audit_filter() -> tuple[AuditFilterForm, audit_trail.EventFilter | None]:
+    """The filter of the query string; None while any value is not valid (the page then
+    lists nothing: every event would look like an answer to the filter)."""
     form = AuditFilterForm(request.args)
     if not form.validate():
-        return form, audit_trail.EventFilter()
+        return form, None
     return form, audit_trail.EventFilter(
         actor_id=form.actor_id.data,
         patient_id=form.patient_id.data,
@@ -142,14 +143,22 @@ def audit_page():
     form.action.choices = [SelectChoice("", "Any")] + [
         SelectChoice(a, a.replace("_", " ")) for a in page.actions
     ]
-    return render_template(
-        "admin/audit.html", form=form, rows=page.events, next_before=page.next_before
+    html = render_template(
+        "admin/audit.html",
+        form=form,
+        rows=page.events,
+        next_before=page.next_before,
+        invalid=event_filter is None,
     )
+    return html, 200 if event_filter else 422
 
 
 @bp.get("/audit.csv")
 def audit_csv():
     _, event_filter = _audit_filter()
+    if event_filter is None:  # not every event: the page says what to correct
+        flash("No CSV was made: please correct the filter first.", "error")
+        return redirect(url_for("admin.audit_page", **request.args))
     lines = audit_trail.audit_csv(current_user, event_filter)
     return Response(
         stream_with_context(lines),

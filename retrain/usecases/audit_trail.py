@@ -63,13 +63,16 @@ def _filtered(f: EventFilter):
     return query
 
 
-def audit_page(admin, f: EventFilter, *, before_id: int | None = None) -> AuditPage:
-    """One page of matching events, newest first, older than ``before_id``."""
+def audit_page(admin, f: EventFilter | None, *, before_id: int | None = None) -> AuditPage:
+    """One page of matching events, newest first, older than ``before_id``; none for a
+    filter that is not valid (None): every event would look like an answer to it."""
     access.require_role(admin, ADMIN)
-    query = _filtered(f)
-    if before_id:
-        query = query.where(AuditEvent.id < before_id)
-    events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE)))
+    events = []
+    if f is not None:
+        query = _filtered(f)
+        if before_id:
+            query = query.where(AuditEvent.id < before_id)
+        events = list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE)))
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     lines = audit_lines(events, _names(events))
     return AuditPage(lines, events[-1].id if len(events) == PAGE_SIZE else None, list(actions))

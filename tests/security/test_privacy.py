@@ -130,9 +130,19 @@ def test_admin_audit_page_filters_and_csv(client, as_user, factories):
     assert total >= 5
 
 
-def test_audit_filter_ignores_bad_values(client, as_user):
+def test_a_bad_audit_filter_lists_nothing_and_says_what_to_correct(client, as_user):
     as_user("admin")
-    assert client.get("/admin/audit?patient_id=abc&start=notadate").status_code == 200
+    client.get("/admin/")  # some events to not show
+    bad = client.get("/admin/audit?patient_id=abc&start=2026-03-02&end=2026-03-01")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Please correct the filter above to see events." in html
+    assert "Give an account number in digits, e.g. 12." in html
+    assert "The end is before the start." in html and 'class="mono where"' not in html
+    # The CSV is not every event either: back to the page, which says why.
+    csv = client.get("/admin/audit.csv?patient_id=abc")
+    assert csv.status_code == 302 and "/admin/audit?patient_id=abc" in csv.headers["Location"]
+    page = client.get(csv.headers["Location"]).get_data(as_text=True)
+    assert "No CSV was made: please correct the filter first." in page
     unknown = client.get("/admin/audit?action=<b>nothing</b>")
     html = unknown.get_data(as_text=True)
     assert unknown.status_code == 200 and "No events match." in html and "<b>" not in html
