@@ -58,6 +58,7 @@
     go: $("player-go"),
     pause: $("player-pause"),
     skip: $("player-skip"),
+    end: $("player-end"),
     begin: $("player-begin"),
     sound: $("opt-sound"),
     vibrate: $("opt-vibrate"),
@@ -440,6 +441,18 @@
     state.skipped[state.index] = true;
     announce("Skipped " + exercises[state.index].name + ".");
     finishExercise();
+  });
+
+  // Short of time: what is done so far is kept, the exercises not begun are skipped, and
+  // the summary shows to save (before, each had to be skipped in turn).
+  el.end.addEventListener("click", function () {
+    for (var index = state.index; index < exercises.length; index += 1) {
+      if (state.done[index] === 0) {
+        state.skipped[index] = true;
+      }
+    }
+    announce("Session ended here.");
+    finishSession();
   });
 
   document.addEventListener("visibilitychange", function () {

@@ -139,6 +139,41 @@ def test_pause_resume_and_skip(live_server, browser):
     assert browser.errors == []
 
 
+def test_ending_the_session_early_keeps_what_was_done_and_skips_the_rest(live_server, browser):
+    from playwright.sync_api import expect
+
+    from tests import factories
+
+    with live_server.app.app_context():
+        patient = factories.make_user("patient", email="player@example.org", name="Pat Player")
+        names = ("Gentle smile", "Lip press", "Eyebrow lift")
+        make_programme(
+            patient.id,
+            [make_exercise(name) for name in names],
+            reps=1,
+            sets=1,
+            hold_seconds=1,
+            rest_seconds=1,
+            times_per_day=1,
+        )
+        db.session.remove()
+    page, base = browser.page, live_server.url
+    log_in(page, base)
+    page.goto(f"{base}/session/player?speed=10")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Begin this exercise").click()
+    expect(page.locator("#exercise-name")).to_have_text("Lip press")  # the first one is done
+    page.get_by_role("button", name="End the session here").click()
+    expect(page.locator("#player-summary")).to_be_visible()
+    expect(page.locator("#summary-title")).to_have_text("Session finished. Well done.")
+    expect(page.locator("#items-0-reps_done")).to_have_value("1")
+    expect(page.locator("#items-0-skipped")).not_to_be_checked()
+    for index in (1, 2):
+        expect(page.locator(f"#items-{index}-reps_done")).to_have_value("0")
+        expect(page.locator(f"#items-{index}-skipped")).to_be_checked()
+    assert browser.errors == []
+
+
 def test_without_javascript_the_plain_form_is_offered(live_server, browser):
     from playwright.sync_api import expect
 
