@@ -106,6 +106,9 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+UPDATED_NOTICE_DAYS = 7  # how long Today says that the programme changed
+
+
 @dataclass(frozen=True)
 class TodaySummary:
     """Everything the patient's Today page (and the API's /today) shows."""
@@ -127,6 +130,16 @@ class TodaySummary:
     def week_percent(self) -> int | None:
         value = self.week.adherence
         return None if value is None else round(value)
+
+    @property
+    def programme_updated_on(self) -> date | None:
+        """The day a new version of the programme began, in its first UPDATED_NOTICE_DAYS
+        (Today tells the patient their exercises changed); None for a first version."""
+        programme = self.programme
+        if programme is None or programme.version < 2:
+            return None
+        days_since = (self.today - programme.starts_on).days
+        return programme.starts_on if 0 <= days_since < UPDATED_NOTICE_DAYS else None
 
 
 def greeting(hour: int) -> str:

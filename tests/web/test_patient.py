@@ -86,6 +86,19 @@ def test_today_with_programme(client, patient_with_programme):
     assert 'href="/session/new"' in html
 
 
+def test_today_says_when_the_therapist_changed_the_exercises(client, patient_with_programme):
+    patient, first = patient_with_programme
+    assert "changed your exercises" not in client.get("/today").get_data(as_text=True)
+    today = local_today(patient)
+    first.ended_on = today - timedelta(days=3)
+    db.session.commit()
+    make_programme(
+        patient.id, [make_exercise("Lip press")], version=2, starts_on=today - timedelta(days=2)
+    )
+    html = client.get("/today").get_data(as_text=True)
+    assert "Your therapist changed your exercises on " in html and "Lip press" in html
+
+
 def test_today_counts_what_is_done(client, patient_with_programme):
     patient, programme = patient_with_programme
     assert save(client, programme).status_code == 302

@@ -184,6 +184,7 @@ def test_patient_sees_my_progress_in_plain_words(client, team):
     assert "Your latest score is 50.0. Scores go up and down a little" in html
     assert "SAQ score over time" in html and "Injections are marked by dashed lines" in html
     assert "a number with a plus (2+) is an extra dose" in html  # the chart's marks explained
+    assert "14 days after injection 2" in html and "Cycle 2, day 14" not in html
     assert f'href="/patients/{patient.id}/export.csv"' in html
     assert "Care-team notes" not in html and "Adherence" not in html
     # Staff pages are not for patients.
