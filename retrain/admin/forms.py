@@ -7,6 +7,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
@@ -54,6 +55,10 @@ class AccountNumberField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Give an account number in digits, e.g. 12.") from None
+
+    def pre_validate(self, form) -> None:
+        if self.process_errors:  # not a number: the range has nothing to say
+            raise StopValidation()
 
 
 class AuditFilterForm(FlaskForm):

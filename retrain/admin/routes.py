@@ -150,7 +150,7 @@ def audit_page():
         next_before=page.next_before,
         invalid=event_filter is None,
     )
-    return html, 200 if event_filter else 422
+    return html, 200 if event_filter is not None else 422
 
 
 @bp.get("/audit.csv")

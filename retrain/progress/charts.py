@@ -273,21 +273,13 @@ def line_chart(
     shown = [s for s in series if s.points]
     legend_rows = math.ceil(len(shown) / layout.legend_columns) if len(shown) > 1 else 0
     height = layout.height + legend_rows * layout.legend_row
-    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" {svg_attrs(id=chart_id, class_="chart-svg")} '
-        f'viewBox="0 0 {layout.width} {height}" width="{layout.width}" height="{height}" '
-        f'role="img" aria-labelledby="{title_id} {desc_id}" font-family="{escape(FONT)}" '
-        f'font-size="{TEXT}" fill="{INK}">',
-        f'<title id="{title_id}">{escape(title)}</title>',
-        f'<desc id="{desc_id}">{escape(desc)}</desc>',
-        f'<rect x="0" y="0" width="{layout.width}" height="{height}" fill="#ffffff"/>',
-    ]
+    out = _svg_head(chart_id, title, desc, layout.width, height)
     out += _bands(frame, bands)
     out += _grid(frame)
-    newest = max((x for item in shown for x, _ in frame.visible(item.points)), default=None)
     if focus is not None:
         newest = focus
+    else:
+        newest = max((x for item in shown for x, _ in frame.visible(item.points)), default=None)
     out += _vlines(frame, vlines, newest)
     if not shown:
         out.append(
@@ -310,6 +302,21 @@ def line_chart(
     if focus is not None:
         svg.open_at = round(frame.px(focus) / layout.width, 3)
     return svg
+
+
+def _svg_head(chart_id: str, title: str, desc: str, width: int, height: int) -> list[str]:
+    """The opening tag, its title and description (named as the chart's label), and the
+    white ground."""
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" {svg_attrs(id=chart_id, class_="chart-svg")} '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-labelledby="{title_id} {desc_id}" font-family="{escape(FONT)}" '
+        f'font-size="{TEXT}" fill="{INK}">',
+        f'<title id="{title_id}">{escape(title)}</title>',
+        f'<desc id="{desc_id}">{escape(desc)}</desc>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
 
 
 def _bands(frame: _Frame, bands: Iterable[Band]) -> list[str]:
